@@ -38,7 +38,7 @@ export function compilePath(expression: string): Getter {
     };
   }
   // Validate now so that a bad expression fails at load, not during a scan.
-  jmespath.compile(expression);
+  (jmespath as unknown as { compile(e: string): unknown }).compile(expression);
   const prefix = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*/.exec(expression)?.[0];
   const prefixGetter = prefix && prefix !== expression ? compilePath(prefix) : undefined;
   return (subject) => {

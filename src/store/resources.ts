@@ -1,0 +1,111 @@
+import type pg from "pg";
+import type { ConfigurationItem } from "../domain/types.ts";
+import { contentHashOf } from "../domain/shape.ts";
+
+/** Rows go to the server as one JSON parameter per batch: one round trip for thousands of rows. */
+export const BATCH_SIZE = 2_000;
+
+export function* batches<T>(items: readonly T[], size = BATCH_SIZE): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+export interface ResourceFilter {
+  accountId?: string;
+  region?: string;
+  resourceType?: string;
+  search?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export class ResourceRepository {
+  constructor(private readonly db: pg.Pool | pg.PoolClient) {}
+
+  /**
+   * Records what a scan saw: each distinct version once, the scan's view of the inventory, and the latest
+   * state per resource.
+   */
+  async saveScanInventory(scanId: string, items: readonly ConfigurationItem[]): Promise<void> {
+    for (const batch of batches(items)) {
+      const rows = batch.map((item) => {
+        const hash = item.contentHash ?? contentHashOf(item);
+        return {
+          h: hash,
+          item: { ...item, contentHash: hash },
+          a: item.accountId,
+          r: item.awsRegion,
+          t: item.resourceType,
+          i: item.resourceId,
+          arn: item.arn,
+          n: item.resourceName ?? null,
+          tags: item.tags,
+          at: item.configurationItemCaptureTime,
+        };
+      });
+      const json = JSON.stringify(rows);
+      await this.db.query(
+        `INSERT INTO resource_versions (content_hash, item)
+         SELECT DISTINCT ON (h) h, item FROM jsonb_to_recordset($1::jsonb) AS x(h text, item jsonb)
+         ON CONFLICT (content_hash) DO NOTHING`,
+        [json],
+      );
+      await this.db.query(
+        `INSERT INTO scan_resources (scan_id, account_id, region, resource_type, resource_id, content_hash)
+         SELECT $2, a, r, t, i, h FROM jsonb_to_recordset($1::jsonb) AS x(a text, r text, t text, i text, h text)
+         ON CONFLICT DO NOTHING`,
+        [json, scanId],
+      );
+      await this.db.query(
+        `INSERT INTO resources (account_id, region, resource_type, resource_id, arn, resource_name, tags, content_hash,
+                                captured_at, first_seen_scan, last_seen_scan)
+         SELECT a, r, t, i, arn, n, tags, h, at::timestamptz, $2, $2
+         FROM jsonb_to_recordset($1::jsonb) AS x(a text, r text, t text, i text, arn text, n text, tags jsonb, h text, at text)
+         ON CONFLICT (account_id, region, resource_type, resource_id) DO UPDATE SET
+           arn = excluded.arn, resource_name = excluded.resource_name, tags = excluded.tags,
+           content_hash = excluded.content_hash, captured_at = excluded.captured_at, last_seen_scan = excluded.last_seen_scan`,
+        [json, scanId],
+      );
+    }
+  }
+
+  /** The exact inventory a scan evaluated, rebuilt from the stored versions (used on resume and for evidence). */
+  async scanInventory(scanId: string): Promise<ConfigurationItem[]> {
+    const { rows } = await this.db.query<{ item: ConfigurationItem }>(
+      `SELECT v.item FROM scan_resources s JOIN resource_versions v USING (content_hash)
+       WHERE s.scan_id = $1 ORDER BY s.account_id, s.region, s.resource_type, s.resource_id`,
+      [scanId],
+    );
+    return rows.map((r) => r.item);
+  }
+
+  async list(filter: ResourceFilter = {}): Promise<{ items: ConfigurationItem[]; total: number }> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      values.push(value);
+      where.push(sql.replaceAll("?", `$${values.length}`));
+    };
+    if (filter.accountId) add("r.account_id = ?", filter.accountId);
+    if (filter.region) add("r.region = ?", filter.region);
+    if (filter.resourceType) add("r.resource_type = ?", filter.resourceType);
+    if (filter.search) add("(r.resource_id ILIKE ? OR r.arn ILIKE ?)", `%${filter.search}%`);
+    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const total = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM resources r ${clause}`, values);
+    values.push(filter.limit ?? 100, filter.offset ?? 0);
+    const { rows } = await this.db.query<{ item: ConfigurationItem }>(
+      `SELECT v.item FROM resources r JOIN resource_versions v USING (content_hash) ${clause}
+       ORDER BY r.account_id, r.region, r.resource_type, r.resource_id
+       LIMIT $${values.length - 1} OFFSET $${values.length}`,
+      values,
+    );
+    return { items: rows.map((r) => r.item), total: Number(total.rows[0]?.n ?? 0) };
+  }
+
+  async findByArn(arn: string): Promise<ConfigurationItem | undefined> {
+    const { rows } = await this.db.query<{ item: ConfigurationItem }>(
+      `SELECT v.item FROM resources r JOIN resource_versions v USING (content_hash) WHERE r.arn = $1 LIMIT 1`,
+      [arn],
+    );
+    return rows[0]?.item;
+  }
+}
