@@ -56,7 +56,7 @@ export async function createRedisCache(url: string, options: { namespace?: strin
   } catch (error) {
     redis.disconnect();
     throw new ServiceError(
-      `cannot connect to Redis at ${new URL(url).host}: ${errorMessage(error)}. Check REDIS_URL, or unset it to use the in-process cache.`,
+      `cannot connect to Redis at ${new URL(url).host}: ${errorMessage(error).replace(/\.+$/, "")}. Check REDIS_URL, or unset it to use the in-process cache.`,
     );
   }
   return {

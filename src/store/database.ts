@@ -28,16 +28,42 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Pool size for PostgreSQL. */
   maxConnections?: number;
+  /** PostgreSQL schema to work in (created if missing); lets tests and tenants share one server. */
+  schema?: string;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10, options.schema);
   if (!options.dataDir) throw new ServiceError("no database configured: set DATABASE_URL or ENFORCEAI_HOME");
   return openPglite(options.dataDir);
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 10_000 });
+async function openPostgres(url: string, max: number, schema?: string): Promise<Database> {
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new ServiceError(`invalid schema name "${schema}"; use lowercase letters, digits and _`);
+  }
+  if (schema) {
+    // Create the schema first over a plain connection, so every pooled connection can use it at once.
+    const setup = new pg.Client({ connectionString: url });
+    try {
+      await setup.connect();
+      await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } catch (error) {
+      throw new ServiceError(
+        `cannot connect to PostgreSQL at ${redactUrl(url)}: ${errorMessage(error)}. Check DATABASE_URL and that the server is running.`,
+        undefined,
+        { cause: error },
+      );
+    } finally {
+      await setup.end().catch(() => {});
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    idleTimeoutMillis: 10_000,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
   // A pool emits errors from idle clients (server restart); without a listener they crash the process.
   pool.on("error", () => {});
   const safe = redactUrl(url);

@@ -52,6 +52,8 @@ export interface OpenStoreOptions {
   home?: string;
   /** Overrides `home` for the embedded database (e.g. `memory://` in tests). */
   dataDir?: string;
+  /** PostgreSQL schema (tests give each file its own). */
+  schema?: string;
 }
 
 /** Opens the database (PostgreSQL or embedded PGlite) and brings its schema up to date. */
@@ -59,6 +61,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const dbOptions: OpenDatabaseOptions = {
     databaseUrl: options.databaseUrl,
     dataDir: options.dataDir ?? (options.home ? path.join(options.home, "db") : undefined),
+    schema: options.schema,
   };
   const db = await openDatabase(dbOptions);
   try {

@@ -133,3 +133,130 @@ export function isFullAdmin(statement: PolicyStatement): boolean {
 export function describeStatement(statement: PolicyStatement, index: number): string {
   return statement.Sid ? `statement "${statement.Sid}"` : `statement #${index + 1}`;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Additions for the S3, IAM, CloudTrail and KMS evaluators. Existing helpers above keep their signatures.
+
+/** `{ "$error": { code, message } }` as the collectors store a call that failed (docs/inventory.md). */
+function callErrorOf(value: unknown): { code: string; message: string } | undefined {
+  if (!value || typeof value !== "object" || !("$error" in value)) return undefined;
+  const e = (value as { $error?: { code?: unknown; message?: unknown } }).$error;
+  return { code: String(e?.code ?? "Error"), message: String(e?.message ?? "") };
+}
+
+/**
+ * Why a supplementary value could not be read, as a sentence for an ERROR finding, or undefined when it could.
+ * `what` names the field, e.g. `supplementaryConfiguration.policy (bucket policy)`.
+ */
+export function unreadableReason(value: unknown, what: string): string | undefined {
+  const e = callErrorOf(value);
+  if (!e) return undefined;
+  return `could not read ${what}: ${e.code}${e.message ? ` (${e.message})` : ""}`;
+}
+
+/** A value shortened for a reason sentence: strings quoted, objects as compact JSON. */
+export function quote(value: unknown): string {
+  if (value === undefined || value === null) return "not set";
+  const text = JSON.stringify(value);
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}
+
+/** The Principal (or `everyone except` the NotPrincipal) of a statement, as words. */
+export function principalText(statement: PolicyStatement): string {
+  if (statement.NotPrincipal !== undefined) return `everyone except NotPrincipal ${quote(statement.NotPrincipal)}`;
+  const p = statement.Principal;
+  if (p && typeof p === "object" && !Array.isArray(p)) {
+    const entries = Object.entries(p as Record<string, unknown>);
+    if (entries.length === 1) {
+      const [kind, v] = entries[0]!;
+      const values = asList(v);
+      return `Principal ${kind} ${values.length === 1 ? quote(values[0]) : quote(values)}`;
+    }
+  }
+  return `Principal ${quote(p)}`;
+}
+
+/** The actions of a statement, as words: `s3:GetObject, s3:ListBucket` or `every action except iam:*`. */
+export function actionText(statement: PolicyStatement, max = 4): string {
+  if (statement.NotAction !== undefined) return `every action except ${asList(statement.NotAction).join(", ")}`;
+  const actions = asList(statement.Action);
+  if (actions.length === 0) return "no action";
+  const shown = actions.slice(0, max).join(", ");
+  return actions.length > max ? `${shown} and ${actions.length - max} more` : shown;
+}
+
+/** The condition keys a statement tests, e.g. `aws:Referer, aws:SecureTransport`. */
+export function conditionKeysOf(statement: PolicyStatement): string[] {
+  return Object.values(statement.Condition ?? {}).flatMap((clauses) => Object.keys(clauses ?? {}));
+}
+
+/**
+ * One public Allow statement in words, e.g. `bucket policy statement "PublicRead" allows Principal "*" to
+ * s3:GetObject with no limiting condition`.
+ */
+export function describePublicAllow(statement: PolicyStatement, index: number, documentLabel: string): string {
+  const keys = conditionKeysOf(statement);
+  const condition =
+    keys.length === 0
+      ? "with no condition"
+      : `with a condition on ${keys.join(", ")} that does not limit who the caller is`;
+  return `${documentLabel} ${describeStatement(statement, index)} allows ${principalText(statement)} to ${actionText(statement)} ${condition}`;
+}
+
+/** The public Allow statements of a document with their index in it (for `describeStatement`). */
+export function publicStatementsIndexed(policy: unknown): { statement: PolicyStatement; index: number }[] {
+  return statementsOf(policy)
+    .map((statement, index) => ({ statement, index }))
+    .filter(({ statement }) => isPublicAllow(statement));
+}
+
+/**
+ * Whether the statement's actions cover every action of a service (`s3:*`, `*`, or a NotAction that names
+ * nothing of that service). `service` is the IAM prefix, e.g. `s3`, `kms`.
+ */
+export function coversWholeService(statement: PolicyStatement, service: string): boolean {
+  const whole = `${service}:*`;
+  if (statement.NotAction !== undefined) {
+    return !asList(statement.NotAction).some((p) => p === "*" || p.toLowerCase().startsWith(`${service.toLowerCase()}:`));
+  }
+  return asList(statement.Action).some((p) => actionMatches(p, whole));
+}
+
+/** Whether the statement's Action (or NotAction complement) includes `action`, whatever its Effect. */
+export function statementCoversAction(statement: PolicyStatement, action: string): boolean {
+  if (statement.NotAction !== undefined) return !asList(statement.NotAction).some((p) => actionMatches(p, action));
+  return asList(statement.Action).some((p) => actionMatches(p, action));
+}
+
+/** The clauses of a statement's Condition that test `key` (case-insensitive), with their operator. */
+export function conditionClauses(
+  statement: PolicyStatement,
+  key: string,
+): { operator: string; key: string; values: string[] }[] {
+  const out: { operator: string; key: string; values: string[] }[] = [];
+  for (const [operator, clauses] of Object.entries(statement.Condition ?? {})) {
+    for (const [k, v] of Object.entries(clauses ?? {})) {
+      if (k.toLowerCase() === key.toLowerCase()) out.push({ operator, key: k, values: asList(v) });
+    }
+  }
+  return out;
+}
+
+/**
+ * The AWS account a principal value names (`123456789012`, `arn:aws:iam::123456789012:root`, a role or user ARN),
+ * `*` for anyone, or undefined for service and federated principals.
+ */
+export function accountOfPrincipal(value: string): string | undefined {
+  if (value === "*") return "*";
+  if (/^\d{12}$/.test(value)) return value;
+  const m = /^arn:aws[\w-]*:(?:iam|sts)::(\d{12}|\*):/.exec(value);
+  return m ? m[1] : undefined;
+}
+
+/** The AWS-kind principals of a statement (`Principal.AWS`, or a bare `"*"`). Service and federated ones excluded. */
+export function awsPrincipalsOf(statement: PolicyStatement): string[] {
+  const p = statement.Principal;
+  if (p === "*") return ["*"];
+  if (p && typeof p === "object" && !Array.isArray(p)) return asList((p as Record<string, unknown>).AWS);
+  return [];
+}
