@@ -118,7 +118,8 @@ export function actionMatches(pattern: string, action: string): boolean {
 /** Actions the statement allows, considering NotAction (which allows everything it does not list). */
 export function allowsAction(statement: PolicyStatement, action: string): boolean {
   if (statement.Effect !== "Allow") return false;
-  if (statement.NotAction !== undefined) return !asList(statement.NotAction).some((p) => actionMatches(p, action));
+  if (statement.NotAction !== undefined)
+    return !asList(statement.NotAction).some((p) => actionMatches(p, action));
   return asList(statement.Action).some((p) => actionMatches(p, action));
 }
 
@@ -163,7 +164,8 @@ export function quote(value: unknown): string {
 
 /** The Principal (or `everyone except` the NotPrincipal) of a statement, as words. */
 export function principalText(statement: PolicyStatement): string {
-  if (statement.NotPrincipal !== undefined) return `everyone except NotPrincipal ${quote(statement.NotPrincipal)}`;
+  if (statement.NotPrincipal !== undefined)
+    return `everyone except NotPrincipal ${quote(statement.NotPrincipal)}`;
   const p = statement.Principal;
   if (p && typeof p === "object" && !Array.isArray(p)) {
     const entries = Object.entries(p as Record<string, unknown>);
@@ -178,7 +180,8 @@ export function principalText(statement: PolicyStatement): string {
 
 /** The actions of a statement, as words: `s3:GetObject, s3:ListBucket` or `every action except iam:*`. */
 export function actionText(statement: PolicyStatement, max = 4): string {
-  if (statement.NotAction !== undefined) return `every action except ${asList(statement.NotAction).join(", ")}`;
+  if (statement.NotAction !== undefined)
+    return `every action except ${asList(statement.NotAction).join(", ")}`;
   const actions = asList(statement.Action);
   if (actions.length === 0) return "no action";
   const shown = actions.slice(0, max).join(", ");
@@ -194,7 +197,11 @@ export function conditionKeysOf(statement: PolicyStatement): string[] {
  * One public Allow statement in words, e.g. `bucket policy statement "PublicRead" allows Principal "*" to
  * s3:GetObject with no limiting condition`.
  */
-export function describePublicAllow(statement: PolicyStatement, index: number, documentLabel: string): string {
+export function describePublicAllow(
+  statement: PolicyStatement,
+  index: number,
+  documentLabel: string,
+): string {
   const keys = conditionKeysOf(statement);
   const condition =
     keys.length === 0
@@ -217,14 +224,17 @@ export function publicStatementsIndexed(policy: unknown): { statement: PolicySta
 export function coversWholeService(statement: PolicyStatement, service: string): boolean {
   const whole = `${service}:*`;
   if (statement.NotAction !== undefined) {
-    return !asList(statement.NotAction).some((p) => p === "*" || p.toLowerCase().startsWith(`${service.toLowerCase()}:`));
+    return !asList(statement.NotAction).some(
+      (p) => p === "*" || p.toLowerCase().startsWith(`${service.toLowerCase()}:`),
+    );
   }
   return asList(statement.Action).some((p) => actionMatches(p, whole));
 }
 
 /** Whether the statement's Action (or NotAction complement) includes `action`, whatever its Effect. */
 export function statementCoversAction(statement: PolicyStatement, action: string): boolean {
-  if (statement.NotAction !== undefined) return !asList(statement.NotAction).some((p) => actionMatches(p, action));
+  if (statement.NotAction !== undefined)
+    return !asList(statement.NotAction).some((p) => actionMatches(p, action));
   return asList(statement.Action).some((p) => actionMatches(p, action));
 }
 

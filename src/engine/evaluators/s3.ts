@@ -41,7 +41,10 @@ function bucketLevel(bucket: ConfigurationItem): Level {
 
 function accountLevel(accountId: string, ctx: EvaluationContext): Level {
   const item = ctx.accountItem(ACCOUNT_PUBLIC_ACCESS_BLOCK, accountId);
-  if (!item) return { missing: `the account-level public access block of account ${accountId} is not in the inventory` };
+  if (!item)
+    return {
+      missing: `the account-level public access block of account ${accountId} is not in the inventory`,
+    };
   const unreadable = unreadableReason(item.configuration, "the account-level public access block");
   if (unreadable) return { unreadable };
   return item.configuration as Partial<Record<Flag, unknown>>;
@@ -53,11 +56,11 @@ function levelValue(level: Level, flag: Flag): boolean | undefined {
   return level[flag] === true;
 }
 
-function levelWords(level: Level, flag: Flag, name: string): string {
-  if (level === null) return `no ${name}-level block`;
+function levelWords(level: Level, flag: Flag): string {
+  if (level === null) return "no public access block configured";
   if ("unreadable" in level) return (level as { unreadable: string }).unreadable;
-  if ("missing" in level) return (level as { missing: string }).missing;
-  return `${level[flag] === true ? "true" : quote(level[flag] ?? false)} at ${name} level`;
+  if ("missing" in level) return "not in the inventory";
+  return quote(level[flag] ?? false);
 }
 
 function flagState(bucket: Level, account: Level, flag: Flag): FlagState {
@@ -65,8 +68,20 @@ function flagState(bucket: Level, account: Level, flag: Flag): FlagState {
   const a = levelValue(account, flag);
   if (b === true) return { on: true, text: `${flag} is true at bucket level` };
   if (a === true) return { on: true, text: `${flag} is true at account level` };
-  const text = `${flag} is ${levelWords(bucket, flag, "bucket")} and ${levelWords(account, flag, "account")}`;
-  return { on: b === false && a === false ? false : undefined, text };
+  const on = b === false && a === false ? false : undefined;
+  const state = on === false ? "off" : "not known to be on";
+  return {
+    on,
+    text: `${flag} is ${state} (bucket level: ${levelWords(bucket, flag)}; account level: ${levelWords(account, flag)})`,
+  };
+}
+
+/** Why a level could not be read, or undefined when it could. */
+function levelProblem(level: Level): string | undefined {
+  if (level === null) return undefined;
+  if ("unreadable" in level) return (level as { unreadable: string }).unreadable;
+  if ("missing" in level) return (level as { missing: string }).missing;
+  return undefined;
 }
 
 const PUBLIC_GROUPS: Record<string, string> = {
@@ -85,7 +100,9 @@ function publicGrants(acl: unknown): Grant[] {
 }
 
 function aclsDisabled(bucket: ConfigurationItem): boolean {
-  const oc = bucket.supplementaryConfiguration.ownershipControls as { rules?: { objectOwnership?: string }[] } | null;
+  const oc = bucket.supplementaryConfiguration.ownershipControls as {
+    rules?: { objectOwnership?: string }[];
+  } | null;
   if (!oc || unreadableReason(oc, "")) return false;
   return (oc.rules ?? []).some((r) => r.objectOwnership === "BucketOwnerEnforced");
 }
@@ -124,7 +141,7 @@ export function bucketPublicVerdict(bucket: ConfigurationItem, ctx: EvaluationCo
       const state = flagState(bucketPab, accountPab, "ignorePublicAcls");
       if (state.on === true) safe.push(`${desc}, but ${state.text}, so S3 ignores it`);
       else if (state.on === false) exposed.push(`${desc} and ${state.text}`);
-      else unknown.push(`${desc}, and whether it is ignored cannot be told: ${state.text}`);
+      else unknown.push(`${desc}, and ${state.text}`);
     }
   }
 
@@ -145,9 +162,10 @@ export function bucketPublicVerdict(bucket: ConfigurationItem, ctx: EvaluationCo
       evidence.publicStatements = open.map((o) => o.statement);
       const desc = open.map((o) => describePublicAllow(o.statement, o.index, "bucket policy")).join("; ");
       const state = flagState(bucketPab, accountPab, "restrictPublicBuckets");
-      if (state.on === true) safe.push(`${desc}, but ${state.text}, so only AWS services and this account can use it`);
+      if (state.on === true)
+        safe.push(`${desc}, but ${state.text}, so only AWS services and this account can use it`);
       else if (state.on === false) exposed.push(`${desc}, and ${state.text}`);
-      else unknown.push(`${desc}, and whether it is restricted cannot be told: ${state.text}`);
+      else unknown.push(`${desc}, and ${state.text}`);
     }
   }
 
@@ -158,7 +176,11 @@ export function bucketPublicVerdict(bucket: ConfigurationItem, ctx: EvaluationCo
       evidence,
     };
   }
-  if (unknown.length > 0) return { error: `cannot tell whether bucket ${bucket.resourceId} is public: ${unknown.join("; ")}`, evidence };
+  if (unknown.length > 0)
+    return {
+      error: `cannot tell whether bucket ${bucket.resourceId} is public: ${unknown.join("; ")}`,
+      evidence,
+    };
   return { pass: true, reason: `bucket ${bucket.resourceId} is not public: ${safe.join("; ")}`, evidence };
 }
 
@@ -180,7 +202,14 @@ const s3EffectivePublicAccessBlock: Evaluator = (item, _params, ctx) => {
       evidence,
     };
   }
-  if (unknown.length > 0) return { error: unknown.map((s) => s.text).join("; "), evidence };
+  if (unknown.length > 0) {
+    const why = [levelProblem(bucketPab), levelProblem(accountPab)].filter(Boolean).join("; ");
+    const flags = unknown.map((s) => s.flag).join(", ");
+    return {
+      error: `cannot tell whether ${flags} ${unknown.length === 1 ? "is" : "are"} in force: ${why}`,
+      evidence,
+    };
+  }
   return {
     pass: true,
     reason: `all four public access block settings are in force: ${states.map((s) => s.text).join("; ")}`,
@@ -194,7 +223,10 @@ const s3BucketPolicyNotPublic: Evaluator = (item) => {
   const error = unreadableReason(policy, "supplementaryConfiguration.policy (bucket policy)");
   if (error) return { error };
   if (policy === null || policy === undefined) {
-    return { pass: true, reason: "the bucket has no bucket policy (policy is not set), so no statement can make it public" };
+    return {
+      pass: true,
+      reason: "the bucket has no bucket policy (policy is not set), so no statement can make it public",
+    };
   }
   const statements = statementsOf(policy);
   const open = publicStatementsIndexed(policy);
@@ -213,26 +245,44 @@ const s3BucketPolicyNotPublic: Evaluator = (item) => {
 
 const OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"];
 
-/** What a Deny statement lacks to refuse every plain-HTTP (or old-TLS) request, or undefined when it lacks nothing. */
-function transportDenyGap(statement: PolicyStatement): { transport: boolean; gap?: string; scope?: string } {
+interface TransportDeny {
+  /** The statement tests aws:SecureTransport false or a minimum s3:TlsVersion. */
+  transport: boolean;
+  /** What keeps it from denying every insecure request, when something does. */
+  gap?: string;
+  scope?: string;
+  when?: string;
+}
+
+/** What a Deny statement lacks to refuse every plain-HTTP (or old-TLS) request. */
+function transportDeny(statement: PolicyStatement): TransportDeny {
   const secure = conditionClauses(statement, "aws:SecureTransport").filter(
     (c) => /^Bool(IfExists)?$/i.test(c.operator) && c.values.some((v) => v.toLowerCase() === "false"),
   );
-  const tls = conditionClauses(statement, "s3:TlsVersion").filter((c) => /^NumericLessThan(IfExists)?$/i.test(c.operator));
+  const tls = conditionClauses(statement, "s3:TlsVersion").filter((c) =>
+    /^NumericLessThan(IfExists)?$/i.test(c.operator),
+  );
   if (secure.length === 0 && tls.length === 0) return { transport: false };
   const gaps: string[] = [];
-  const principals = principalsOf(statement);
-  if (statement.NotPrincipal !== undefined || !principals.includes("*")) {
+  if (statement.NotPrincipal !== undefined || !principalsOf(statement).includes("*")) {
     gaps.push(`it applies to ${principalText(statement)} instead of every principal ("*")`);
   }
   let scope: string | undefined;
   if (coversWholeService(statement, "s3")) scope = "every S3 action";
-  else if (OBJECT_ACTIONS.every((a) => statementCoversAction(statement, a))) scope = "object reads and writes";
-  else gaps.push(`it covers only ${actionText(statement)}; expected s3:* (or at least s3:GetObject and s3:PutObject)`);
+  else if (OBJECT_ACTIONS.every((a) => statementCoversAction(statement, a)))
+    scope = "object reads and writes";
+  else
+    gaps.push(`it covers only ${actionText(statement)}, not s3:* (nor both s3:GetObject and s3:PutObject)`);
   const transportKeys = new Set(["aws:securetransport", "s3:tlsversion"]);
   const extra = conditionKeysOf(statement).filter((k) => !transportKeys.has(k.toLowerCase()));
-  if (extra.length > 0) gaps.push(`its condition also tests ${extra.join(", ")}, so requests that fail that test are not denied`);
-  return { transport: true, gap: gaps.length > 0 ? gaps.join(" and ") : undefined, scope };
+  if (extra.length > 0) {
+    gaps.push(`its condition also tests ${extra.join(", ")}, so requests that fail that test are not denied`);
+  }
+  const when = [
+    ...secure.map((c) => `${c.key} is "false"`),
+    ...tls.map((c) => `${c.key} is below ${c.values.map((v) => quote(v)).join(" or ")}`),
+  ].join(" or ");
+  return { transport: true, gap: gaps.length > 0 ? gaps.join(" and ") : undefined, scope, when };
 }
 
 /** A Deny for every principal on s3:* (or the object actions) when aws:SecureTransport is false (or TLS is old). */
@@ -249,23 +299,22 @@ const s3SecureTransport: Evaluator = (item) => {
   const nearMisses: string[] = [];
   for (const [index, statement] of statements.entries()) {
     if (statement.Effect !== "Deny") continue;
-    const r = transportDenyGap(statement);
+    const r = transportDeny(statement);
     if (!r.transport) continue;
-    const name = describeStatement(statement, index);
+    const name = `bucket policy ${describeStatement(statement, index)}`;
     if (!r.gap) {
-      const how = conditionKeysOf(statement).join(", ");
       return {
         pass: true,
-        reason: `bucket policy ${name} denies ${r.scope} to every principal when ${how} shows an insecure connection`,
+        reason: `${name} denies ${r.scope} to every principal when ${r.when}`,
         evidence: { statement },
       };
     }
-    nearMisses.push(`${name} tests the transport but ${r.gap}`);
+    nearMisses.push(`${name} tests the connection but ${r.gap}`);
   }
   const seen =
     nearMisses.length > 0
       ? nearMisses.join("; ")
-      : `none of the ${statements.length} statement${statements.length === 1 ? "" : "s"} of the bucket policy denies requests over an insecure connection`;
+      : `no statement of the bucket policy denies requests over an insecure connection (${statements.length} statement${statements.length === 1 ? "" : "s"} read)`;
   return { pass: false, reason: `${seen}; ${expected}` };
 };
 
