@@ -38,6 +38,7 @@ const envSchema = z.object({
   ENFORCEAI_EMBEDDINGS: optionalString.pipe(z.enum(EMBEDDING_MODES).optional()),
   ENFORCEAI_USER: optionalString,
   ENFORCEAI_CHECKS_DIR: optionalString,
+  ENFORCEAI_FRAMEWORKS_DIR: optionalString,
   ENFORCEAI_SETTINGS_FILE: optionalString,
   ENFORCEAI_LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS).optional()),
   ENFORCEAI_LOG_FORMAT: optionalString.pipe(z.enum(["json", "pretty"]).optional()),
@@ -67,6 +68,7 @@ export interface Config {
   embeddings: (typeof EMBEDDING_MODES)[number];
   user: string;
   checksDir?: string;
+  frameworksDir?: string;
   settingsFile?: string;
   log: { level: (typeof LOG_LEVELS)[number]; format: "json" | "pretty" };
   aws: { region?: string; endpoint?: string; remediationRoleArn?: string };
@@ -110,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     embeddings: e.ENFORCEAI_EMBEDDINGS ?? (mode === "bedrock" ? "bedrock" : "local"),
     user: e.ENFORCEAI_USER ?? safeOsUser(),
     checksDir: e.ENFORCEAI_CHECKS_DIR ? path.resolve(cwd, e.ENFORCEAI_CHECKS_DIR) : undefined,
+    frameworksDir: e.ENFORCEAI_FRAMEWORKS_DIR ? path.resolve(cwd, e.ENFORCEAI_FRAMEWORKS_DIR) : undefined,
     settingsFile: e.ENFORCEAI_SETTINGS_FILE ? path.resolve(cwd, e.ENFORCEAI_SETTINGS_FILE) : undefined,
     log: {
       level: e.ENFORCEAI_LOG_LEVEL ?? "info",

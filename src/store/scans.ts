@@ -6,6 +6,7 @@ export const SCAN_STATUSES = ["running", "awaiting_approval", "completed", "fail
 export type ScanStatus = (typeof SCAN_STATUSES)[number];
 
 export interface FrameworkScore {
+  /** Passed controls as a percentage of decided (passed + failed) automated controls. */
   score: number;
   passed: number;
   failed: number;

@@ -1,0 +1,22 @@
+import type { Clock } from "../../src/app.ts";
+import type { Inventory } from "../../src/domain/types.ts";
+import type { EngineKnowledge } from "../../src/engine/knowledge.ts";
+import type { Logger } from "../../src/logger.ts";
+import type { Store } from "../../src/store/index.ts";
+import type { InventorySource } from "./state.ts";
+
+export type ScanProgressEvent =
+  | { type: "node-start"; scanId: string; node: string }
+  | { type: "node-done"; scanId: string; node: string; detail?: Record<string, unknown> }
+  | { type: "discovery"; scanId: string; service: string; region: string; state: "start" | "done" | "failed"; resources?: number };
+
+/** What the scan graph's nodes need, passed in (no singletons). */
+export interface ScanDeps {
+  store: Store;
+  knowledge: () => Promise<EngineKnowledge>;
+  /** Turns a source into an inventory: the bundled sample, a file, or live discovery. */
+  loadInventory: (source: InventorySource, onProgress: (e: ScanProgressEvent) => void, scanId: string) => Promise<Inventory>;
+  clock: Clock;
+  logger: Logger;
+  onProgress?: (event: ScanProgressEvent) => void;
+}

@@ -1,0 +1,34 @@
+import { assess } from "../../src/engine/assess.ts";
+import { selectFrameworks } from "../../src/engine/frameworks.ts";
+import type { ScanDeps } from "./deps.ts";
+import type { ScanStateType } from "./state.ts";
+
+/** Compliance agent: deterministic checks over the stored inventory; findings, history and scores. */
+export function evaluateNode(deps: ScanDeps) {
+  return async (state: ScanStateType): Promise<Partial<ScanStateType>> => {
+    const knowledge = await deps.knowledge();
+    const selected = selectFrameworks(knowledge.frameworks, state.frameworks);
+    const items = await deps.store.resources.scanInventory(state.scanId);
+    const now = deps.clock();
+    const suppressions = await deps.store.suppressions.list();
+    const { findings, posture } = assess(items, knowledge, selected, suppressions, now);
+    // One transaction: a crash leaves either all of this scan's findings or none, so a resume never duplicates.
+    await deps.store.transaction(async (tx) => {
+      await tx.findings.recordScan(state.scanId, findings, now);
+      await tx.scans.update(state.scanId, {
+        findingCount: findings.length,
+        scores: Object.fromEntries(
+          Object.entries(posture.frameworks).map(([id, s]) => [
+            id,
+            { score: s.score, passed: s.passed, failed: s.failed, manual: s.manual },
+          ]),
+        ),
+      });
+    });
+    return {
+      findingCount: findings.length,
+      failingCount: findings.filter((f) => f.status === "FAIL" && !f.suppressed).length,
+      completedSteps: ["evaluate"],
+    };
+  };
+}

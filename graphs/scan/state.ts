@@ -1,0 +1,34 @@
+import { Annotation } from "@langchain/langgraph";
+import type { CoverageGap } from "../../src/domain/types.ts";
+
+/** Where a scan's inventory comes from. Serializable: it is part of the checkpointed state. */
+export type InventorySource =
+  | { kind: "demo" }
+  | { kind: "inventory"; file: string }
+  | {
+      kind: "live";
+      regions?: string[];
+      roleArns?: string[];
+      externalId?: string;
+      endpoint?: string;
+    };
+
+/**
+ * The scan graph's state. Deliberately small: the inventory and the findings live in the store (keyed by
+ * scan id), so checkpoints stay cheap even for 100k resources, and a resumed scan reads exactly what the
+ * interrupted one wrote.
+ */
+export const ScanState = Annotation.Root({
+  scanId: Annotation<string>(),
+  source: Annotation<InventorySource>(),
+  frameworks: Annotation<string[]>(),
+  requestedBy: Annotation<string>(),
+  resourceCount: Annotation<number>(),
+  coverageGaps: Annotation<CoverageGap[]>(),
+  findingCount: Annotation<number>(),
+  failingCount: Annotation<number>(),
+  /** Nodes that finished, in order (for progress and for tests of resumption). */
+  completedSteps: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+});
+
+export type ScanStateType = typeof ScanState.State;

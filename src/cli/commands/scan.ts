@@ -1,0 +1,140 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Command } from "commander";
+import type { InventorySource } from "../../../graphs/scan.ts";
+import type { App } from "../../app.ts";
+import { SEVERITIES, SEVERITY_RANK, type Severity } from "../../domain/types.ts";
+import { resumeScan, startScan } from "../../engine/scan-runner.ts";
+import { UsageError } from "../../errors.ts";
+import { buildReport } from "../../report/build.ts";
+import { renderReport } from "../../report/index.ts";
+import { REPORT_FORMATS, type ReportFormat, type ScanReport } from "../../report/model.ts";
+import { type GlobalOptions, withApp } from "../context.ts";
+import { emit, type Io, useColor } from "../output.ts";
+import { createProgress } from "../progress.ts";
+
+export function parseFormat(value: string | undefined, io: Io): ReportFormat {
+  if (value === undefined) return io.stdout.isTTY ? "table" : "json";
+  if (!(REPORT_FORMATS as readonly string[]).includes(value)) {
+    throw new UsageError(`--format ${value} is not supported; use one of ${REPORT_FORMATS.join(", ")}`);
+  }
+  return value as ReportFormat;
+}
+
+export function parseSeverity(value: string | undefined): Severity | undefined {
+  if (value === undefined) return undefined;
+  const v = value.toLowerCase();
+  if (!(SEVERITIES as readonly string[]).includes(v)) {
+    throw new UsageError(`--fail-on ${value} is not a severity; use one of ${SEVERITIES.join(", ")}`);
+  }
+  return v as Severity;
+}
+
+export function parseList(value: string | undefined): string[] | undefined {
+  if (!value) return undefined;
+  const list = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.length > 0 ? list : undefined;
+}
+
+/** Exit code 1 when a failing, unsuppressed finding is at or above the threshold. */
+export function failOnExitCode(report: ScanReport, threshold: Severity | undefined): number {
+  if (!threshold) return 0;
+  const failing = report.findings.some(
+    (f) => f.status === "FAIL" && !f.suppressed && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold],
+  );
+  return failing ? 1 : 0;
+}
+
+export async function renderAndEmit(
+  app: App,
+  io: Io,
+  scanId: string,
+  format: ReportFormat,
+  output: string | undefined,
+): Promise<ScanReport> {
+  const report = await buildReport(app.store, await app.knowledge(), scanId);
+  const text = renderReport(report, format, { color: !output && useColor(io), width: io.stdout.columns });
+  await emit(io, text, output);
+  return report;
+}
+
+/** Keeps an HTML copy of every CLI scan under ENFORCEAI_HOME/reports. */
+export async function writeHtmlCopy(app: App, io: Io, report: ScanReport): Promise<string> {
+  const dir = path.join(app.config.home, "reports");
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${report.scan.id}.html`);
+  await emit({ ...io, stderr: { write: () => true } as unknown as Io["stderr"] }, renderReport(report, "html", { color: false }), file);
+  return file;
+}
+
+interface ScanOptions {
+  regions?: string;
+  inventory?: string;
+  frameworks?: string;
+  roleArn?: string[];
+  externalId?: string;
+  format?: string;
+  output?: string;
+  failOn?: string;
+  resume?: string;
+}
+
+export function registerScan(program: Command, io: Io, globals: () => GlobalOptions, setExit: (code: number) => void) {
+  program
+    .command("scan")
+    .description("scan a live AWS account (default credential chain) or an inventory file against the frameworks")
+    .option("--regions <list>", "comma-separated regions (default: every enabled region)")
+    .option("--inventory <file>", "evaluate an AWS Config snapshot or a saved inventory instead of a live account")
+    .option("--frameworks <ids>", "comma-separated framework ids (default: all; see `enforceai frameworks list`)")
+    .option(
+      "--role-arn <arn>",
+      "assume this role to scan its account (repeat for several accounts)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option("--external-id <id>", "external id the role's trust policy requires")
+    .option("--format <format>", `output format: ${REPORT_FORMATS.join(", ")}`)
+    .option("--output <file>", "write the report to a file instead of stdout")
+    .option("--fail-on <severity>", `exit 1 when a failing finding is at or above: ${SEVERITIES.join(", ")}`)
+    .option("--resume <scanId>", "continue an interrupted scan from its last checkpoint")
+    .action(async (opts: ScanOptions) => {
+      const format = parseFormat(opts.format, io);
+      const threshold = parseSeverity(opts.failOn);
+      if (opts.resume && (opts.inventory || opts.regions || opts.roleArn)) {
+        throw new UsageError("--resume continues a scan as it was started; drop --inventory, --regions and --role-arn");
+      }
+      if (opts.inventory && (opts.regions || opts.roleArn)) {
+        throw new UsageError("--inventory reads a file; --regions and --role-arn apply to live scans only");
+      }
+      const source: InventorySource = opts.inventory
+        ? { kind: "inventory", file: path.resolve(opts.inventory) }
+        : {
+            kind: "live",
+            regions: parseList(opts.regions),
+            roleArns: opts.roleArn,
+            externalId: opts.externalId,
+            endpoint: io.env.AWS_ENDPOINT_URL || undefined,
+          };
+      await withApp(io, globals(), async (app) => {
+        const progress = createProgress(io);
+        let scanId: string;
+        try {
+          const scan = opts.resume
+            ? await resumeScan(app, opts.resume, progress.onEvent)
+            : await startScan(app, {
+                source,
+                frameworks: parseList(opts.frameworks),
+                requestedBy: app.config.user,
+                onProgress: progress.onEvent,
+              });
+          scanId = scan.id;
+        } finally {
+          progress.stop();
+        }
+        const report = await renderAndEmit(app, io, scanId, format, opts.output);
+        setExit(failOnExitCode(report, threshold));
+      });
+    });
+}

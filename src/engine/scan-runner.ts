@@ -1,0 +1,129 @@
+import { randomBytes } from "node:crypto";
+import { readInventoryFile } from "../../tools/aws/inventory-file.ts";
+import { discoverAccount, discoverAccounts, type ProgressEvent } from "../../tools/aws/discover.ts";
+import { buildScanGraph, type InventorySource, type ScanProgressEvent } from "../../graphs/scan.ts";
+import type { App } from "../app.ts";
+import type { Inventory } from "../domain/types.ts";
+import { ConflictError, errorMessage, NotFoundError } from "../errors.ts";
+import { SAMPLE_INVENTORY_FILE } from "../paths.ts";
+import { createCheckpointer } from "../store/checkpoints.ts";
+import type { ScanRecord } from "../store/scans.ts";
+import { selectFrameworks } from "./frameworks.ts";
+
+export interface StartScanOptions {
+  source: InventorySource;
+  frameworks?: string[];
+  requestedBy: string;
+  onProgress?: (event: ScanProgressEvent) => void;
+  /** For tests: a fixed scan id. */
+  scanId?: string;
+}
+
+/** Sortable, readable and unique: `scan-20261126-061500-3f9a1c`. */
+export function newScanId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `scan-${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+/** Reads the inventory a source names. Live discovery goes through the read-only collectors. */
+export async function loadInventory(
+  source: InventorySource,
+  onProgress: (e: ScanProgressEvent) => void,
+  scanId: string,
+): Promise<Inventory> {
+  switch (source.kind) {
+    case "demo":
+      return readInventoryFile(SAMPLE_INVENTORY_FILE);
+    case "inventory":
+      return readInventoryFile(source.file);
+    case "live": {
+      const progress = (e: ProgressEvent) =>
+        onProgress({
+          type: "discovery",
+          scanId,
+          service: e.service,
+          region: e.region,
+          state: e.type === "task-start" ? "start" : e.type === "task-done" ? "done" : "failed",
+          resources: "resourceCount" in e ? e.resourceCount : undefined,
+        });
+      const common = { regions: source.regions, endpoint: source.endpoint, onProgress: progress };
+      if (source.roleArns?.length) {
+        return discoverAccounts(
+          source.roleArns.map((roleArn) => ({ roleArn, externalId: source.externalId })),
+          common,
+        );
+      }
+      return discoverAccount(common);
+    }
+  }
+}
+
+async function scanGraph(app: App, onProgress?: (e: ScanProgressEvent) => void) {
+  const checkpointer = await createCheckpointer(app.store.db);
+  return buildScanGraph(
+    {
+      store: app.store,
+      knowledge: () => app.knowledge(),
+      loadInventory,
+      clock: app.clock,
+      logger: app.logger,
+      onProgress,
+    },
+    checkpointer,
+  );
+}
+
+async function runToEnd(app: App, scanId: string, input: Parameters<Awaited<ReturnType<typeof scanGraph>>["invoke"]>[0], onProgress?: (e: ScanProgressEvent) => void) {
+  const graph = await scanGraph(app, onProgress);
+  try {
+    await graph.invoke(input, { configurable: { thread_id: scanId } });
+  } catch (error) {
+    await app.store.scans.update(scanId, { status: "failed", error: errorMessage(error) }).catch(() => {});
+    throw error;
+  }
+  return app.store.scans.get(scanId);
+}
+
+/** Starts a scan and runs it to its end (or its first interrupt). */
+export async function startScan(app: App, options: StartScanOptions): Promise<ScanRecord> {
+  const knowledge = await app.knowledge();
+  const frameworks = selectFrameworks(knowledge.frameworks, options.frameworks).map((f) => f.id);
+  const now = app.clock();
+  const scanId = options.scanId ?? newScanId(now);
+  await app.store.scans.create({
+    id: scanId,
+    source: options.source.kind === "live" ? "live" : options.source.kind,
+    requestedBy: options.requestedBy,
+    startedAt: now,
+    frameworks,
+    options: { source: options.source },
+  });
+  await app.store.audit.append({
+    actor: options.requestedBy,
+    action: "scan.started",
+    subjectType: "scan",
+    subjectId: scanId,
+    details: { source: options.source.kind, frameworks },
+  });
+  return runToEnd(
+    app,
+    scanId,
+    { scanId, source: options.source, frameworks, requestedBy: options.requestedBy },
+    options.onProgress,
+  );
+}
+
+/** Continues an interrupted scan from its last checkpoint; completed steps are not run again. */
+export async function resumeScan(
+  app: App,
+  scanId: string,
+  onProgress?: (e: ScanProgressEvent) => void,
+): Promise<ScanRecord> {
+  const scan = await app.store.scans.find(scanId);
+  if (!scan) throw new NotFoundError(`scan ${scanId} does not exist; list scans with \`enforceai scans list\``);
+  if (scan.status === "completed" || scan.status === "cancelled") {
+    throw new ConflictError(`scan ${scanId} is ${scan.status}; only a running or failed scan can be resumed`);
+  }
+  if (scan.status === "failed") await app.store.scans.update(scanId, { status: "running", error: null });
+  return runToEnd(app, scanId, null, onProgress);
+}

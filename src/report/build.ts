@@ -1,0 +1,60 @@
+import { type Framework, selectFrameworks, summarize } from "../engine/frameworks.ts";
+import type { EngineKnowledge } from "../engine/knowledge.ts";
+import { scorePosture } from "../engine/scoring.ts";
+import type { Store } from "../store/index.ts";
+import type { LlmUsage } from "../store/scans.ts";
+import type { ScanReport } from "./model.ts";
+
+const OFFLINE_USAGE: LlmUsage = { mode: "offline", calls: 0, inputTokens: 0, outputTokens: 0 };
+
+/** Assembles the report model of a stored scan: the scan record, its findings, posture and trend. */
+export async function buildReport(store: Store, knowledge: EngineKnowledge, scanId: string): Promise<ScanReport> {
+  const scan = await store.scans.get(scanId);
+  const findings = await store.findings.allOfScan(scanId);
+  const frameworks: Framework[] = selectFrameworks(knowledge.frameworks, scan.frameworks);
+  const posture = scorePosture(findings, frameworks);
+  const earlier = await store.scans.previousCompleted(new Date(scan.startedAt), 10);
+  const trend = earlier
+    .reverse()
+    .map((s) => ({
+      scanId: s.id,
+      startedAt: s.startedAt,
+      scores: Object.fromEntries(Object.entries(s.scores).map(([id, sc]) => [id, sc.score])),
+    }));
+  return {
+    scan: {
+      id: scan.id,
+      status: scan.status,
+      startedAt: scan.startedAt,
+      completedAt: scan.completedAt,
+      accounts: scan.accounts,
+      regions: scan.regions,
+      resourceCount: scan.resourceCount,
+      coverageGaps: scan.coverageGaps,
+      scores: scan.scores,
+      llm: "mode" in scan.llm ? (scan.llm as LlmUsage) : OFFLINE_USAGE,
+      source: scan.source,
+      frameworks: frameworks.map(summarize),
+      trend,
+    },
+    findings: sortFindings(findings),
+    posture: {
+      bySeverity: posture.bySeverity,
+      byService: posture.byService,
+      totals: posture.totals,
+      controls: posture.controls,
+    },
+  };
+}
+
+const STATUS_ORDER = { FAIL: 0, ERROR: 1, MANUAL: 2, PASS: 3 } as const;
+const SEVERITY_ORDER = { critical: 0, high: 1, medium: 2, low: 3, informational: 4 } as const;
+
+function sortFindings<T extends ScanReport["findings"][number]>(findings: T[]): T[] {
+  return [...findings].sort(
+    (a, b) =>
+      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      a.id.localeCompare(b.id),
+  );
+}
