@@ -56,7 +56,7 @@ export function resolvePorts(params: Record<string, unknown>, ctx: EvaluationCon
 function portsLabel(ports: number[], source?: string): string {
   if (ports.length === 1) return `port ${ports[0]}`;
   if (ports.length <= 6) return `ports ${ports.join(", ")}`;
-  return `${ports.length} ${source ?? "ports"} (${ports.slice(0, 5).join(", ")}, …)`;
+  return `any of the ${ports.length} ${source ?? "ports"} (${ports.slice(0, 5).join(", ")}, …)`;
 }
 
 export function resolveFamily(params: Record<string, unknown>): Family {
@@ -207,10 +207,13 @@ function securityGroupExposure(direction: Direction): Evaluator {
         if (hit.length > 0) offending.push({ rule: rule.text, ports: hit });
       }
       const read = `${rules.length} rule${rules.length === 1 ? "" : "s"} read`;
-      const peerWord = direction === "ingress" ? "to" : "towards";
       if (offending.length === 0) {
-        const what = allPorts ? "opens all ports" : `exposes ${selection!.label}`;
-        return { pass: true, reason: `no ${direction} rule ${what} ${peerWord} ${world} (${read})` };
+        const what = allPorts
+          ? direction === "ingress"
+            ? "opens all ports"
+            : "lets all ports out"
+          : `exposes ${selection!.label}`;
+        return { pass: true, reason: `no ${direction} rule ${what} to ${world} (${read})` };
       }
       const lines = offending.map((o) =>
         allPorts
@@ -218,8 +221,8 @@ function securityGroupExposure(direction: Direction): Evaluator {
           : `${o.rule} exposes port${o.ports!.length === 1 ? "" : "s"} ${compactPorts(o.ports!)}`,
       );
       const expected = allPorts
-        ? `no ${direction} rule of all traffic or all ports ${peerWord} ${world}`
-        : `no ${direction} rule that opens ${selection!.label} ${peerWord} ${world}`;
+        ? `no ${direction} rule of all traffic or all ports to ${world}`
+        : `no ${direction} rule that opens ${selection!.label} to ${world}`;
       return {
         pass: false,
         reason: `${lines.join("; ")}; expected ${expected}`,
@@ -242,7 +245,7 @@ const securityGroupHasNoRules: Evaluator = (item) =>
     ) as SgPermission[];
     const inRules = inbound.flatMap((p) => securityGroupRules(p, "ingress", selfId));
     const outRules = outbound.flatMap((p) => securityGroupRules(p, "egress", selfId));
-    const name = `group ${String(item.configuration.groupName ?? item.resourceId)}`;
+    const name = `security group "${String(item.configuration.groupName ?? "")}" (${selfId ?? item.resourceId})`;
     if (inRules.length === 0 && outRules.length === 0) {
       return { pass: true, reason: `${name} has no inbound and no outbound rules; expected none` };
     }
