@@ -27,6 +27,13 @@ export async function yamlFilesBelow(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** One first line that already names the first problem; the rest follow for --verbose. */
+export function aggregate(what: string, errors: string[]): string {
+  const [first, ...rest] = errors.join("\n").split("\n");
+  const head = errors.length === 1 ? `invalid ${what} file: ${first}` : `${errors.length} ${what} files are invalid; first: ${first}`;
+  return [head, ...rest].join("\n");
+}
+
 export function formatZodIssue(file: string, issue: z.core.$ZodIssue): string {
   const where = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
   return `${file}: ${where}: ${issue.message}`;
@@ -98,10 +105,7 @@ export async function loadCatalog(sources: CatalogSources, options: CompileOptio
     }
   }
   if (errors.length > 0) {
-    throw new ValidationError(
-      `${errors.length} check file(s) are invalid:\n${errors.join("\n")}`,
-      { errors },
-    );
+    throw new ValidationError(aggregate("check", errors), { errors });
   }
   return compiled;
 }

@@ -3,7 +3,7 @@ import { parse, YAMLParseError } from "yaml";
 import { z } from "zod";
 import type { FrameworkRef } from "../domain/types.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { formatZodIssue, yamlFilesBelow } from "./catalog.ts";
+import { aggregate, formatZodIssue, yamlFilesBelow } from "./catalog.ts";
 
 const controlSchema = z
   .object({
@@ -114,7 +114,7 @@ export async function loadFrameworks(sources: FrameworkSources, knownChecks: Rea
       }
     }
   }
-  if (errors.length > 0) throw new ValidationError(`${errors.length} framework file(s) are invalid:\n${errors.join("\n")}`);
+  if (errors.length > 0) throw new ValidationError(aggregate("framework", errors), { errors });
   return frameworks;
 }
 
