@@ -1,0 +1,189 @@
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { S3Client } from "@aws-sdk/client-s3";
+import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { STSClient } from "@aws-sdk/client-sts";
+
+/** Credentials as every SDK v3 client accepts them: static keys or a provider. */
+export type AwsCredentials = NonNullable<EC2ClientConfig["credentials"]>;
+
+export type RetryMode = "standard" | "adaptive";
+
+export interface ClientKinds {
+  ec2: EC2Client;
+  s3: S3Client;
+  s3control: S3ControlClient;
+  iam: IAMClient;
+  rds: RDSClient;
+  lambda: LambdaClient;
+  cloudtrail: CloudTrailClient;
+  kms: KMSClient;
+  sts: STSClient;
+}
+export type ClientKind = keyof ClientKinds;
+
+/** What every client of one scan shares; `endpoint` is already resolved for the client's service. */
+export interface ClientSettings {
+  region: string;
+  endpoint?: string;
+  credentials?: AwsCredentials;
+  maxAttempts: number;
+  retryMode: RetryMode;
+}
+
+/** Builds one SDK client. Tests pass their own to add middleware (fault injection, attempt counting). */
+export type ClientFactory = <K extends ClientKind>(kind: K, settings: ClientSettings) => ClientKinds[K];
+
+/** The environment variable suffix the SDK uses for service-specific endpoints (`AWS_ENDPOINT_URL_S3`). */
+const ENDPOINT_ENV_SUFFIX: Record<ClientKind, string> = {
+  ec2: "EC2",
+  s3: "S3",
+  s3control: "S3_CONTROL",
+  iam: "IAM",
+  rds: "RDS",
+  lambda: "LAMBDA",
+  cloudtrail: "CLOUDTRAIL",
+  kms: "KMS",
+  sts: "STS",
+};
+
+/** An explicit endpoint wins; otherwise `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`, as the SDK does. */
+export function endpointFor(
+  kind: ClientKind,
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  return (
+    explicit ?? env[`AWS_ENDPOINT_URL_${ENDPOINT_ENV_SUFFIX[kind]}`] ?? env.AWS_ENDPOINT_URL ?? undefined
+  );
+}
+
+export const createClient: ClientFactory = <K extends ClientKind>(kind: K, settings: ClientSettings) => {
+  const { endpoint, ...rest } = settings;
+  const common = {
+    ...rest,
+    ...(endpoint ? { endpoint } : {}),
+    // Bounded waits: a hung connection must become a retry or a coverage gap, never a stuck scan.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+  };
+  const clients: { [P in ClientKind]: () => ClientKinds[P] } = {
+    ec2: () => new EC2Client(common),
+    // Emulators and other custom endpoints serve buckets by path, not by virtual host name.
+    s3: () => new S3Client({ ...common, forcePathStyle: Boolean(endpoint), followRegionRedirects: true }),
+    // S3 Control puts the account id into the host name (`123456789012.s3-control...`), which a custom
+    // endpoint such as `http://127.0.0.1:5055` cannot carry. The request still sends the account id in the
+    // `x-amz-account-id` header, so with a custom endpoint we address the endpoint itself.
+    s3control: () =>
+      new S3ControlClient(
+        endpoint ? { ...common, endpointProvider: () => ({ url: new URL(endpoint) }) } : common,
+      ),
+    iam: () => new IAMClient(common),
+    rds: () => new RDSClient(common),
+    lambda: () => new LambdaClient(common),
+    cloudtrail: () => new CloudTrailClient(common),
+    kms: () => new KMSClient(common),
+    sts: () => new STSClient(common),
+  };
+  return clients[kind]() as ClientKinds[K];
+};
+
+/** Counts SDK commands (not retry attempts) per `service:Operation`. */
+export class ApiCallCounter {
+  readonly byOperation = new Map<string, number>();
+  total = 0;
+
+  record(service: string, operation: string): void {
+    const key = `${service}:${operation}`;
+    this.byOperation.set(key, (this.byOperation.get(key) ?? 0) + 1);
+    this.total += 1;
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.byOperation.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+}
+
+type Handler = (args: { input: object }) => Promise<unknown>;
+interface StackWithAdd {
+  add(
+    middleware: (next: Handler, context: { commandName?: string }) => Handler,
+    options: { step: "initialize"; name: string; override?: boolean },
+  ): void;
+}
+
+/** Installs the call counter on a client. `initialize` runs once per command, outside the retry loop. */
+export function countCalls(
+  client: { middlewareStack: unknown },
+  kind: ClientKind,
+  counter: ApiCallCounter,
+): void {
+  (client.middlewareStack as StackWithAdd).add(
+    (next, context) => async (args) => {
+      counter.record(kind, (context.commandName ?? "Unknown").replace(/Command$/, ""));
+      return next(args);
+    },
+    { step: "initialize", name: "enforceaiApiCallCounter", override: true },
+  );
+}
+
+/**
+ * The clients of one (account, region), created on first use and counted. Clients of a scan are destroyed
+ * at its end so that sockets do not keep the process alive.
+ */
+export class AwsClientSet {
+  private readonly cache = new Map<ClientKind, ClientKinds[ClientKind]>();
+
+  constructor(
+    readonly region: string,
+    private readonly settingsFor: (kind: ClientKind) => ClientSettings,
+    private readonly factory: ClientFactory,
+    private readonly counter: ApiCallCounter,
+  ) {}
+
+  get<K extends ClientKind>(kind: K): ClientKinds[K] {
+    let client = this.cache.get(kind) as ClientKinds[K] | undefined;
+    if (!client) {
+      client = this.factory(kind, this.settingsFor(kind));
+      countCalls(client, kind, this.counter);
+      this.cache.set(kind, client);
+    }
+    return client;
+  }
+
+  get ec2(): EC2Client {
+    return this.get("ec2");
+  }
+  get s3(): S3Client {
+    return this.get("s3");
+  }
+  get s3control(): S3ControlClient {
+    return this.get("s3control");
+  }
+  get iam(): IAMClient {
+    return this.get("iam");
+  }
+  get rds(): RDSClient {
+    return this.get("rds");
+  }
+  get lambda(): LambdaClient {
+    return this.get("lambda");
+  }
+  get cloudtrail(): CloudTrailClient {
+    return this.get("cloudtrail");
+  }
+  get kms(): KMSClient {
+    return this.get("kms");
+  }
+  get sts(): STSClient {
+    return this.get("sts");
+  }
+
+  destroy(): void {
+    for (const client of this.cache.values()) client.destroy();
+    this.cache.clear();
+  }
+}

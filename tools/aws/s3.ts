@@ -1,0 +1,207 @@
+import {
+  type Bucket,
+  GetBucketAclCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLocationCommand,
+  GetBucketLoggingCommand,
+  GetBucketOwnershipControlsCommand,
+  GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand,
+  paginateListBuckets,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from "@aws-sdk/client-s3-control";
+import { isCallError, lowerCamelKeys } from "../../src/domain/shape.ts";
+import type { ConfigurationItem } from "../../src/domain/types.ts";
+import {
+  type Collector,
+  type CollectorContext,
+  errorCode,
+  item,
+  listing,
+  orCallError,
+  parsePolicyDocument,
+  supplementary,
+  tagMap,
+} from "./collector.ts";
+import { collectPages, createLimiter, type Limiter, mapLimit } from "./concurrency.ts";
+
+/**
+ * S3 is listed once per account: ListBuckets is global. Each bucket is then read in its own region and kept
+ * only when that region is part of the scan. The account-level public access block comes from S3 Control.
+ */
+export const s3Collector: Collector = {
+  service: "s3",
+  global: true,
+  async collect(ctx) {
+    const parts = await Promise.all([
+      listing(ctx, "ListBuckets", () => buckets(ctx)),
+      listing(ctx, "GetAccountPublicAccessBlock", () => accountPublicAccessBlock(ctx)),
+    ]);
+    return parts.flat();
+  },
+};
+
+const PUBLIC_ACCESS_BLOCK_FLAGS = [
+  "blockPublicAcls",
+  "ignorePublicAcls",
+  "blockPublicPolicy",
+  "restrictPublicBuckets",
+] as const;
+
+async function buckets(ctx: CollectorContext): Promise<ConfigurationItem[]> {
+  const list = await collectPages(paginateListBuckets({ client: ctx.clients.s3 }, {}), (p) => p.Buckets);
+  const inScope = new Set(ctx.regions);
+  // Per-bucket calls share one bound, whichever bucket they belong to.
+  const limit = createLimiter(ctx.perResourceConcurrency);
+  const items = await mapLimit(list, ctx.perResourceConcurrency, async (bucket) => {
+    if (!bucket.Name) return null;
+    const region = await bucketRegion(ctx, bucket, limit);
+    if (region === null || !inScope.has(region)) return null;
+    return bucketItem(ctx, bucket.Name, bucket, region, limit);
+  });
+  return items.filter((i): i is ConfigurationItem => i !== null);
+}
+
+/**
+ * Newer ListBuckets answers carry the region; otherwise GetBucketLocation says it (`null` means us-east-1,
+ * the legacy `EU` means eu-west-1). A bucket whose region cannot be read is a gap, not a guess.
+ */
+async function bucketRegion(ctx: CollectorContext, bucket: Bucket, limit: Limiter): Promise<string | null> {
+  if (bucket.BucketRegion) return bucket.BucketRegion;
+  try {
+    const answer = await limit(() =>
+      ctx.clients.s3.send(new GetBucketLocationCommand({ Bucket: bucket.Name })),
+    );
+    const constraint = answer.LocationConstraint as string | undefined;
+    if (!constraint) return "us-east-1";
+    return constraint === "EU" ? "eu-west-1" : constraint;
+  } catch (error) {
+    ctx.recordGap(`GetBucketLocation ${bucket.Name}`, error);
+    return null;
+  }
+}
+
+async function bucketItem(
+  ctx: CollectorContext,
+  name: string,
+  bucket: Bucket,
+  region: string,
+  limit: Limiter,
+): Promise<ConfigurationItem> {
+  const s3: S3Client = ctx.clientsFor(region).s3;
+  const Bucket = name;
+  const [publicAccessBlock, acl, policy, encryption, versioning, logging, ownershipControls, tagging] =
+    await Promise.all([
+      limit(() =>
+        supplementary(async () => {
+          const answer = await s3.send(new GetPublicAccessBlockCommand({ Bucket }));
+          return publicAccessBlockFlags(answer.PublicAccessBlockConfiguration);
+        }, ["NoSuchPublicAccessBlockConfiguration"]),
+      ),
+      limit(() =>
+        orCallError(async () => {
+          const answer = await s3.send(new GetBucketAclCommand({ Bucket }));
+          return {
+            owner: lowerCamelKeys(answer.Owner ?? {}),
+            grants: lowerCamelKeys<unknown[]>(answer.Grants ?? []),
+          };
+        }),
+      ),
+      limit(() =>
+        supplementary(async () => {
+          const answer = await s3.send(new GetBucketPolicyCommand({ Bucket }));
+          return parsePolicyDocument(answer.Policy);
+        }, ["NoSuchBucketPolicy"]),
+      ),
+      limit(() =>
+        supplementary(async () => {
+          const answer = await s3.send(new GetBucketEncryptionCommand({ Bucket }));
+          return { rules: lowerCamelKeys<unknown[]>(answer.ServerSideEncryptionConfiguration?.Rules ?? []) };
+        }, ["ServerSideEncryptionConfigurationNotFoundError"]),
+      ),
+      limit(() =>
+        orCallError(async () => {
+          const answer = await s3.send(new GetBucketVersioningCommand({ Bucket }));
+          // A bucket that never had versioning answers with neither field.
+          return { status: answer.Status ?? null, mfaDelete: answer.MFADelete ?? null };
+        }),
+      ),
+      limit(() =>
+        orCallError(async () => {
+          const answer = await s3.send(new GetBucketLoggingCommand({ Bucket }));
+          const enabled = answer.LoggingEnabled;
+          return enabled
+            ? { targetBucket: enabled.TargetBucket ?? null, targetPrefix: enabled.TargetPrefix ?? "" }
+            : null;
+        }),
+      ),
+      limit(() =>
+        supplementary(async () => {
+          const answer = await s3.send(new GetBucketOwnershipControlsCommand({ Bucket }));
+          return { rules: lowerCamelKeys<unknown[]>(answer.OwnershipControls?.Rules ?? []) };
+        }, ["OwnershipControlsNotFoundError"]),
+      ),
+      limit(() =>
+        supplementary(async () => {
+          const answer = await s3.send(new GetBucketTaggingCommand({ Bucket }));
+          return tagMap(answer.TagSet);
+        }, ["NoSuchTagSet"]),
+      ),
+    ]);
+  const supplementaryConfiguration: Record<string, unknown> = {
+    publicAccessBlock,
+    acl,
+    policy,
+    encryption,
+    versioning,
+    logging,
+    ownershipControls,
+  };
+  // Tags are a plain map; when they could not be read, say so instead of passing off `{}` as "no tags".
+  if (isCallError(tagging)) supplementaryConfiguration.tags = tagging;
+  return item(ctx, {
+    resourceType: "AWS::S3::Bucket",
+    resourceId: name,
+    resourceName: name,
+    arn: `arn:${ctx.partition}:s3:::${name}`,
+    awsRegion: region,
+    configuration: { name, creationDate: bucket.CreationDate?.toISOString() ?? null, region },
+    supplementaryConfiguration,
+    tags: tagging && !isCallError(tagging) ? tagging : {},
+  });
+}
+
+function publicAccessBlockFlags(config: object | undefined) {
+  const flags = lowerCamelKeys<Record<string, boolean | undefined>>(config ?? {});
+  return Object.fromEntries(PUBLIC_ACCESS_BLOCK_FLAGS.map((flag) => [flag, flags[flag] === true])) as Record<
+    (typeof PUBLIC_ACCESS_BLOCK_FLAGS)[number],
+    boolean
+  >;
+}
+
+async function accountPublicAccessBlock(ctx: CollectorContext): Promise<ConfigurationItem[]> {
+  let configuration: Record<string, boolean>;
+  try {
+    const answer = await ctx.clients.s3control.send(
+      new GetAccountPublicAccessBlockCommand({ AccountId: ctx.accountId }),
+    );
+    configuration = { configured: true, ...publicAccessBlockFlags(answer.PublicAccessBlockConfiguration) };
+  } catch (error) {
+    if (errorCode(error) !== "NoSuchPublicAccessBlockConfiguration") throw error;
+    configuration = { configured: false, ...publicAccessBlockFlags(undefined) };
+  }
+  return [
+    item(ctx, {
+      resourceType: "AWS::S3::AccountPublicAccessBlock",
+      resourceId: ctx.accountId,
+      resourceName: ctx.accountId,
+      arn: `arn:${ctx.partition}:s3:::account/${ctx.accountId}/public-access-block`,
+      awsRegion: "global",
+      configuration,
+      supplementaryConfiguration: {},
+    }),
+  ];
+}
