@@ -28,20 +28,33 @@ interface NamedDocument {
  * The policy documents a check reads: `params.source` is `managed` (an `AWS::IAM::Policy`'s default version) or
  * `inline` (the `inlinePolicies` of a user, group or role).
  */
-function documentsOf(item: ConfigurationItem, params: Record<string, unknown>): NamedDocument[] | { error: string } {
+function documentsOf(
+  item: ConfigurationItem,
+  params: Record<string, unknown>,
+): NamedDocument[] | { error: string } {
   const sc = item.supplementaryConfiguration;
   if (params.source === "inline") {
     const error = unreadableReason(sc.inlinePolicies, "supplementaryConfiguration.inlinePolicies");
     if (error) return { error };
     const list = (sc.inlinePolicies ?? []) as { policyName?: string; policyDocument?: unknown }[];
-    return list.map((p) => ({ label: `inline policy ${quote(p.policyName ?? "?")}`, document: p.policyDocument }));
+    return list.map((p) => ({
+      label: `inline policy ${quote(p.policyName ?? "?")}`,
+      document: p.policyDocument,
+    }));
   }
   const error = unreadableReason(sc.policyDocument, "supplementaryConfiguration.policyDocument");
   if (error) return { error };
   if (sc.policyDocument === null || sc.policyDocument === undefined) {
-    return { error: "the policy's default version document (supplementaryConfiguration.policyDocument) is missing" };
+    return {
+      error: "the policy's default version document (supplementaryConfiguration.policyDocument) is missing",
+    };
   }
   return [{ label: "the policy", document: sc.policyDocument }];
+}
+
+function listed(values: string[], max: number): string {
+  const shown = values.slice(0, max).join(", ");
+  return values.length > max ? `${shown} and ${values.length - max} more` : shown;
 }
 
 function plural(n: number, word: string): string {
@@ -52,7 +65,8 @@ function plural(n: number, word: string): string {
 const iamNoFullAdmin: Evaluator = (item, params) => {
   const docs = documentsOf(item, params);
   if ("error" in docs) return docs;
-  if (docs.length === 0) return { pass: true, reason: "inlinePolicies is empty: no inline policy to grant anything" };
+  if (docs.length === 0)
+    return { pass: true, reason: "inlinePolicies is empty: no inline policy to grant anything" };
   const hits: string[] = [];
   let statements = 0;
   for (const doc of docs) {
@@ -72,13 +86,13 @@ const iamNoFullAdmin: Evaluator = (item, params) => {
       reason: `${hits.join("; ")}; expected no statement granting every action on every resource`,
     };
   }
-  const what =
+  const read =
     params.source === "inline"
-      ? `none of the ${docs.length} inline polic${docs.length === 1 ? "y" : "ies"}`
-      : "no statement of the policy";
+      ? `${docs.length} inline polic${docs.length === 1 ? "y" : "ies"}, ${plural(statements, "statement")} read`
+      : `${plural(statements, "statement")} read`;
   return {
     pass: true,
-    reason: `${what} allows every action ("*") on every resource ("*") without a condition (${plural(statements, "statement")} read)`,
+    reason: `no statement allows every action ("*") on every resource ("*") without a condition (${read})`,
   };
 };
 
@@ -115,7 +129,10 @@ const ESCALATION_PATHS: EscalationPath[] = [
     actions: ["iam:PassRole", "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition"],
     passedTo: "datapipeline.amazonaws.com",
   },
-  { actions: ["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"], passedTo: "ecs-tasks.amazonaws.com" },
+  {
+    actions: ["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"],
+    passedTo: "ecs-tasks.amazonaws.com",
+  },
   {
     actions: ["iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild"],
     passedTo: "codebuild.amazonaws.com",
@@ -156,10 +173,13 @@ function grantsOf(doc: NamedDocument, all: PolicyStatement[], action: string): G
     if (!allowsAction(s, action)) return;
     const fits = s.NotResource !== undefined || asList(s.Resource).some((r) => resourceFits(r, action));
     if (!fits) return;
-    const resource = s.NotResource !== undefined ? `NotResource ${quote(s.NotResource)}` : `Resource ${quote(s.Resource)}`;
+    const resource =
+      s.NotResource !== undefined ? `NotResource ${quote(s.NotResource)}` : `Resource ${quote(s.Resource)}`;
     let passedTo: string[] | undefined;
     if (action === "iam:PassRole") {
-      const limits = conditionClauses(s, "iam:PassedToService").filter((c) => /^String(Equals|Like)$/i.test(c.operator));
+      const limits = conditionClauses(s, "iam:PassedToService").filter((c) =>
+        /^String(Equals|Like)$/i.test(c.operator),
+      );
       if (limits.length > 0) passedTo = limits.flatMap((c) => c.values);
     }
     out.push({ where: `${doc.label} ${describeStatement(s, i)} (${resource})`, passedTo });
@@ -191,7 +211,9 @@ const iamPrivilegeEscalation: Evaluator = (item, params) => {
     }
     if (!complete) continue;
     for (const a of path.actions) actions.add(a);
-    found.push(path.actions.length === 1 ? parts[0]! : `${path.actions.join(" with ")} (${parts.join("; ")})`);
+    found.push(
+      path.actions.length === 1 ? parts[0]! : `${path.actions.join(" with ")} (${parts.join("; ")})`,
+    );
   }
   const evidence = { escalationActions: [...actions] };
   if (found.length > 0) {
@@ -199,7 +221,7 @@ const iamPrivilegeEscalation: Evaluator = (item, params) => {
     const more = found.length > 5 ? `; and ${found.length - 5} more paths` : "";
     return {
       pass: false,
-      reason: `allows privilege escalation through ${shown}${more}; expected none of the known escalation actions (${[...actions].join(", ")}) to be allowed`,
+      reason: `allows privilege escalation through ${shown}${more}; expected none of the known escalation paths to be allowed (escalation actions granted: ${listed([...actions], 8)})`,
       evidence,
     };
   }
@@ -211,7 +233,10 @@ const iamPrivilegeEscalation: Evaluator = (item, params) => {
 
 function attachedArns(entity: ConfigurationItem): string[] | { error: string } {
   const list = entity.supplementaryConfiguration.attachedManagedPolicies;
-  const error = unreadableReason(list, `attachedManagedPolicies of ${entity.resourceName ?? entity.resourceId}`);
+  const error = unreadableReason(
+    list,
+    `attachedManagedPolicies of ${KIND[entity.resourceType] ?? "entity"} ${quote(entityName(entity))}`,
+  );
   if (error) return { error };
   return ((list ?? []) as { policyArn?: string }[]).map((p) => p.policyArn ?? "");
 }
@@ -246,7 +271,8 @@ function holdersOf(
       read++;
       const arns = attachedArns(entity);
       if ("error" in arns) unreadable.push(arns.error);
-      else if (arns.some((a) => isAwsManaged(a, policyName))) holders.push(`${KIND[type]} ${quote(entityName(entity))}`);
+      else if (arns.some((a) => isAwsManaged(a, policyName)))
+        holders.push(`${KIND[type]} ${quote(entityName(entity))}`);
     }
   }
   return { holders, unreadable, read };
@@ -261,14 +287,24 @@ function noRolesError(accountId: string): EvaluatorResult {
 /** A role of the account has AWSSupportAccess attached, so someone can open cases with AWS Support. */
 const iamSupportRoleExists: Evaluator = (item, _params, ctx) => {
   if (ctx.itemsOfType("AWS::IAM::Role", item.accountId).length === 0) return noRolesError(item.accountId);
-  const { holders, unreadable, read } = holdersOf(ctx, item.accountId, ["AWS::IAM::Role"], "AWSSupportAccess");
+  const { holders, unreadable, read } = holdersOf(
+    ctx,
+    item.accountId,
+    ["AWS::IAM::Role"],
+    "AWSSupportAccess",
+  );
   if (holders.length > 0) {
-    return { pass: true, reason: `AWSSupportAccess is attached to ${holders.join(", ")}`, evidence: { holders } };
+    return {
+      pass: true,
+      reason: `AWSSupportAccess is attached to ${holders.join(", ")}`,
+      evidence: { holders },
+    };
   }
-  if (unreadable.length > 0) return { error: `no role is known to hold AWSSupportAccess, but ${unreadable.join("; ")}` };
+  if (unreadable.length > 0)
+    return { error: `no role is known to hold AWSSupportAccess, but ${unreadable.join("; ")}` };
   return {
     pass: false,
-    reason: `none of the ${plural(read, "role")} of account ${item.accountId} has AWSSupportAccess attached; expected at least one role with it`,
+    reason: `no role of account ${item.accountId} has AWSSupportAccess attached (${plural(read, "role")} read); expected at least one role with it`,
   };
 };
 
@@ -288,7 +324,8 @@ const iamCloudShellFullAccessRestricted: Evaluator = (item, _params, ctx) => {
       evidence: { holders },
     };
   }
-  if (unreadable.length > 0) return { error: `AWSCloudShellFullAccess was not found, but ${unreadable.join("; ")}` };
+  if (unreadable.length > 0)
+    return { error: `AWSCloudShellFullAccess was not found, but ${unreadable.join("; ")}` };
   return {
     pass: true,
     reason: `AWSCloudShellFullAccess is attached to none of the ${read} users, groups and roles of account ${item.accountId}`,
