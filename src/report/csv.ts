@@ -1,0 +1,86 @@
+/**
+ * `--format csv`: RFC 4180 — CRLF line ends, a header row, one row per finding, fields quoted when they
+ * hold a comma, a double quote, CR or LF (quotes doubled inside).
+ *
+ * Resource names, tags and reasons come from the scanned account and are attacker-controlled, so every
+ * field that a spreadsheet would read as a formula (first character `=`, `+`, `-`, `@`, tab or CR) gets a
+ * leading `'` — the OWASP "CSV injection" mitigation.
+ */
+import type { Finding } from "../domain/types.ts";
+import type { ScanReport } from "./model.ts";
+import { frameworkRefsText } from "./util.ts";
+
+export const CSV_COLUMNS = [
+  "id",
+  "accountId",
+  "region",
+  "service",
+  "checkId",
+  "title",
+  "severity",
+  "status",
+  "suppressed",
+  "resourceType",
+  "resourceId",
+  "resourceArn",
+  "resourceName",
+  "reason",
+  "frameworks",
+  // Additions beyond the brief's list, kept last so positional readers of the first 15 columns keep working.
+  "suppressionReason",
+  "tags",
+] as const;
+
+export type CsvColumn = (typeof CSV_COLUMNS)[number];
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** Prefixes `'` to a value that a spreadsheet would evaluate as a formula. */
+export function neutraliseFormula(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** Quotes a field when RFC 4180 requires it. */
+export function quoteCsvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** One field, neutralised then quoted. */
+export function csvField(value: string): string {
+  return quoteCsvField(neutraliseFormula(value));
+}
+
+function cells(f: Finding): Record<CsvColumn, string> {
+  return {
+    id: f.id,
+    accountId: f.accountId,
+    region: f.region,
+    service: f.service ?? "",
+    checkId: f.checkId,
+    title: f.title,
+    severity: f.severity,
+    status: f.status,
+    suppressed: f.suppressed ? "true" : "false",
+    resourceType: f.resourceType,
+    resourceId: f.resourceId,
+    resourceArn: f.resourceArn,
+    resourceName: f.resourceName,
+    reason: f.reason,
+    frameworks: frameworkRefsText(f.frameworks ?? []),
+    suppressionReason: f.suppressed ? (f.suppression?.reason ?? "") : "",
+    tags: Object.keys(f.tags ?? {})
+      .sort()
+      .map((k) => `${k}=${f.tags[k]}`)
+      .join(";"),
+  };
+}
+
+/** The findings as CSV (header + one CRLF-terminated row per finding). */
+export function renderCsv(report: ScanReport): string {
+  const lines = [CSV_COLUMNS.join(",")];
+  for (const f of report.findings) {
+    const row = cells(f);
+    lines.push(CSV_COLUMNS.map((c) => csvField(row[c])).join(","));
+  }
+  return `${lines.join("\r\n")}\r\n`;
+}

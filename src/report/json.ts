@@ -1,0 +1,142 @@
+/**
+ * `--format json`: the report shape of CONTRACT.md — `{ scan, findings }` — plus an extra `posture` key.
+ * Objects are rebuilt key by key so the output has one stable key order whatever order the model was
+ * assembled in; absent optional values are left out rather than printed as `null`.
+ */
+import { type CoverageGap, type Finding, SEVERITIES } from "../domain/types.ts";
+import type { ControlResult } from "../engine/scoring.ts";
+import type { FrameworkScore, LlmUsage } from "../store/scans.ts";
+import type { ScanReport } from "./model.ts";
+import { sortedTags } from "./util.ts";
+
+type Json = Record<string, unknown>;
+
+/** Copies `obj[key]` into `out` only when it is defined. */
+function opt(out: Json, key: string, value: unknown): void {
+  if (value !== undefined) out[key] = value;
+}
+
+function gapJson(g: CoverageGap): Json {
+  const out: Json = { service: g.service, region: g.region };
+  opt(out, "code", g.code);
+  out.error = g.error;
+  return out;
+}
+
+function scoreJson(s: FrameworkScore): Json {
+  const out: Json = { score: s.score, passed: s.passed, failed: s.failed, manual: s.manual };
+  // The scorer also counts these; they survive when the stored record carries them.
+  const extra = s as FrameworkScore & { errors?: number; noResources?: number };
+  opt(out, "errors", extra.errors);
+  opt(out, "noResources", extra.noResources);
+  return out;
+}
+
+function llmJson(llm: Partial<LlmUsage> | undefined): Json {
+  const out: Json = {
+    mode: llm?.mode ?? "offline",
+    calls: llm?.calls ?? 0,
+    inputTokens: llm?.inputTokens ?? 0,
+    outputTokens: llm?.outputTokens ?? 0,
+  };
+  opt(out, "cacheHits", llm?.cacheHits);
+  opt(out, "estimatedCostUsd", llm?.estimatedCostUsd);
+  return out;
+}
+
+/** One finding in the contract's key order; `service`, `suppression` and `evidence` are the allowed extras. */
+export function findingJson(f: Finding): Json {
+  const out: Json = {
+    id: f.id,
+    checkId: f.checkId,
+    title: f.title,
+    severity: f.severity,
+    status: f.status,
+    reason: f.reason,
+    resourceType: f.resourceType,
+    resourceId: f.resourceId,
+    resourceArn: f.resourceArn,
+    resourceName: f.resourceName,
+    region: f.region,
+    accountId: f.accountId,
+    tags: sortedTags(f.tags),
+    frameworks: (f.frameworks ?? []).map((r) => ({ framework: r.framework, controlId: r.controlId })),
+    suppressed: f.suppressed,
+  };
+  if (f.suppression) {
+    const s: Json = { id: f.suppression.id, reason: f.suppression.reason, owner: f.suppression.owner };
+    opt(s, "expiresAt", f.suppression.expiresAt);
+    out.suppression = s;
+  }
+  opt(out, "service", f.service);
+  opt(out, "evidence", f.evidence);
+  return out;
+}
+
+function controlJson(c: ControlResult): Json {
+  const out: Json = { framework: c.framework, controlId: c.controlId, title: c.title };
+  opt(out, "section", c.section);
+  out.status = c.status;
+  out.checks = c.checks;
+  out.passed = c.passed;
+  out.failed = c.failed;
+  out.errors = c.errors;
+  opt(out, "worstSeverity", c.worstSeverity);
+  return out;
+}
+
+/** The report as the contract's JSON, pretty-printed with two spaces and a trailing newline. */
+export function renderJson(report: ScanReport): string {
+  const s = report.scan;
+  const scan: Json = { id: s.id, status: s.status };
+  opt(scan, "source", s.source);
+  scan.startedAt = s.startedAt;
+  scan.completedAt = s.completedAt ?? null;
+  scan.accounts = s.accounts;
+  scan.regions = s.regions;
+  scan.resourceCount = s.resourceCount;
+  scan.coverageGaps = (s.coverageGaps ?? []).map(gapJson);
+  scan.scores = Object.fromEntries(Object.entries(s.scores ?? {}).map(([id, sc]) => [id, scoreJson(sc)]));
+  scan.llm = llmJson(s.llm);
+  if (s.frameworks) {
+    scan.frameworks = s.frameworks.map((f) => ({
+      id: f.id,
+      name: f.name,
+      version: f.version,
+      controls: f.controls,
+      automatedControls: f.automatedControls,
+    }));
+  }
+  if (s.trend) {
+    scan.trend = s.trend.map((t) => ({ scanId: t.scanId, startedAt: t.startedAt, scores: t.scores }));
+  }
+
+  const p = report.posture;
+  const posture: Json = {
+    totals: {
+      findings: p.totals.findings,
+      passed: p.totals.passed,
+      failed: p.totals.failed,
+      errors: p.totals.errors,
+      suppressed: p.totals.suppressed,
+    },
+    // worst severity first; services by name
+    bySeverity: Object.fromEntries(
+      SEVERITIES.filter((sev) => p.bySeverity[sev]).map((sev) => [
+        sev,
+        { passed: p.bySeverity[sev].passed, failed: p.bySeverity[sev].failed },
+      ]),
+    ),
+    byService: Object.fromEntries(
+      Object.keys(p.byService)
+        .sort()
+        .map((svc) => {
+          const v = p.byService[svc]!;
+          return [svc, { passed: v.passed, failed: v.failed, score: v.score }];
+        }),
+    ),
+    controls: p.controls.map(controlJson),
+  };
+
+  return `${JSON.stringify({ scan, findings: report.findings.map(findingJson), posture }, null, 2)}\n`;
+}
