@@ -56,7 +56,14 @@ export function errorCode(error: unknown): string {
 const GENERIC_NAMES = new Set(["Error", "UnknownError", "TypeError"]);
 
 export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
+  if (error instanceof Error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    // The SDK's message for an unparseable body (an HTML error page) says nothing useful to a reader.
+    if (status && /Deserialization error|XML parse error|Unexpected token/.test(error.message)) {
+      return `HTTP ${status} with a body that is not an AWS API answer (the endpoint may not implement this call)`;
+    }
+    return error.message || error.name;
+  }
   return String(error);
 }
 

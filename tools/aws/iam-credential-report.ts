@@ -16,7 +16,9 @@ const NOT_APPLICABLE = new Set(["N/A", "no_information", "not_supported"]);
 export interface CredentialReportOptions {
   /** How often to ask for the report while IAM is still generating it. */
   attempts?: number;
+  /** First wait between attempts; it doubles up to `maxDelayMs` (a report usually takes a few seconds). */
   delayMs?: number;
+  maxDelayMs?: number;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface CredentialReportOptions {
  */
 export async function readCredentialReport(
   iam: IAMClient,
-  { attempts = 20, delayMs = 1_000 }: CredentialReportOptions = {},
+  { attempts = 20, delayMs = 250, maxDelayMs = 2_000 }: CredentialReportOptions = {},
 ): Promise<Map<string, CredentialReportRow>> {
   for (let attempt = 1; ; attempt++) {
     const generated = await iam.send(new GenerateCredentialReportCommand({}));
@@ -44,7 +46,8 @@ export async function readCredentialReport(
         `the IAM credential report was still ${generated.State ?? "not ready"} after ${attempts} attempts`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const wait = Math.min(maxDelayMs, delayMs * 2 ** (attempt - 1));
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
 
