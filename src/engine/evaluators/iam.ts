@@ -166,13 +166,30 @@ interface Grant {
   passedTo?: string[];
 }
 
+/** Actions that only escalate when aimed at another user than the caller. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a JavaScript template
+const OWN_USER = "${aws:username}";
+const SELF_CREDENTIAL_ACTIONS = new Set([
+  "iam:CreateAccessKey",
+  "iam:CreateLoginProfile",
+  "iam:UpdateLoginProfile",
+]);
+
 function grantsOf(doc: NamedDocument, all: PolicyStatement[], action: string): Grant[] {
   if (deniedEverywhere(all, action)) return [];
   const out: Grant[] = [];
   statementsOf(doc.document).forEach((s, i) => {
     if (!allowsAction(s, action)) return;
-    const fits = s.NotResource !== undefined || asList(s.Resource).some((r) => resourceFits(r, action));
-    if (!fits) return;
+    const resources = asList(s.Resource).filter((r) => resourceFits(r, action));
+    if (s.NotResource === undefined && resources.length === 0) return;
+    // Creating or resetting one's own credentials (`user/${aws:username}`) grants nothing new.
+    if (
+      SELF_CREDENTIAL_ACTIONS.has(action) &&
+      s.NotResource === undefined &&
+      resources.every((r) => r.includes(OWN_USER))
+    ) {
+      return;
+    }
     const resource =
       s.NotResource !== undefined ? `NotResource ${quote(s.NotResource)}` : `Resource ${quote(s.Resource)}`;
     let passedTo: string[] | undefined;
