@@ -72,8 +72,9 @@ export const createClient: ClientFactory = <K extends ClientKind>(kind: K, setti
   };
   const clients: { [P in ClientKind]: () => ClientKinds[P] } = {
     ec2: () => new EC2Client(common),
-    // Emulators and other custom endpoints serve buckets by path, not by virtual host name.
-    s3: () => new S3Client({ ...common, forcePathStyle: Boolean(endpoint), followRegionRedirects: true }),
+    // Emulators and other custom endpoints serve buckets by path, not by virtual host name. No
+    // followRegionRedirects: buckets are read in their own region, and redirects would add hidden HeadBucket calls.
+    s3: () => new S3Client({ ...common, forcePathStyle: Boolean(endpoint) }),
     // S3 Control puts the account id into the host name (`123456789012.s3-control...`), which a custom
     // endpoint such as `http://127.0.0.1:5055` cannot carry. The request still sends the account id in the
     // `x-amz-account-id` header, so with a custom endpoint we address the endpoint itself.
