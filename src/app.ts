@@ -2,6 +2,9 @@ import type { Cache } from "./cache/index.ts";
 import { createCache } from "./cache/index.ts";
 import type { Config } from "./config/index.ts";
 import { type EngineKnowledge, loadEngineKnowledge } from "./engine/knowledge.ts";
+import type { KnowledgeSearch } from "./knowledge/types.ts";
+import { type CallPolicy, DEFAULT_CALL_POLICY, Semaphore } from "./llm/invoke.ts";
+import { createModels, type ModelPair } from "./llm/models.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { openStore, type Store } from "./store/index.ts";
 
@@ -18,6 +21,11 @@ export interface App {
   cache: Cache;
   clock: Clock;
   knowledge(): Promise<EngineKnowledge>;
+  /** The configured models, or undefined offline. */
+  models(): Promise<ModelPair | undefined>;
+  callPolicy: CallPolicy;
+  /** Retrieval over the framework documents (indexed on first use), or undefined when unavailable. */
+  retrieval(): Promise<KnowledgeSearch | undefined>;
   close(): Promise<void>;
 }
 
@@ -26,6 +34,9 @@ export interface CreateAppOptions {
   clock?: Clock;
   store?: Store;
   cache?: Cache;
+  /** Scripted models in tests; other LangChain chat models in embedding applications. */
+  models?: Parameters<typeof createModels>[1];
+  retrieval?: () => Promise<KnowledgeSearch | undefined>;
 }
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
@@ -39,6 +50,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     throw error;
   }
   let knowledge: Promise<EngineKnowledge> | undefined;
+  let models: Promise<ModelPair | undefined> | undefined;
   return {
     config,
     logger,
@@ -53,6 +65,16 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       });
       return knowledge;
     },
+    models() {
+      models ??= createModels(config, options.models);
+      return models;
+    },
+    callPolicy: {
+      ...DEFAULT_CALL_POLICY,
+      timeoutMs: config.llm.timeoutMs,
+      semaphore: new Semaphore(config.llm.concurrency),
+    },
+    retrieval: options.retrieval ?? (async () => undefined),
     async close() {
       await cache.close();
       await store.close();

@@ -1,6 +1,10 @@
 import type { Clock } from "../../src/app.ts";
+import type { Cache } from "../../src/cache/index.ts";
 import type { Inventory } from "../../src/domain/types.ts";
 import type { EngineKnowledge } from "../../src/engine/knowledge.ts";
+import type { KnowledgeSearch } from "../../src/knowledge/types.ts";
+import type { CallPolicy } from "../../src/llm/invoke.ts";
+import type { ModelPair } from "../../src/llm/models.ts";
 import type { Logger } from "../../src/logger.ts";
 import type { Store } from "../../src/store/index.ts";
 import type { InventorySource } from "./state.ts";
@@ -8,15 +12,36 @@ import type { InventorySource } from "./state.ts";
 export type ScanProgressEvent =
   | { type: "node-start"; scanId: string; node: string }
   | { type: "node-done"; scanId: string; node: string; detail?: Record<string, unknown> }
-  | { type: "discovery"; scanId: string; service: string; region: string; state: "start" | "done" | "failed"; resources?: number };
+  | {
+      type: "discovery";
+      scanId: string;
+      service: string;
+      region: string;
+      state: "start" | "done" | "failed";
+      resources?: number;
+    };
 
 /** What the scan graph's nodes need, passed in (no singletons). */
 export interface ScanDeps {
   store: Store;
   knowledge: () => Promise<EngineKnowledge>;
   /** Turns a source into an inventory: the bundled sample, a file, or live discovery. */
-  loadInventory: (source: InventorySource, onProgress: (e: ScanProgressEvent) => void, scanId: string) => Promise<Inventory>;
+  loadInventory: (
+    source: InventorySource,
+    onProgress: (e: ScanProgressEvent) => void,
+    scanId: string,
+  ) => Promise<Inventory>;
   clock: Clock;
   logger: Logger;
+  cache: Cache;
+  /** Undefined when no model is configured: the model nodes then write template explanations. */
+  models?: ModelPair;
+  callPolicy: CallPolicy;
+  /** Retrieval over framework documents, for citations; optional (explanations then cite nothing). */
+  retrieval?: () => Promise<KnowledgeSearch | undefined>;
+  /** At most this many findings get a strong-model analysis per scan; the rest get templates. */
+  analysisBudget: number;
+  /** How many precheck items go into one fast-model call. */
+  precheckBatchSize: number;
   onProgress?: (event: ScanProgressEvent) => void;
 }

@@ -28,6 +28,7 @@ export function evaluateNode(deps: ScanDeps) {
     return {
       findingCount: findings.length,
       failingCount: findings.filter((f) => f.status === "FAIL" && !f.suppressed).length,
+      manualCount: findings.filter((f) => f.status === "MANUAL" && !f.suppressed).length,
       completedSteps: ["evaluate"],
     };
   };

@@ -27,6 +27,13 @@ export const ScanState = Annotation.Root({
   coverageGaps: Annotation<CoverageGap[]>(),
   findingCount: Annotation<number>(),
   failingCount: Annotation<number>(),
+  manualCount: Annotation<number>(),
+  /** MANUAL findings the pre-check flagged for analysis. */
+  flagged: Annotation<string[]>(),
+  /** Model analyses refused after a repair attempt, with the reason (the template explanation stands). */
+  analysisDropped: Annotation<{ findingId: string; reason: string }[]>(),
+  /** Whether approved remediations may run in this scan (`--auto-remediate`); plan only otherwise. */
+  autoRemediate: Annotation<boolean>(),
   /** Nodes that finished, in order (for progress and for tests of resumption). */
   completedSteps: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
 });

@@ -19,6 +19,15 @@ const urlWithScheme = (schemes: string[], example: string) =>
     { message: `is not a valid URL; expected the form ${example}` },
   );
 
+const positiveInt = (_name: string, allowZero = false) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: "is not a whole number; expected e.g. 4" })
+    .transform(Number)
+    .refine((n) => (allowZero ? n >= 0 : n > 0), {
+      message: allowZero ? "must be 0 or more" : "must be 1 or more",
+    });
+
 const optionalString = z
   .string()
   .optional()
@@ -43,10 +52,16 @@ const envSchema = z.object({
   ENFORCEAI_LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS).optional()),
   ENFORCEAI_LOG_FORMAT: optionalString.pipe(z.enum(["json", "pretty"]).optional()),
   ENFORCEAI_BEDROCK_REGION: optionalString,
+  ENFORCEAI_LLM_CONCURRENCY: optionalString.pipe(positiveInt("ENFORCEAI_LLM_CONCURRENCY").optional()),
+  ENFORCEAI_LLM_TIMEOUT_MS: optionalString.pipe(positiveInt("ENFORCEAI_LLM_TIMEOUT_MS").optional()),
+  ENFORCEAI_ANALYSIS_BUDGET: optionalString.pipe(positiveInt("ENFORCEAI_ANALYSIS_BUDGET", true).optional()),
   ENFORCEAI_REMEDIATION_ROLE_ARN: optionalString.pipe(
     z
       .string()
-      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "is not an IAM role ARN; expected arn:aws:iam::ACCOUNT:role/NAME")
+      .regex(
+        /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/,
+        "is not an IAM role ARN; expected arn:aws:iam::ACCOUNT:role/NAME",
+      )
       .optional(),
   ),
   AWS_REGION: optionalString,
@@ -64,6 +79,12 @@ export interface Config {
     analysisModel: string;
     precheckModel: string;
     region?: string;
+    /** Model calls in flight at once. */
+    concurrency: number;
+    timeoutMs: number;
+    /** Findings per scan that get a strong-model analysis; the rest get template explanations. */
+    analysisBudget: number;
+    precheckBatchSize: number;
   };
   embeddings: (typeof EMBEDDING_MODES)[number];
   user: string;
@@ -108,6 +129,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       analysisModel: e.ENFORCEAI_MODEL_ANALYSIS ?? DEFAULT_ANALYSIS_MODEL,
       precheckModel: e.ENFORCEAI_MODEL_PRECHECK ?? DEFAULT_PRECHECK_MODEL,
       region: e.ENFORCEAI_BEDROCK_REGION ?? e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
+      concurrency: e.ENFORCEAI_LLM_CONCURRENCY ?? 4,
+      timeoutMs: e.ENFORCEAI_LLM_TIMEOUT_MS ?? 60_000,
+      analysisBudget: e.ENFORCEAI_ANALYSIS_BUDGET ?? 40,
+      precheckBatchSize: 20,
     },
     embeddings: e.ENFORCEAI_EMBEDDINGS ?? (mode === "bedrock" ? "bedrock" : "local"),
     user: e.ENFORCEAI_USER ?? safeOsUser(),

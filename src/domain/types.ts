@@ -83,4 +83,25 @@ export interface Finding {
   /** The configuration values that decided the verdict (evidence), keyed by the expression that read them. */
   evidence?: Record<string, unknown>;
   resourceContentHash?: string;
+  /** Why it matters and how to fix it: from the analysis model with citations, or from templates offline. */
+  explanation?: Explanation;
+  /** For MANUAL findings: the fast model's triage, advisory only. */
+  assessment?: { verdict: "fine" | "needs_analysis" | "not_applicable"; note: string; mode: string };
+}
+
+export interface Citation {
+  controlId: string;
+  passageId: string;
+  framework?: string;
+  source?: string;
+}
+
+export interface Explanation {
+  /** `offline` (templates), or the model mode that wrote it. */
+  mode: string;
+  model?: string;
+  rationale: string;
+  businessImpact: string;
+  fixSteps: string[];
+  citations: Citation[];
 }

@@ -41,6 +41,52 @@ export function assess(
     ctx,
     onlyChecks: allSelected ? undefined : onlyChecks,
   });
-  const findings = applySuppressions(raw, suppressions, now);
+  const manual = manualFindings(items, selected);
+  const findings = applySuppressions([...raw, ...manual], suppressions, now);
   return { findings, posture: scorePosture(findings, selected) };
+}
+
+/** Check id of the MANUAL finding that stands for a control no check decides. */
+export function manualCheckId(framework: string, controlId: string): string {
+  return `manual:${framework}:${controlId}`;
+}
+
+/**
+ * One MANUAL finding per account for each control that no check decides, so the report lists what a person
+ * must confirm (and the fast model can triage it). It never counts as a pass or a failure.
+ */
+export function manualFindings(
+  items: readonly ConfigurationItem[],
+  selected: readonly Framework[],
+): Finding[] {
+  const accounts = items.filter((i) => i.resourceType === "AWS::::Account");
+  const out: Finding[] = [];
+  for (const account of accounts) {
+    for (const fw of selected) {
+      for (const control of fw.controls) {
+        if (!control.manual) continue;
+        const checkId = manualCheckId(fw.id, control.id);
+        out.push({
+          id: `${account.accountId}/${account.awsRegion}/${checkId}/${account.resourceId}`,
+          checkId,
+          title: `${fw.name} ${control.id}: ${control.title}`,
+          severity: "informational",
+          status: "MANUAL",
+          reason: `No automated check decides this control${control.manualReason ? ` (${control.manualReason})` : ""}; a person must confirm it.`,
+          resourceType: account.resourceType,
+          resourceId: account.resourceId,
+          resourceArn: account.arn,
+          resourceName: account.resourceName ?? account.resourceId,
+          region: account.awsRegion,
+          accountId: account.accountId,
+          service: "account",
+          tags: account.tags,
+          frameworks: [{ framework: fw.id, controlId: control.id }],
+          suppressed: false,
+          resourceContentHash: account.contentHash,
+        });
+      }
+    }
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import { getOrInit } from "../domain/maps.ts";
 import type { ConfigurationItem, Finding, FindingStatus, FrameworkRef } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
 import type { CompiledCheck } from "./catalog.ts";
@@ -6,17 +7,22 @@ import type { EvaluationContext } from "./evaluators/types.ts";
 import { UnreadableValue } from "./path.ts";
 import type { Settings } from "./settings.ts";
 
-export function findingId(item: Pick<ConfigurationItem, "accountId" | "awsRegion" | "resourceId">, checkId: string) {
+export function findingId(
+  item: Pick<ConfigurationItem, "accountId" | "awsRegion" | "resourceId">,
+  checkId: string,
+) {
   return `${item.accountId}/${item.awsRegion}/${checkId}/${item.resourceId}`;
 }
 
 /** Indexes the inventory once so evaluators can look across resources without scanning it. */
-export function createContext(items: readonly ConfigurationItem[], settings: Settings, now: Date): EvaluationContext {
+export function createContext(
+  items: readonly ConfigurationItem[],
+  settings: Settings,
+  now: Date,
+): EvaluationContext {
   const byType = new Map<string, ConfigurationItem[]>();
   for (const item of items) {
-    let list = byType.get(item.resourceType);
-    if (!list) byType.set(item.resourceType, (list = []));
-    list.push(item);
+    getOrInit(byType, item.resourceType, () => []).push(item);
   }
   return {
     settings,

@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { parse, YAMLParseError } from "yaml";
 import { z } from "zod";
+import { getOrInit } from "../domain/maps.ts";
 import type { FrameworkRef } from "../domain/types.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { aggregate, formatZodIssue, yamlFilesBelow } from "./catalog.ts";
@@ -22,7 +23,9 @@ const controlSchema = z
 
 export const frameworkSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "lowercase letters, digits, dots and dashes, e.g. cis-aws-3.0"),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]*$/, "lowercase letters, digits, dots and dashes, e.g. cis-aws-3.0"),
     name: z.string().min(3),
     version: z.string().min(1),
     publisher: z.string().optional(),
@@ -32,7 +35,9 @@ export const frameworkSchema = z
   .strict();
 
 export type FrameworkControl = z.infer<typeof controlSchema>;
-export type Framework = z.infer<typeof frameworkSchema> & { source: { kind: "builtin" | "custom"; file: string } };
+export type Framework = z.infer<typeof frameworkSchema> & {
+  source: { kind: "builtin" | "custom"; file: string };
+};
 
 export interface FrameworkSummary {
   id: string;
@@ -68,7 +73,12 @@ export function parseFramework(
   }
   const result = frameworkSchema.safeParse(raw);
   if (!result.success) {
-    throw new ValidationError(result.error.issues.slice(0, 5).map((i) => formatZodIssue(file, i)).join("\n"));
+    throw new ValidationError(
+      result.error.issues
+        .slice(0, 5)
+        .map((i) => formatZodIssue(file, i))
+        .join("\n"),
+    );
   }
   const seen = new Set<string>();
   const problems: string[] = [];
@@ -91,13 +101,18 @@ export interface FrameworkSources {
   customDir?: string;
 }
 
-export async function loadFrameworks(sources: FrameworkSources, knownChecks: ReadonlySet<string>): Promise<Framework[]> {
+export async function loadFrameworks(
+  sources: FrameworkSources,
+  knownChecks: ReadonlySet<string>,
+): Promise<Framework[]> {
   const frameworks: Framework[] = [];
   const errors: string[] = [];
   const groups: [string, Framework["source"]["kind"]][] = [[sources.builtinDir, "builtin"]];
   if (sources.customDir) {
     if (!(await stat(sources.customDir).catch(() => undefined))?.isDirectory()) {
-      throw new ValidationError(`ENFORCEAI_FRAMEWORKS_DIR: ${sources.customDir} is not a folder of framework YAML files`);
+      throw new ValidationError(
+        `ENFORCEAI_FRAMEWORKS_DIR: ${sources.customDir} is not a folder of framework YAML files`,
+      );
     }
     groups.push([sources.customDir, "custom"]);
   }
@@ -106,7 +121,10 @@ export async function loadFrameworks(sources: FrameworkSources, knownChecks: Rea
       try {
         const f = parseFramework(file, await readFile(file, "utf8"), knownChecks, kind);
         const clash = frameworks.find((x) => x.id === f.id);
-        if (clash) throw new ValidationError(`${file}: id: framework "${f.id}" is already defined in ${clash.source.file}`);
+        if (clash)
+          throw new ValidationError(
+            `${file}: id: framework "${f.id}" is already defined in ${clash.source.file}`,
+          );
         frameworks.push(f);
       } catch (error) {
         if (error instanceof ValidationError) errors.push(error.message);
@@ -124,9 +142,7 @@ export function frameworkRefsByCheck(frameworks: readonly Framework[]): Map<stri
   for (const f of frameworks) {
     for (const c of f.controls) {
       for (const checkId of c.checks ?? []) {
-        let list = refs.get(checkId);
-        if (!list) refs.set(checkId, (list = []));
-        list.push({ framework: f.id, controlId: c.id });
+        getOrInit(refs, checkId, () => []).push({ framework: f.id, controlId: c.id });
       }
     }
   }
@@ -139,7 +155,9 @@ export function selectFrameworks(all: readonly Framework[], ids?: readonly strin
   return ids.map((id) => {
     const f = all.find((x) => x.id === id);
     if (!f) {
-      throw new NotFoundError(`unknown framework "${id}"; known frameworks: ${all.map((x) => x.id).join(", ")}`);
+      throw new NotFoundError(
+        `unknown framework "${id}"; known frameworks: ${all.map((x) => x.id).join(", ")}`,
+      );
     }
     return f;
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { readInventoryFile } from "../../tools/aws/inventory-file.ts";
-import { discoverAccount, discoverAccounts, type ProgressEvent } from "../../tools/aws/discover.ts";
 import { buildScanGraph, type InventorySource, type ScanProgressEvent } from "../../graphs/scan.ts";
+import { discoverAccount, discoverAccounts, type ProgressEvent } from "../../tools/aws/discover.ts";
+import { readInventoryFile } from "../../tools/aws/inventory-file.ts";
 import type { App } from "../app.ts";
 import type { Inventory } from "../domain/types.ts";
 import { ConflictError, errorMessage, NotFoundError } from "../errors.ts";
@@ -67,16 +67,28 @@ async function scanGraph(app: App, onProgress?: (e: ScanProgressEvent) => void) 
       loadInventory,
       clock: app.clock,
       logger: app.logger,
+      cache: app.cache,
+      models: await app.models(),
+      callPolicy: app.callPolicy,
+      retrieval: () => app.retrieval(),
+      analysisBudget: app.config.llm.analysisBudget,
+      precheckBatchSize: app.config.llm.precheckBatchSize,
       onProgress,
     },
     checkpointer,
   );
 }
 
-async function runToEnd(app: App, scanId: string, input: Parameters<Awaited<ReturnType<typeof scanGraph>>["invoke"]>[0], onProgress?: (e: ScanProgressEvent) => void) {
+async function runToEnd(
+  app: App,
+  scanId: string,
+  input: Parameters<Awaited<ReturnType<typeof scanGraph>>["invoke"]>[0],
+  onProgress?: (e: ScanProgressEvent) => void,
+) {
   const graph = await scanGraph(app, onProgress);
   try {
-    await graph.invoke(input, { configurable: { thread_id: scanId } });
+    // "sync": each step's checkpoint is written before the next step starts, so a crash loses at most one step.
+    await graph.invoke(input, { configurable: { thread_id: scanId }, durability: "sync" });
   } catch (error) {
     await app.store.scans.update(scanId, { status: "failed", error: errorMessage(error) }).catch(() => {});
     throw error;
@@ -120,7 +132,8 @@ export async function resumeScan(
   onProgress?: (e: ScanProgressEvent) => void,
 ): Promise<ScanRecord> {
   const scan = await app.store.scans.find(scanId);
-  if (!scan) throw new NotFoundError(`scan ${scanId} does not exist; list scans with \`enforceai scans list\``);
+  if (!scan)
+    throw new NotFoundError(`scan ${scanId} does not exist; list scans with \`enforceai scans list\``);
   if (scan.status === "completed" || scan.status === "cancelled") {
     throw new ConflictError(`scan ${scanId} is ${scan.status}; only a running or failed scan can be resumed`);
   }

@@ -1,3 +1,4 @@
+import { getOrInit } from "../domain/maps.ts";
 import { type Finding, SEVERITIES, type Severity } from "../domain/types.ts";
 import type { FrameworkScore as StoredScore } from "../store/scans.ts";
 import type { Framework } from "./frameworks.ts";
@@ -32,16 +33,26 @@ export interface Posture {
   totals: { findings: number; passed: number; failed: number; errors: number; suppressed: number };
 }
 
+interface CheckTally {
+  passed: number;
+  failed: number;
+  errors: number;
+  worst?: Severity;
+}
+
 const round1 = (n: number) => Math.round(n * 10) / 10;
-const scoreOf = (passed: number, failed: number) => (passed + failed === 0 ? 100 : round1((100 * passed) / (passed + failed)));
+const scoreOf = (passed: number, failed: number) =>
+  passed + failed === 0 ? 100 : round1((100 * passed) / (passed + failed));
 
 /**
  * Scores a scan. Suppressed findings leave the score. A control passes when every mapped check passes on
  * every resource it applies to; one failure fails it; errors alone leave it undecided (never a failure).
  */
 export function scorePosture(findings: readonly Finding[], frameworks: readonly Framework[]): Posture {
-  const byCheck = new Map<string, { passed: number; failed: number; errors: number; worst?: Severity }>();
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, { passed: 0, failed: 0 }])) as Posture["bySeverity"];
+  const byCheck = new Map<string, CheckTally>();
+  const bySeverity = Object.fromEntries(
+    SEVERITIES.map((s) => [s, { passed: 0, failed: 0 }]),
+  ) as Posture["bySeverity"];
   const services = new Map<string, { passed: number; failed: number }>();
   const totals = { findings: findings.length, passed: 0, failed: 0, errors: 0, suppressed: 0 };
 
@@ -50,10 +61,8 @@ export function scorePosture(findings: readonly Finding[], frameworks: readonly 
       totals.suppressed++;
       continue;
     }
-    let c = byCheck.get(f.checkId);
-    if (!c) byCheck.set(f.checkId, (c = { passed: 0, failed: 0, errors: 0 }));
-    let s = services.get(f.service);
-    if (!s) services.set(f.service, (s = { passed: 0, failed: 0 }));
+    const c = getOrInit(byCheck, f.checkId, () => ({ passed: 0, failed: 0, errors: 0 }) as CheckTally);
+    const s = getOrInit(services, f.service, () => ({ passed: 0, failed: 0 }));
     if (f.status === "PASS") {
       c.passed++;
       s.passed++;
@@ -94,11 +103,20 @@ export function scorePosture(findings: readonly Finding[], frameworks: readonly 
           result.passed += c.passed;
           result.failed += c.failed;
           result.errors += c.errors;
-          if (c.worst && (!result.worstSeverity || SEVERITIES.indexOf(c.worst) < SEVERITIES.indexOf(result.worstSeverity)))
+          if (
+            c.worst &&
+            (!result.worstSeverity || SEVERITIES.indexOf(c.worst) < SEVERITIES.indexOf(result.worstSeverity))
+          )
             result.worstSeverity = c.worst;
         }
         result.status =
-          result.failed > 0 ? "FAIL" : result.errors > 0 ? "ERROR" : result.passed > 0 ? "PASS" : "NO_RESOURCES";
+          result.failed > 0
+            ? "FAIL"
+            : result.errors > 0
+              ? "ERROR"
+              : result.passed > 0
+                ? "PASS"
+                : "NO_RESOURCES";
       }
       if (result.status === "PASS") score.passed++;
       else if (result.status === "FAIL") score.failed++;
@@ -124,7 +142,8 @@ export function topFailingControls(posture: Posture, limit = 10): ControlResult[
     .filter((c) => c.status === "FAIL")
     .sort(
       (a, b) =>
-        SEVERITIES.indexOf(a.worstSeverity ?? "informational") - SEVERITIES.indexOf(b.worstSeverity ?? "informational") ||
+        SEVERITIES.indexOf(a.worstSeverity ?? "informational") -
+          SEVERITIES.indexOf(b.worstSeverity ?? "informational") ||
         b.failed - a.failed ||
         a.framework.localeCompare(b.framework) ||
         a.controlId.localeCompare(b.controlId, undefined, { numeric: true }),

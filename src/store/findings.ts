@@ -113,7 +113,10 @@ export class FindingRepository {
       add("s.data->'frameworks' @> ?::jsonb", JSON.stringify([ref]));
     }
     const clause = where.join(" AND ");
-    const total = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM scan_findings s WHERE ${clause}`, values);
+    const total = await this.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM scan_findings s WHERE ${clause}`,
+      values,
+    );
     values.push(filter.limit ?? 100, filter.offset ?? 0);
     const { rows } = await this.db.query<{ data: Finding }>(
       `SELECT s.data FROM scan_findings s WHERE ${clause}
@@ -124,6 +127,22 @@ export class FindingRepository {
       values,
     );
     return { findings: rows.map((r) => r.data), total: Number(total.rows[0]?.n ?? 0) };
+  }
+
+  /** Merges fields (explanation, assessment) into stored findings of a scan; verdict fields are not touched. */
+  async annotate(
+    scanId: string,
+    patches: ReadonlyMap<string, Pick<Finding, "explanation" | "assessment">>,
+  ): Promise<void> {
+    const rows = [...patches].map(([id, patch]) => ({ id, patch }));
+    for (const batch of batches(rows)) {
+      await this.db.query(
+        `UPDATE scan_findings s SET data = s.data || x.patch
+         FROM jsonb_to_recordset($1::jsonb) AS x(id text, patch jsonb)
+         WHERE s.scan_id = $2 AND s.finding_id = x.id`,
+        [JSON.stringify(batch), scanId],
+      );
+    }
   }
 
   /** Every finding of a scan, in report order. */
@@ -146,10 +165,12 @@ export class FindingRepository {
     }>("SELECT * FROM findings WHERE id = $1", [findingId]);
     const f = rows[0];
     if (!f) return undefined;
-    const history = await this.db.query<{ scan_id: string; at: Date; from_status: FindingStatus | null; to_status: FindingStatus }>(
-      "SELECT * FROM finding_history WHERE finding_id = $1 ORDER BY at, scan_id",
-      [findingId],
-    );
+    const history = await this.db.query<{
+      scan_id: string;
+      at: Date;
+      from_status: FindingStatus | null;
+      to_status: FindingStatus;
+    }>("SELECT * FROM finding_history WHERE finding_id = $1 ORDER BY at, scan_id", [findingId]);
     return {
       id: f.id,
       status: f.status,
@@ -157,7 +178,12 @@ export class FindingRepository {
       lastSeenAt: f.last_seen_at.toISOString(),
       firstFailedAt: f.first_failed_at?.toISOString() ?? null,
       resolvedAt: f.resolved_at?.toISOString() ?? null,
-      history: history.rows.map((h) => ({ scanId: h.scan_id, at: h.at.toISOString(), from: h.from_status, to: h.to_status })),
+      history: history.rows.map((h) => ({
+        scanId: h.scan_id,
+        at: h.at.toISOString(),
+        from: h.from_status,
+        to: h.to_status,
+      })),
     };
   }
 }

@@ -12,7 +12,9 @@ const run = promisify(execFile);
 const program = path.join(PACKAGE_ROOT, "test", "fixtures", "programs", "checkpoint-graph.ts");
 
 async function step(mode: "start" | "resume", ...args: string[]) {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", program, mode, ...args], { cwd: PACKAGE_ROOT });
+  const { stdout } = await run(process.execPath, ["--import", "tsx", program, mode, ...args], {
+    cwd: PACKAGE_ROOT,
+  });
   return JSON.parse(stdout) as { steps: string[]; pending: unknown[] };
 }
 
@@ -24,7 +26,12 @@ const targets: [string, () => Promise<string[]>, (args: string[]) => Promise<voi
   ],
 ];
 const pgUrl = requireService("postgres");
-if (pgUrl) targets.push(["postgres", async () => [pgUrl, uniqueSchema()], async ([url, schema]) => dropSchema(url!, schema!)]);
+if (pgUrl)
+  targets.push([
+    "postgres",
+    async () => [pgUrl, uniqueSchema()],
+    async ([url, schema]) => dropSchema(url!, schema!),
+  ]);
 
 describe.each(targets)("graph checkpoints on %s", (_name, setup, teardown) => {
   const cleanups: (() => Promise<void>)[] = [];

@@ -9,7 +9,11 @@ export interface CliResult {
 }
 
 /** Runs the real `enforceai` bin in a child process, as a user would. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 120_000,
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,

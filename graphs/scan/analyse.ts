@@ -1,0 +1,182 @@
+import { HumanMessage } from "@langchain/core/messages";
+import { z } from "zod";
+import type { Explanation, Finding } from "../../src/domain/types.ts";
+import { SEVERITY_RANK } from "../../src/domain/types.ts";
+import type { EngineKnowledge } from "../../src/engine/knowledge.ts";
+import { errorMessage } from "../../src/errors.ts";
+import type { KnowledgeSearch, Passage } from "../../src/knowledge/types.ts";
+import { cacheKeyOf, InvalidModelOutput, invokeJson } from "../../src/llm/invoke.ts";
+import { dataBlock, fill, loadPrompt } from "../../src/llm/prompts.ts";
+import type { ScanDeps } from "./deps.ts";
+import { meterFor, saveMeter } from "./llm-usage.ts";
+import type { ScanStateType } from "./state.ts";
+
+export const ANALYSIS_PROMPT = { id: "analysis", version: 1 } as const;
+
+export const analysisSchema = z.object({
+  rationale: z.string().min(20).max(2_000),
+  citations: z.array(z.object({ controlId: z.string(), passageId: z.string() })).max(10),
+  businessImpact: z.string().min(10).max(1_000),
+  fixSteps: z.array(z.string().min(3)).min(1).max(10),
+});
+
+/** Which findings deserve an explanation: failing critical/high ones, and what the pre-check flagged. */
+export function analysisTargets(findings: readonly Finding[], flagged: ReadonlySet<string>): Finding[] {
+  return findings
+    .filter(
+      (f) =>
+        !f.suppressed &&
+        ((f.status === "FAIL" && SEVERITY_RANK[f.severity] >= SEVERITY_RANK.high) ||
+          (f.status === "MANUAL" && flagged.has(f.id))),
+    )
+    .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.id.localeCompare(b.id));
+}
+
+/** Rejects citations of passages that were not retrieved, or of controls those passages are not about. */
+export function citationProblem(
+  answer: z.infer<typeof analysisSchema>,
+  passages: readonly Passage[],
+): string | undefined {
+  const byId = new Map(passages.map((p) => [p.id, p]));
+  for (const c of answer.citations) {
+    const p = byId.get(c.passageId);
+    if (!p) return `citation of passage "${c.passageId}", which is not among the retrieved passages`;
+    if (p.controlId && p.controlId !== c.controlId) {
+      return `citation pairs passage "${c.passageId}" with control "${c.controlId}", but that passage is about "${p.controlId}"`;
+    }
+  }
+  return undefined;
+}
+
+/** An explanation written from the check's own text and the retrieved passages, with no model. */
+export function templateExplanation(
+  f: Finding,
+  knowledge: EngineKnowledge,
+  passages: readonly Passage[],
+): Explanation {
+  const check = knowledge.checks.find((c) => c.check.id === f.checkId)?.check;
+  const controls = f.frameworks.map((r) => `${r.framework} ${r.controlId}`).join(", ");
+  return {
+    mode: "offline",
+    rationale: `${check?.description ?? f.title} Finding: ${f.reason}${controls ? ` This affects ${controls}.` : ""}`,
+    businessImpact: check?.risk ?? "A person must confirm this control; until then it is not evidenced.",
+    fixSteps: check?.remediation.steps ?? ["Review the control's requirement and record the evidence."],
+    citations: passages.slice(0, 2).map((p) => ({
+      controlId: p.controlId ?? f.frameworks[0]?.controlId ?? "",
+      passageId: p.id,
+      framework: p.framework,
+      source: p.source,
+    })),
+  };
+}
+
+async function retrieve(search: KnowledgeSearch | undefined, f: Finding): Promise<Passage[]> {
+  if (!search || f.frameworks.length === 0) return [];
+  return search.search(f.title, {
+    k: 4,
+    frameworks: [...new Set(f.frameworks.map((r) => r.framework))],
+    controlIds: [...new Set(f.frameworks.map((r) => r.controlId))],
+  });
+}
+
+/**
+ * Strong-model analysis with retrieval for failing critical/high findings and flagged MANUAL ones: a
+ * rationale with citations, business impact and fix steps, validated; invalid output gets one repair
+ * attempt, then the template explanation stands and the reason is logged. Never changes a status.
+ */
+export function analyseNode(deps: ScanDeps) {
+  return async (state: ScanStateType): Promise<Partial<ScanStateType>> => {
+    const findings = await deps.store.findings.allOfScan(state.scanId);
+    const targets = analysisTargets(findings, new Set(state.flagged ?? []));
+    if (targets.length === 0) return { completedSteps: ["analyse"] };
+    const knowledge = await deps.knowledge();
+    const search = await deps.retrieval?.();
+    const models = deps.models;
+    const prompt = models ? await loadPrompt(ANALYSIS_PROMPT.id, ANALYSIS_PROMPT.version) : undefined;
+    const meter = models ? await meterFor(deps.store, state.scanId, models.mode) : undefined;
+    const items = models
+      ? new Map((await deps.store.resources.scanInventory(state.scanId)).map((i) => [i.arn, i]))
+      : undefined;
+    const patches = new Map<string, Pick<Finding, "explanation">>();
+    const dropped: { findingId: string; reason: string }[] = [];
+
+    await Promise.all(
+      targets.map(async (f, index) => {
+        const passages = await retrieve(search, f).catch(() => [] as Passage[]);
+        const template = templateExplanation(f, knowledge, passages);
+        if (!models || !prompt || !meter || index >= deps.analysisBudget) {
+          patches.set(f.id, { explanation: template });
+          return;
+        }
+        const resource = items?.get(f.resourceArn);
+        const { explanation: _e, assessment: _a, evidence: _ev, ...finding } = f;
+        try {
+          const answer = await invokeJson(
+            models.analysis.model,
+            models.analysis.id,
+            [
+              new HumanMessage(
+                fill(prompt, {
+                  passages: dataBlock(
+                    passages.map((p) => ({
+                      id: p.id,
+                      framework: p.framework,
+                      controlId: p.controlId,
+                      text: p.text,
+                    })),
+                  ),
+                  resource: dataBlock({
+                    finding,
+                    resource: resource
+                      ? {
+                          configuration: resource.configuration,
+                          supplementaryConfiguration: resource.supplementaryConfiguration,
+                        }
+                      : null,
+                  }),
+                }),
+              ),
+            ],
+            deps.callPolicy,
+            meter,
+            {
+              schema: analysisSchema,
+              check: (a) => citationProblem(a, passages),
+              cache: deps.cache,
+              cacheKey: cacheKeyOf({
+                prompt: `${prompt.id}.v${prompt.version}`,
+                model: models.analysis.id,
+                resource: f.resourceContentHash ?? f.resourceArn,
+                control: f.frameworks[0]?.controlId ?? f.checkId,
+                check: f.checkId,
+              }),
+            },
+          );
+          const byId = new Map(passages.map((p) => [p.id, p]));
+          patches.set(f.id, {
+            explanation: {
+              mode: models.mode,
+              model: models.analysis.id,
+              rationale: answer.rationale,
+              businessImpact: answer.businessImpact,
+              fixSteps: answer.fixSteps,
+              citations: answer.citations.map((c) => ({
+                ...c,
+                framework: byId.get(c.passageId)?.framework,
+                source: byId.get(c.passageId)?.source,
+              })),
+            },
+          });
+        } catch (error) {
+          const reason = error instanceof InvalidModelOutput ? error.message : errorMessage(error);
+          dropped.push({ findingId: f.id, reason });
+          patches.set(f.id, { explanation: template });
+        }
+      }),
+    );
+    await deps.store.findings.annotate(state.scanId, patches);
+    if (meter) await saveMeter(deps.store, state.scanId, meter);
+    for (const d of dropped) deps.logger.warn({ scanId: state.scanId, ...d }, "model analysis dropped");
+    return { analysisDropped: dropped, completedSteps: ["analyse"] };
+  };
+}
