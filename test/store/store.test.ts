@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withContentHash } from "../../src/domain/shape.ts";
 import type { ConfigurationItem, Finding } from "../../src/domain/types.ts";
-import { migrate } from "../../src/store/migrate.ts";
 import type { Store } from "../../src/store/index.ts";
+import { loadMigrations, migrate } from "../../src/store/migrate.ts";
 import { storeBackends } from "../helpers/stores.ts";
 
 function bucket(name: string, versioning: string): ConfigurationItem {
@@ -53,7 +53,9 @@ describe.each(storeBackends().map((b) => [b.name, b] as const))("store on %s", (
   it("applies migrations once and is idempotent on re-run", async () => {
     expect(await migrate(store.db.pool)).toEqual([]);
     const { rows } = await store.db.pool.query<{ version: number }>("SELECT version FROM schema_migrations");
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    const all = (await loadMigrations()).map((m) => m.version);
+    expect(rows.map((r) => r.version).sort((a, b) => a - b)).toEqual(all);
+    expect(all[0]).toBe(1);
   });
 
   it("creates, updates and lists scans", async () => {
@@ -97,9 +99,27 @@ describe.each(storeBackends().map((b) => [b.name, b] as const))("store on %s", (
 
   it("tracks a finding's life across scans: first seen, failed, resolved, with history", async () => {
     const b = bucket("life", "Suspended");
-    await store.scans.create({ id: "s1", source: "demo", requestedBy: "a", startedAt: new Date("2026-02-01"), frameworks: [] });
-    await store.scans.create({ id: "s2", source: "demo", requestedBy: "a", startedAt: new Date("2026-02-02"), frameworks: [] });
-    await store.scans.create({ id: "s3", source: "demo", requestedBy: "a", startedAt: new Date("2026-02-03"), frameworks: [] });
+    await store.scans.create({
+      id: "s1",
+      source: "demo",
+      requestedBy: "a",
+      startedAt: new Date("2026-02-01"),
+      frameworks: [],
+    });
+    await store.scans.create({
+      id: "s2",
+      source: "demo",
+      requestedBy: "a",
+      startedAt: new Date("2026-02-02"),
+      frameworks: [],
+    });
+    await store.scans.create({
+      id: "s3",
+      source: "demo",
+      requestedBy: "a",
+      startedAt: new Date("2026-02-03"),
+      frameworks: [],
+    });
     await store.findings.recordScan("s1", [finding(b, "FAIL")], new Date("2026-02-01T00:00:00Z"));
     await store.findings.recordScan("s2", [finding(b, "FAIL")], new Date("2026-02-02T00:00:00Z"));
     await store.findings.recordScan("s3", [finding(b, "PASS")], new Date("2026-02-03T00:00:00Z"));
@@ -123,27 +143,48 @@ describe.each(storeBackends().map((b) => [b.name, b] as const))("store on %s", (
   it("rolls a transaction back whole when any statement fails", async () => {
     await expect(
       store.transaction(async (tx) => {
-        await tx.scans.create({ id: "tx-1", source: "demo", requestedBy: "a", startedAt: new Date(), frameworks: [] });
-        await tx.scans.create({ id: "tx-1", source: "demo", requestedBy: "a", startedAt: new Date(), frameworks: [] });
+        await tx.scans.create({
+          id: "tx-1",
+          source: "demo",
+          requestedBy: "a",
+          startedAt: new Date(),
+          frameworks: [],
+        });
+        await tx.scans.create({
+          id: "tx-1",
+          source: "demo",
+          requestedBy: "a",
+          startedAt: new Date(),
+          frameworks: [],
+        });
       }),
     ).rejects.toThrow();
     expect(await store.scans.find("tx-1")).toBeUndefined();
   });
 
   it("keeps the audit log append-only", async () => {
-    await store.audit.append({ actor: "alice", action: "scan.start", subjectType: "scan", subjectId: "scan-a", details: {} });
+    await store.audit.append({
+      actor: "alice",
+      action: "scan.start",
+      subjectType: "scan",
+      subjectId: "scan-a",
+      details: {},
+    });
     const entries = await store.audit.forSubject("scan", "scan-a");
     expect(entries).toHaveLength(1);
-    await expect(store.db.pool.query("UPDATE audit_log SET actor = 'mallory'")).rejects.toThrow(/append-only/);
+    await expect(store.db.pool.query("UPDATE audit_log SET actor = 'mallory'")).rejects.toThrow(
+      /append-only/,
+    );
     await expect(store.db.pool.query("DELETE FROM audit_log")).rejects.toThrow(/append-only/);
   });
 
   it("stores API keys hashed and authenticates only live keys", async () => {
     const created = await store.apiKeys.create("approver", "admin-user", "ci");
     expect(created.key).toMatch(/^eai_/);
-    const { rows } = await store.db.pool.query<{ key_hash: string }>("SELECT key_hash FROM api_keys WHERE id = $1", [
-      created.id,
-    ]);
+    const { rows } = await store.db.pool.query<{ key_hash: string }>(
+      "SELECT key_hash FROM api_keys WHERE id = $1",
+      [created.id],
+    );
     expect(rows[0]!.key_hash).not.toContain(created.key);
     expect((await store.apiKeys.authenticate(created.key))?.role).toBe("approver");
     expect(await store.apiKeys.authenticate("eai_wrong")).toBeUndefined();
