@@ -14,7 +14,10 @@ afterAll(async () => {
 
 describe("enforceai demo and scan --inventory (real CLI, embedded store)", () => {
   let demoReport: {
-    scan: Record<string, unknown> & { id: string; scores: Record<string, { score: number; passed: number; failed: number; manual: number }> };
+    scan: Record<string, unknown> & {
+      id: string;
+      scores: Record<string, { score: number; passed: number; failed: number; manual: number }>;
+    };
     findings: Record<string, unknown>[];
   };
 
@@ -24,7 +27,18 @@ describe("enforceai demo and scan --inventory (real CLI, embedded store)", () =>
     expect(r.code).toBe(0);
     demoReport = JSON.parse(r.stdout);
     const scan = demoReport.scan;
-    for (const key of ["id", "status", "startedAt", "completedAt", "accounts", "regions", "resourceCount", "coverageGaps", "scores", "llm"]) {
+    for (const key of [
+      "id",
+      "status",
+      "startedAt",
+      "completedAt",
+      "accounts",
+      "regions",
+      "resourceCount",
+      "coverageGaps",
+      "scores",
+      "llm",
+    ]) {
       expect(scan).toHaveProperty(key);
     }
     expect(scan.status).toBe("completed");
@@ -38,11 +52,29 @@ describe("enforceai demo and scan --inventory (real CLI, embedded store)", () =>
     expect(cis.passed).toBeGreaterThan(0);
     expect(cis.manual).toBeGreaterThan(0);
     const f = demoReport.findings[0]!;
-    for (const key of ["id", "checkId", "title", "severity", "status", "reason", "resourceType", "resourceId", "resourceArn", "resourceName", "region", "accountId", "tags", "frameworks", "suppressed"]) {
+    for (const key of [
+      "id",
+      "checkId",
+      "title",
+      "severity",
+      "status",
+      "reason",
+      "resourceType",
+      "resourceId",
+      "resourceArn",
+      "resourceName",
+      "region",
+      "accountId",
+      "tags",
+      "frameworks",
+      "suppressed",
+    ]) {
       expect(f).toHaveProperty(key);
     }
     expect(f.id).toBe(`${f.accountId}/${f.region}/${f.checkId}/${f.resourceId}`);
-    expect(demoReport.findings.every((x) => typeof x.reason === "string" && (x.reason as string).length > 10)).toBe(true);
+    expect(
+      demoReport.findings.every((x) => typeof x.reason === "string" && (x.reason as string).length > 10),
+    ).toBe(true);
     const statuses = new Set(demoReport.findings.map((x) => x.status));
     expect(statuses).toContain("PASS");
     expect(statuses).toContain("FAIL");
@@ -61,7 +93,10 @@ describe("enforceai demo and scan --inventory (real CLI, embedded store)", () =>
 
   it("exits 1 with --fail-on when failing findings reach the threshold, 0 otherwise", async () => {
     const sample = path.join(process.cwd(), "knowledge", "samples", "demo-account.json");
-    const critical = await runCli(["scan", "--inventory", sample, "--format", "csv", "--fail-on", "critical"], { ENFORCEAI_HOME: home });
+    const critical = await runCli(
+      ["scan", "--inventory", sample, "--format", "csv", "--fail-on", "critical"],
+      { ENFORCEAI_HOME: home },
+    );
     expect(critical.code).toBe(1);
     expect(critical.stdout.split("\n")[0]).toContain("checkId");
     // An inventory with nothing failing: a single compliant bucket.
@@ -85,9 +120,12 @@ describe("enforceai demo and scan --inventory (real CLI, embedded store)", () =>
         ],
       }),
     );
-    const ok = await runCli(["scan", "--inventory", clean, "--frameworks", "soc2", "--format", "json", "--fail-on", "critical"], {
-      ENFORCEAI_HOME: home,
-    });
+    const ok = await runCli(
+      ["scan", "--inventory", clean, "--frameworks", "soc2", "--format", "json", "--fail-on", "critical"],
+      {
+        ENFORCEAI_HOME: home,
+      },
+    );
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
   });
@@ -97,7 +135,14 @@ describe("enforceai demo and scan --inventory (real CLI, embedded store)", () =>
     expect(r.code).toBe(0);
     const scans = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect(scans.length).toBeGreaterThanOrEqual(3);
-    expect(Object.keys(scans[0]!).sort()).toEqual(["completedAt", "findingCount", "id", "resourceCount", "startedAt", "status"]);
+    expect(Object.keys(scans[0]!).sort()).toEqual([
+      "completedAt",
+      "findingCount",
+      "id",
+      "resourceCount",
+      "startedAt",
+      "status",
+    ]);
     expect(scans.every((s) => s.status === "completed")).toBe(true);
   });
 
@@ -112,8 +157,12 @@ describe("enforceai demo and scan --inventory (real CLI, embedded store)", () =>
   it("answers bad input with one line on stderr and the contract's exit codes", async () => {
     const usage = await runCli(["scan", "--fail-on", "urgent"], { ENFORCEAI_HOME: home });
     expect(usage.code).toBe(2);
-    expect(usage.stderr.trim()).toBe("enforceai: --fail-on urgent is not a severity; use one of critical, high, medium, low, informational");
-    const missing = await runCli(["scan", "--inventory", path.join(home, "nope.json")], { ENFORCEAI_HOME: home });
+    expect(usage.stderr.trim()).toBe(
+      "enforceai: --fail-on urgent is not a severity; use one of critical, high, medium, low, informational",
+    );
+    const missing = await runCli(["scan", "--inventory", path.join(home, "nope.json")], {
+      ENFORCEAI_HOME: home,
+    });
     expect(missing.code).toBe(2);
     expect(missing.stderr.split("\n").filter(Boolean)).toHaveLength(1);
     const garbage = path.join(home, "garbage.json");
@@ -124,7 +173,9 @@ describe("enforceai demo and scan --inventory (real CLI, embedded store)", () =>
     const config = await runCli(["scans", "list"], { ENFORCEAI_HOME: home, REDIS_URL: "nonsense" });
     expect(config.code).toBe(2);
     expect(config.stderr.trim()).toMatch(/^enforceai: REDIS_URL="nonsense" is not a valid URL/);
-    const unknown = await runCli(["scan", "--inventory", garbage, "--frameworks", "iso-27001"], { ENFORCEAI_HOME: home });
+    const unknown = await runCli(["scan", "--inventory", garbage, "--frameworks", "iso-27001"], {
+      ENFORCEAI_HOME: home,
+    });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown framework "iso-27001"; known frameworks: /);
   });

@@ -1,0 +1,104 @@
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PACKAGE_ROOT } from "../../src/paths.ts";
+import { runCli } from "../helpers/cli.ts";
+
+let home: string;
+let checks: string;
+let frameworks: string;
+beforeAll(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), "enforceai-custom-"));
+  checks = path.join(home, "checks");
+  frameworks = path.join(home, "frameworks");
+  await mkdir(checks);
+  await mkdir(frameworks);
+  await writeFile(
+    path.join(checks, "acme_bucket_has_owner_tag.yaml"),
+    `id: acme_bucket_has_owner_tag
+title: Every bucket names its owning team
+service: s3
+resourceType: AWS::S3::Bucket
+severity: low
+description: Our tagging standard asks every bucket to carry an Owner tag.
+risk: Nobody answers for an untagged bucket when it leaks or costs money.
+pass:
+  key: tags.Owner
+  label: Owner tag
+  op: present
+remediation:
+  steps: [Add an Owner tag naming the team.]
+`,
+  );
+  await writeFile(
+    path.join(frameworks, "acme.yaml"),
+    `id: acme-internal
+name: ACME internal cloud policy
+version: "2026"
+description: The rules our platform team enforces on every account.
+controls:
+  - id: TAG-1
+    title: Resources carry an owner
+    description: Every bucket has an Owner tag so that someone answers for it.
+    checks: [acme_bucket_has_owner_tag]
+`,
+  );
+});
+afterAll(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+describe("custom checks and frameworks added as files", () => {
+  it("scores a framework added as a file, with a custom check, with no code change", async () => {
+    const env = { ENFORCEAI_HOME: home, ENFORCEAI_CHECKS_DIR: checks, ENFORCEAI_FRAMEWORKS_DIR: frameworks };
+    const list = await runCli(["frameworks", "list", "--json"], env);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)).toContainEqual({
+      id: "acme-internal",
+      name: "ACME internal cloud policy",
+      version: "2026",
+      controls: 1,
+      automatedControls: 1,
+    });
+    const r = await runCli(["demo", "--frameworks", "acme-internal", "--format", "json"], env);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const owner = report.findings.filter(
+      (f: { checkId: string }) => f.checkId === "acme_bucket_has_owner_tag",
+    );
+    expect(owner.length).toBeGreaterThan(5);
+    expect(
+      owner.every(
+        (f: { frameworks: unknown[] }) =>
+          JSON.stringify(f.frameworks) === '[{"framework":"acme-internal","controlId":"TAG-1"}]',
+      ),
+    ).toBe(true);
+    expect(report.scan.scores["acme-internal"]).toBeDefined();
+    expect(Object.keys(report.scan.scores)).toEqual(["acme-internal"]);
+  });
+
+  it("rejects an invalid custom check with the file and the field, and exit code 2", async () => {
+    const bad = path.join(home, "bad-checks");
+    await mkdir(bad);
+    await writeFile(
+      path.join(bad, "broken.yaml"),
+      "id: acme_broken_check\ntitle: Broken check\nservice: s3\nresourceType: AWS::S3::Bucket\nseverity: severe\n",
+    );
+    const r = await runCli(["frameworks", "list"], { ENFORCEAI_HOME: home, ENFORCEAI_CHECKS_DIR: bad });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^enforceai: invalid check file: .*broken\.yaml: severity: /);
+  });
+
+  it("refuses a custom check that reuses a built-in id", async () => {
+    const dup = path.join(home, "dup-checks");
+    await mkdir(dup);
+    await copyFile(
+      path.join(PACKAGE_ROOT, "knowledge/checks/s3/s3_bucket_versioning_enabled.yaml"),
+      path.join(dup, "dup.yaml"),
+    );
+    const r = await runCli(["frameworks", "list"], { ENFORCEAI_HOME: home, ENFORCEAI_CHECKS_DIR: dup });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/id: "s3_bucket_versioning_enabled" is already defined in/);
+  });
+});
