@@ -158,7 +158,7 @@ function configSnapshot(raw: unknown[], source: string): Inventory {
         arn: typeof entry.ARN === "string" ? entry.ARN : typeof entry.arn === "string" ? entry.arn : "",
         awsRegion: region,
         accountId,
-        configuration: normaliseConfiguration(resourceType, configuration),
+        configuration: normaliseConfiguration(resourceType, configuration, region),
         supplementaryConfiguration: supplementary,
         tags: configTags(entry.tags),
         configurationItemCaptureTime:
@@ -205,11 +205,15 @@ function configTags(value: unknown): Record<string, string> {
   return stringMap(value);
 }
 
-/** IAM documents inside Config items are URL-encoded text; the engine reads objects. */
+/** Brings Config's configuration closer to ours: IAM documents are URL-encoded text there, objects here. */
 function normaliseConfiguration(
   resourceType: string,
   configuration: Record<string, unknown>,
+  region: string,
 ): Record<string, unknown> {
+  // Our bucket records carry their region (docs/inventory.md); Config's keep it on the envelope only.
+  if (resourceType === "AWS::S3::Bucket" && configuration.region === undefined)
+    return { ...configuration, region };
   if (resourceType === "AWS::IAM::Role" && typeof configuration.assumeRolePolicyDocument === "string") {
     return {
       ...configuration,
