@@ -1,0 +1,16 @@
+export type { Embedder } from "./embeddings.ts";
+export { createEmbedder, withBatchingAndCache } from "./embeddings.ts";
+export type { IndexedChunk, IndexQuery, KnowledgeIndex } from "./index-backend.ts";
+export { createLocalEmbedder } from "./local-embedder.ts";
+export { confirmedMappings, type MappingRow } from "./mappings.ts";
+export { OpenSearchKnowledgeIndex } from "./opensearch-index.ts";
+export { PgKnowledgeIndex } from "./pg-index.ts";
+export {
+  type BundledCorpusResult,
+  type CreateKnowledgeOptions,
+  createKnowledge,
+  type IngestInput,
+  type IngestResult,
+  type Knowledge,
+} from "./service.ts";
+export type { KnowledgeSearch, Passage, SearchOptions } from "./types.ts";

@@ -1,0 +1,524 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { NormalizedDocument } from "../../graphs/ingest/state.ts";
+import {
+  buildIngestGraph,
+  type IngestGraph,
+  type IngestStatusEvent,
+  runIngest,
+} from "../../graphs/ingest.ts";
+import type { Cache } from "../cache/index.ts";
+import type { Config } from "../config/index.ts";
+import type { EngineKnowledge } from "../engine/knowledge.ts";
+import { loadEngineKnowledge } from "../engine/knowledge.ts";
+import { EnforceAIError, errorMessage, NotFoundError, ValidationError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import { DOCUMENTS_DIR } from "../paths.ts";
+import { withTransaction } from "../store/database.ts";
+import {
+  DocumentRepository,
+  type DocumentStatus,
+  documentIdFor,
+  type KnowledgeDocument,
+} from "../store/documents.ts";
+import type { Store } from "../store/index.ts";
+import { CHUNKER_VERSION, type ChunkOptions } from "./chunker.ts";
+import { createEmbedder, type Embedder } from "./embeddings.ts";
+import {
+  type ExtractedControl,
+  ExtractionError,
+  extractControlsDeterministic,
+  extractControlsWithModel,
+} from "./extract-controls.ts";
+import type { IndexedChunk, KnowledgeIndex } from "./index-backend.ts";
+import {
+  DEFAULT_MAX_DOCUMENT_BYTES,
+  type DocumentFormat,
+  sha256,
+  splitFrontMatter,
+  tooLarge,
+} from "./loaders.ts";
+import {
+  type CheckInfo,
+  MappingRepository,
+  type MappingRow,
+  type MappingStatus,
+  requireKnownCheck,
+  type SuggestOptions,
+  suggestMappings,
+} from "./mappings.ts";
+import { OpenSearchKnowledgeIndex } from "./opensearch-index.ts";
+import { PgKnowledgeIndex } from "./pg-index.ts";
+import type { KnowledgeSearch, Passage, SearchOptions } from "./types.ts";
+
+/** What the knowledge base needs to know about the check catalog: checks to map to, frameworks that are built in. */
+export interface CatalogView {
+  checks: CheckInfo[];
+  builtinFrameworks: string[];
+}
+
+export interface CreateKnowledgeOptions {
+  config: Config;
+  store: Store;
+  cache?: Cache;
+  logger?: Logger;
+  /** The engine's checks and frameworks (e.g. `app.knowledge`); loaded from the configured folders if absent. */
+  engine?: () => Promise<Pick<EngineKnowledge, "checks" | "frameworks">>;
+  /** Overrides `engine` with a plain view (tests). */
+  catalog?: () => Promise<CatalogView>;
+  /** A chat model for control extraction; without one the deterministic parser extracts controls. */
+  chatModel?: BaseChatModel;
+  embedder?: Embedder;
+  index?: KnowledgeIndex;
+  maxDocumentBytes?: number;
+  chunkOptions?: ChunkOptions;
+  /** Folder of the bundled corpus (`knowledge/documents`). */
+  documentsDir?: string;
+  /** Index the bundled corpus before the first search (default true). */
+  autoIndexBundled?: boolean;
+  mapping?: SuggestOptions;
+  /** OpenSearch alias (default `enforceai-knowledge`). */
+  opensearchAlias?: string;
+  onStatus?: (event: IngestStatusEvent) => void;
+}
+
+export interface IngestInput {
+  framework: string;
+  version?: string;
+  title?: string;
+  format?: DocumentFormat;
+  encoding?: string;
+  /** Who ingests (ENFORCEAI_USER / API key owner). */
+  user?: string;
+}
+
+export interface IngestResult {
+  document: KnowledgeDocument;
+  outcome: "indexed" | "unchanged";
+  chunks: number;
+  /** Texts that went to the embedder (0 for an unchanged document). */
+  embeddedTexts: number;
+}
+
+export interface BundledCorpusResult {
+  documents: number;
+  indexed: number;
+  unchanged: number;
+  failed: { source: string; error: string }[];
+  removed: number;
+  ms: number;
+}
+
+/** The knowledge base: ingestion, retrieval, documents and their status, extracted controls and mappings. */
+export interface Knowledge extends KnowledgeSearch {
+  readonly index: KnowledgeIndex;
+  readonly embedder: Embedder;
+  search(query: string, options?: SearchOptions): Promise<Passage[]>;
+  ingestFile(file: string, input: IngestInput): Promise<IngestResult>;
+  ingestText(source: string, content: string | Uint8Array, input: IngestInput): Promise<IngestResult>;
+  deleteDocument(id: string): Promise<void>;
+  listDocuments(filter?: { framework?: string; status?: DocumentStatus }): Promise<KnowledgeDocument[]>;
+  getDocument(id: string): Promise<KnowledgeDocument>;
+  ensureBundledCorpus(): Promise<BundledCorpusResult>;
+  listMappings(framework: string, status?: MappingStatus): Promise<MappingRow[]>;
+  decideMapping(input: {
+    framework: string;
+    controlId: string;
+    checkId: string;
+    decision: "confirmed" | "rejected";
+    user: string;
+  }): Promise<MappingRow>;
+  /** Rebuilds the index (re-embedding every chunk with the current embedder) without downtime. */
+  reindex(): Promise<{ chunks: number; from?: string; to?: string }>;
+  close(): Promise<void>;
+}
+
+const FRAMEWORK_ID = /^[a-z0-9][a-z0-9.-]*$/;
+const MAX_QUERY_CHARS = 4000;
+
+export async function createKnowledge(options: CreateKnowledgeOptions): Promise<Knowledge> {
+  const { config, store, cache, logger } = options;
+  const embedder = options.embedder ?? (await createEmbedder(config, cache, logger));
+  const index: KnowledgeIndex =
+    options.index ??
+    (config.opensearchUrl
+      ? new OpenSearchKnowledgeIndex({ url: config.opensearchUrl, alias: options.opensearchAlias, logger })
+      : new PgKnowledgeIndex(store.db.pool));
+  const documents = new DocumentRepository(store.db.pool);
+  const mappings = new MappingRepository(store.db.pool);
+  const maxBytes = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  const pipelineKey = `${index.key}|chunker-v${CHUNKER_VERSION}`;
+  const documentsDir = options.documentsDir ?? DOCUMENTS_DIR;
+
+  let catalogPromise: Promise<CatalogView> | undefined;
+  const catalog = () => {
+    catalogPromise ??= (async () => {
+      if (options.catalog) return options.catalog();
+      const engine = await (
+        options.engine ??
+        (() =>
+          loadEngineKnowledge({
+            checksDir: config.checksDir,
+            frameworksDir: config.frameworksDir,
+            settingsFile: config.settingsFile,
+          }))
+      )();
+      return {
+        checks: engine.checks.map((c) => ({
+          id: c.check.id,
+          title: c.check.title,
+          description: c.check.description,
+        })),
+        builtinFrameworks: engine.frameworks.map((f) => f.id),
+      };
+    })();
+    return catalogPromise;
+  };
+
+  async function extract(input: {
+    document: KnowledgeDocument;
+    normalized: NormalizedDocument;
+  }): Promise<void> {
+    const { document, normalized } = input;
+    const view = await catalog();
+    if (view.builtinFrameworks.includes(document.framework)) {
+      await documents.setExtraction(document.id, {
+        status: "skipped",
+        error: "built-in framework: its controls come from the catalog",
+      });
+      return;
+    }
+    let controls: ExtractedControl[];
+    try {
+      controls = options.chatModel
+        ? (await extractControlsWithModel(options.chatModel, normalized, { framework: document.framework }))
+            .controls
+        : extractControlsDeterministic(normalized);
+    } catch (error) {
+      await documents.setExtraction(document.id, {
+        status: "failed",
+        error: errorMessage(error).split("\n")[0],
+      });
+      throw error;
+    }
+    if (controls.length === 0) {
+      await documents.setExtraction(document.id, {
+        status: "failed",
+        error:
+          "no controls found: no heading or line starts with a recognisable control id (e.g. A.5.1, AC-2, 1.2.3)",
+        controls: 0,
+      });
+      return;
+    }
+    const suggestions = await suggestMappings(controls, view.checks, embedder, options.mapping);
+    await withTransaction(store.db.pool, async (client) => {
+      const tx = new MappingRepository(client);
+      await tx.upsertIngestedFramework({
+        id: document.framework,
+        name: document.title ?? document.framework,
+        version: document.version,
+        description: `Ingested from ${document.source}`,
+      });
+      await tx.replaceControls(document.framework, controls);
+      await tx.upsertSuggestions(document.framework, suggestions);
+    });
+    await documents.setExtraction(document.id, { status: "extracted", controls: controls.length });
+    logger?.info(
+      { framework: document.framework, controls: controls.length, suggestions: suggestions.length },
+      "controls extracted and mappings proposed",
+    );
+  }
+
+  const graph: IngestGraph = buildIngestGraph({
+    documents,
+    index,
+    embedder,
+    pipelineKey,
+    maxBytes,
+    chunkOptions: options.chunkOptions,
+    extract,
+    logger,
+    onStatus: options.onStatus,
+  });
+
+  let prepared: Promise<void> | undefined;
+  /** Creates the index if needed; rebuilds it when it was built with another embedding model. */
+  function prepare(): Promise<void> {
+    prepared ??= (async () => {
+      const state = await index.ensure({ model: embedder.id, dimensions: embedder.dimensions });
+      if (state.embeddingModel && state.embeddingModel !== embedder.id) {
+        logger?.warn(
+          { from: state.embeddingModel, to: embedder.id },
+          "embedding model changed; re-embedding the index",
+        );
+        await reembed();
+      }
+    })().catch((error) => {
+      prepared = undefined;
+      throw error;
+    });
+    return prepared;
+  }
+
+  async function reembed() {
+    const result = await index.reindex({
+      embedding: { model: embedder.id, dimensions: embedder.dimensions },
+      transform: async (chunks: IndexedChunk[]) => {
+        const vectors = await embedder.embedDocuments(chunks.map((c) => c.text));
+        return chunks.map((c, i) => ({ ...c, embedding: vectors[i]!, embeddingModel: embedder.id }));
+      },
+    });
+    await documents.setEmbeddingModel(pipelineKey, embedder.id);
+    return result;
+  }
+
+  async function ingest(
+    source: string,
+    bytes: Uint8Array,
+    input: IngestInput,
+    origin: KnowledgeDocument["origin"],
+  ) {
+    validateFramework(input.framework);
+    await prepare();
+    const state = await runIngest(graph, {
+      source,
+      bytes,
+      framework: input.framework,
+      version: input.version,
+      title: input.title,
+      format: input.format,
+      encoding: input.encoding,
+      origin,
+      createdBy: input.user,
+    });
+    if (state.outcome === "failed" || state.failure !== undefined) {
+      const failure = state.failure;
+      if (failure instanceof EnforceAIError) throw failure;
+      throw new ValidationError(`${source}: ingestion failed: ${errorMessage(failure)}`, undefined, {
+        cause: failure,
+      });
+    }
+    return {
+      document: state.document!,
+      outcome: state.outcome === "unchanged" ? "unchanged" : "indexed",
+      chunks: state.document!.chunkCount,
+      embeddedTexts: state.embeddedTexts ?? 0,
+    } satisfies IngestResult;
+  }
+
+  /** Records a document that failed before its content could be read (too large, unreadable file). */
+  async function failEarly(
+    source: string,
+    input: IngestInput,
+    origin: KnowledgeDocument["origin"],
+    error: EnforceAIError,
+  ): Promise<never> {
+    const doc = await documents.register({
+      framework: input.framework,
+      version: input.version ?? "unversioned",
+      title: input.title ?? null,
+      source,
+      origin,
+      createdBy: input.user ?? null,
+    });
+    await documents.markFailed(doc.id, error.message.split("\n")[0]!);
+    options.onStatus?.({ documentId: doc.id, status: "failed", error: error.message });
+    throw error;
+  }
+
+  let bundled: Promise<BundledCorpusResult> | undefined;
+
+  async function indexBundled(): Promise<BundledCorpusResult> {
+    const started = performance.now();
+    const files = (await readdir(documentsDir).catch(() => [] as string[]))
+      .filter((f) => f.endsWith(".md"))
+      .sort();
+    const wanted: { source: string; bytes: Uint8Array; framework: string; hash: string }[] = [];
+    for (const file of files) {
+      const bytes = await readFile(path.join(documentsDir, file));
+      const { meta } = splitFrontMatter(bytes.toString("utf8"), file);
+      wanted.push({
+        source: file,
+        bytes,
+        framework: meta.framework ?? path.basename(file, ".md"),
+        hash: sha256(bytes),
+      });
+    }
+    // the fast path: one query
+    const existing = await documents.list();
+    const byId = new Map(existing.map((d) => [d.id, d]));
+    const staleModel = existing.some(
+      (d) => d.status === "indexed" && d.indexKey === pipelineKey && d.embeddingModel !== embedder.id,
+    );
+    const todo = wanted.filter((w) => {
+      const d = byId.get(documentIdFor(w.framework, w.source));
+      return !(
+        d &&
+        d.status === "indexed" &&
+        d.contentHash === w.hash &&
+        d.indexKey === pipelineKey &&
+        d.embeddingModel === embedder.id
+      );
+    });
+    const gone = existing.filter(
+      (d) => d.origin === "bundled" && !wanted.some((w) => documentIdFor(w.framework, w.source) === d.id),
+    );
+    const result: BundledCorpusResult = {
+      documents: wanted.length,
+      indexed: 0,
+      unchanged: wanted.length - todo.length,
+      failed: [],
+      removed: 0,
+      ms: 0,
+    };
+    if (todo.length === 0 && gone.length === 0 && !staleModel) {
+      result.ms = Math.round(performance.now() - started);
+      return result;
+    }
+    await prepare();
+    if (staleModel) await reembed();
+    for (const d of gone) {
+      await index.deleteDocument(d.id);
+      await documents.delete(d.id);
+      result.removed++;
+    }
+    // every document waiting is visible as queued before the first one starts
+    for (const w of todo) {
+      await documents.register({
+        framework: w.framework,
+        version: "unversioned",
+        source: w.source,
+        origin: "bundled",
+      });
+    }
+    for (const w of todo) {
+      try {
+        const r = await ingest(w.source, w.bytes, { framework: w.framework }, "bundled");
+        if (r.outcome === "indexed") result.indexed++;
+        else result.unchanged++;
+      } catch (error) {
+        logger?.error(
+          { source: w.source, error: errorMessage(error) },
+          "bundled document could not be indexed",
+        );
+        result.failed.push({ source: w.source, error: errorMessage(error) });
+      }
+    }
+    result.ms = Math.round(performance.now() - started);
+    logger?.info(result, "bundled knowledge corpus indexed");
+    return result;
+  }
+
+  const knowledge: Knowledge = {
+    index,
+    embedder,
+
+    async search(query, searchOptions = {}) {
+      const q = query.normalize("NFC").trim();
+      if (q === "")
+        throw new ValidationError('the question is empty; ask something, e.g. "who may use the root user?"');
+      if (q.length > MAX_QUERY_CHARS)
+        throw new ValidationError(`the question is longer than ${MAX_QUERY_CHARS} characters`);
+      const k = searchOptions.k ?? 5;
+      if (!Number.isInteger(k) || k < 1 || k > 100)
+        throw new ValidationError("k must be a whole number from 1 to 100");
+      if (options.autoIndexBundled !== false) await knowledge.ensureBundledCorpus();
+      await prepare();
+      const mode = searchOptions.mode ?? "hybrid";
+      const vector = mode === "bm25" ? [] : await embedder.embedQuery(q);
+      return index.search({
+        text: q,
+        vector,
+        embeddingModel: embedder.id,
+        k,
+        mode,
+        frameworks: searchOptions.frameworks,
+        version: searchOptions.version,
+        controlIds: searchOptions.controlIds,
+      });
+    },
+
+    async ingestFile(file, input) {
+      const source = path.basename(file);
+      let size: number;
+      try {
+        const s = await stat(file);
+        if (!s.isFile()) throw new ValidationError(`${file} is not a file`);
+        size = s.size;
+      } catch (error) {
+        if (error instanceof ValidationError) throw error;
+        throw new NotFoundError(`cannot read ${file}: ${errorMessage(error)}`);
+      }
+      validateFramework(input.framework);
+      if (size > maxBytes) return failEarly(source, input, "user", tooLarge(source, size, maxBytes));
+      return ingest(source, await readFile(file), input, "user");
+    },
+
+    async ingestText(source, content, input) {
+      const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
+      validateFramework(input.framework);
+      if (bytes.length > maxBytes)
+        return failEarly(source, input, "user", tooLarge(source, bytes.length, maxBytes));
+      return ingest(source, bytes, input, "user");
+    },
+
+    async deleteDocument(id) {
+      const doc = await documents.require(id);
+      await prepare();
+      await index.deleteDocument(doc.id);
+      await documents.delete(doc.id);
+    },
+
+    listDocuments: (filter) => documents.list(filter),
+    getDocument: (id) => documents.require(id),
+
+    ensureBundledCorpus() {
+      bundled ??= indexBundled().catch((error) => {
+        bundled = undefined;
+        throw error;
+      });
+      return bundled;
+    },
+
+    listMappings: (framework, status) => mappings.list(framework, status),
+
+    async decideMapping(input) {
+      if (input.decision === "confirmed") requireKnownCheck(input.checkId, (await catalog()).checks);
+      const row = await mappings.decide(input);
+      await store.audit.append({
+        actor: input.user,
+        action: `mapping.${input.decision}`,
+        subjectType: "control_check",
+        subjectId: `${input.framework}/${input.controlId}/${input.checkId}`,
+        details: {
+          framework: input.framework,
+          control: input.controlId,
+          check: input.checkId,
+          origin: row.origin,
+        },
+      });
+      return row;
+    },
+
+    async reindex() {
+      await prepare();
+      return reembed();
+    },
+
+    async close() {
+      if (!options.index) await index.close();
+    },
+  };
+  return knowledge;
+}
+
+function validateFramework(id: string) {
+  if (!FRAMEWORK_ID.test(id)) {
+    throw new ValidationError(
+      `--framework "${id}" is not a framework id; use lowercase letters, digits, dots and dashes, e.g. iso-27001-2022`,
+    );
+  }
+}
+
+export { ExtractionError };
