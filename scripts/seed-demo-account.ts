@@ -134,7 +134,7 @@ export const DEFAULT_AGE_DAYS = 30;
 
 export interface SeedOptions {
   endpoint: string;
-  /** Multiplies the fleet-like resources; 1 gives about 190 resources. */
+  /** Multiplies the fleet-like resources; 1 creates 152 resources (about 190 with the ones AWS/moto adds). */
   scale?: number;
   /** Seed another (moto) account, e.g. through assumed-role credentials. Default: dummy keys. */
   credentials?: AwsCredentials;
@@ -310,7 +310,7 @@ class Seeder {
       "nobody uses this",
     );
     const teamPolicies: string[] = [];
-    for (let n = 0; n < this.fleet(3); n++) {
+    for (let n = 0; n < this.fleet(4); n++) {
       teamPolicies.push(
         await customerPolicy(
           `team-${n}-data-access`,
@@ -445,7 +445,7 @@ class Seeder {
       groups: ["developers", "break-glass"],
       tags: { team: "external", note: HOSTILE_TAG_VALUES[0], "review-status": HOSTILE_TAG_VALUES[1] },
     });
-    for (let n = 0; n < this.fleet(4); n++) {
+    for (let n = 0; n < this.fleet(5); n++) {
       await user(`svc-reporting-${n}`, {
         keys: 1,
         usedKey: true,
@@ -453,7 +453,7 @@ class Seeder {
         tags: { team: "reporting" },
       });
     }
-    for (let n = 0; n < this.fleet(3); n++) {
+    for (let n = 0; n < this.fleet(4); n++) {
       await user(`dev-${n}`, {
         console: true,
         mfa: n % 2 === 0,
@@ -551,7 +551,7 @@ class Seeder {
     await role("lambda-exec", service("lambda.amazonaws.com"), {
       managed: [aws("service-role/AWSLambdaBasicExecutionRole")],
     });
-    for (let n = 0; n < this.fleet(3); n++) {
+    for (let n = 0; n < this.fleet(4); n++) {
       await role(`team-${n}-service`, service("ecs-tasks.amazonaws.com"), {
         managed: [teamPolicies[n % teamPolicies.length]!],
       });
@@ -638,7 +638,7 @@ class Seeder {
     await key("retired-key", { deleteIn: 30 });
     await key("code-signing", { asymmetric: true });
     await key("shared-with-everyone", { rotate: true, publicPolicy: true });
-    for (let n = 0; n < this.fleet(2); n++) await key(`team-${n}`, { rotate: n % 2 === 0 });
+    for (let n = 0; n < this.fleet(3); n++) await key(`team-${n}`, { rotate: n % 2 === 0 });
   }
 
   private keyArn(region: DemoRegion, alias: string): string {
@@ -830,7 +830,7 @@ class Seeder {
       });
       await bucket("eu-trail", { encryption: "AES256" });
     }
-    for (let n = 0; n < this.fleet(3); n++) {
+    for (let n = 0; n < this.fleet(4); n++) {
       const kind = n % 3;
       await bucket(`team-${n}-data`, {
         encryption: kind === 2 ? undefined : "AES256",
@@ -1013,7 +1013,7 @@ class Seeder {
       );
       void allOpen;
     }
-    for (let n = 0; n < this.fleet(2); n++) await sg(`unused-${n}`, stagingVpc, [tcp(8080, ["10.0.0.0/8"])]);
+    for (let n = 0; n < this.fleet(3); n++) await sg(`unused-${n}`, stagingVpc, [tcp(8080, ["10.0.0.0/8"])]);
     // A staging group with its default egress removed: it talks to nothing.
     const quiet = await sg("staging-quiet", stagingVpc, []);
     await ec2.send(
@@ -1080,7 +1080,7 @@ class Seeder {
       return id;
     };
     const webInstances: string[] = [];
-    for (let n = 0; n < this.fleet(2); n++) {
+    for (let n = 0; n < this.fleet(3); n++) {
       webInstances.push(
         await run(`web-${REGION_CODE[region]}-${n}`, {
           subnet: privateSubnet,
@@ -1380,7 +1380,7 @@ class Seeder {
       });
       await fn("eu-legacy-cron", { runtime: "nodejs12.x" });
     }
-    for (let n = 0; n < this.fleet(2); n++) {
+    for (let n = 0; n < this.fleet(3); n++) {
       await fn(`worker-${REGION_CODE[region]}-${n}`, { runtime: "python3.12", tracing: n % 2 === 0 });
     }
   }

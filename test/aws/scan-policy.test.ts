@@ -60,8 +60,10 @@ function sdkCalls(file: string): SdkCall[] {
     const origin = imported.get(local);
     if (!origin) continue;
     const { packageName, exported } = origin;
-    if (exported.endsWith("Command")) calls.push({ file, packageName, operation: exported.slice(0, -"Command".length) });
-    else if (exported.startsWith("paginate")) calls.push({ file, packageName, operation: exported.slice("paginate".length) });
+    if (exported.endsWith("Command"))
+      calls.push({ file, packageName, operation: exported.slice(0, -"Command".length) });
+    else if (exported.startsWith("paginate"))
+      calls.push({ file, packageName, operation: exported.slice("paginate".length) });
   }
   return calls;
 }
