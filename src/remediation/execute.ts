@@ -189,6 +189,22 @@ export async function executeApproval(
     }
   }
 
+  // Credentials first: without them nothing is claimed, so the request stays runnable once they are set.
+  let client: RemediationAws | undefined;
+  if (rec.strategy === "immediate" || rec.strategy === "scheduled") {
+    try {
+      if (!aws) throw new ConfigError("no remediation credentials were given to the executor");
+      client = aws();
+    } catch (error) {
+      return {
+        ...base,
+        outcome: "failed",
+        error: errorMessage(error),
+        reason: "nothing was claimed or sent",
+      };
+    }
+  }
+
   const repo = new RemediationRepository(ctx.store.db.pool);
   const key = idempotencyKey(rec.id, doc);
   let execution = await repo.claimExecution({
@@ -240,7 +256,7 @@ export async function executeApproval(
   if (rec.strategy === "manual" || rec.strategy === "compensating") {
     return runTask(ctx, rec, execution, recovered);
   }
-  return runPlan(ctx, rec, execution, recovered, aws, options.hooks);
+  return runPlan(ctx, rec, execution, recovered, client!, options.hooks);
 }
 
 async function runTask(
@@ -295,7 +311,7 @@ async function runPlan(
   rec: ApprovalRecord,
   execution: ExecutionRecord,
   recovered: boolean,
-  awsFactory: (() => RemediationAws) | undefined,
+  aws: RemediationAws,
   hooks: ExecuteHooks | undefined,
 ): Promise<ExecutionOutcome> {
   const base = { ...outcomeBase(rec), executionId: execution.id, recovered };
@@ -307,14 +323,6 @@ async function runPlan(
   };
   if (!plan || !action)
     return fail(`no automatic plan for ${rec.actionId}: ${rec.document.planError ?? "unknown action"}`);
-  let aws: RemediationAws;
-  try {
-    if (!awsFactory) throw new ConfigError("no remediation credentials were given to the executor");
-    aws = awsFactory();
-  } catch (error) {
-    return fail(errorMessage(error));
-  }
-
   let current: Record<string, unknown>;
   try {
     current = await action.read(aws.exec, plan);

@@ -1,0 +1,86 @@
+import { Annotation } from "@langchain/langgraph";
+import type { RemediationAws } from "../../src/remediation/aws.ts";
+import type { RemediationService } from "../../src/remediation/service.ts";
+import type { DiscoveryAccess } from "../../src/remediation/verify.ts";
+import type { ScanDeps } from "./deps.ts";
+
+/** What the plan → approve → remediate → verify nodes need besides the scan's store and clock. */
+export interface RemediationDeps {
+  service: RemediationService;
+  /** The remediation credentials (ENFORCEAI_REMEDIATION_ROLE_ARN / _PROFILE), made on first use. */
+  aws?: () => RemediationAws;
+  /** Read-only access for re-discovery in the verify node (the scan's own access). */
+  discovery?: DiscoveryAccess;
+}
+
+export type RemediationNodeDeps = Pick<ScanDeps, "store" | "clock" | "logger"> & {
+  remediation?: RemediationDeps;
+};
+
+/** Counts of what the remediation nodes did; each node adds its own keys. */
+export interface RemediationSummary {
+  proposed?: number;
+  pending?: number;
+  approved?: number;
+  rejected?: number;
+  expired?: number;
+  executed?: number;
+  failed?: number;
+  waiting?: number;
+  dryRun?: number;
+  verified?: number;
+  verificationFailed?: number;
+}
+
+/** The state fields the remediation nodes read and write; spread them into the scan graph's Annotation.Root. */
+export const remediationStateFields = {
+  /** Input: propose remediations for the scan's failing findings (`scan --auto-remediate`). */
+  autoRemediate: Annotation<boolean | undefined>(),
+  /** Input: the remediate node lists the exact calls and changes nothing. */
+  dryRun: Annotation<boolean | undefined>(),
+  /** Output of plan: the scan's approval request ids. */
+  approvalIds: Annotation<string[] | undefined>(),
+  remediation: Annotation<RemediationSummary>({
+    reducer: (a, b) => ({ ...a, ...b }),
+    default: () => ({}),
+  }),
+};
+
+/** The part of the scan state the remediation nodes use. */
+export interface RemediationNodeState {
+  scanId: string;
+  requestedBy: string;
+  autoRemediate?: boolean;
+  dryRun?: boolean;
+  approvalIds?: string[];
+  remediation?: RemediationSummary;
+}
+
+export interface RemediationNodeUpdate {
+  approvalIds?: string[];
+  remediation?: RemediationSummary;
+  completedSteps?: string[];
+}
+
+/**
+ * Policy agent: every failing finding with a catalog action becomes an approval request (strategy, plan, risk,
+ * expiry). Idempotent: a re-run of this node finds its requests already stored. When requests wait for a
+ * person, the scan is marked awaiting_approval.
+ */
+export function planNode(deps: RemediationNodeDeps) {
+  return async (state: RemediationNodeState): Promise<RemediationNodeUpdate> => {
+    if (!state.autoRemediate || !deps.remediation) return { approvalIds: [], completedSteps: ["plan"] };
+    const requests = await deps.remediation.service.proposeForScan(
+      state.scanId,
+      undefined,
+      state.requestedBy,
+    );
+    const pending = requests.filter((r) => r.status === "pending").length;
+    if (pending > 0) await deps.store.scans.update(state.scanId, { status: "awaiting_approval" });
+    return {
+      approvalIds: requests.map((r) => r.id),
+      remediation: { proposed: requests.length, pending },
+      completedSteps: ["plan"],
+    };
+  };
+}
