@@ -45,6 +45,16 @@ function buildGraph(store: Store, clock: TestClock, remediation: RemediationDeps
     .compile({ checkpointer: new MemorySaver() });
 }
 
+interface Pending {
+  id: string;
+  resourceArn: string;
+}
+/** The pending requests of the graph's approval interrupt, or undefined when it did not stop. */
+function pendingOf(result: unknown): Pending[] | undefined {
+  const interrupts = (result as { __interrupt__?: { value: { pending: Pending[] } }[] }).__interrupt__;
+  return interrupts?.[0]?.value.pending;
+}
+
 describe.skipIf(!moto)("remediation graph nodes", () => {
   let store: Store;
   let account: MotoAccount;
@@ -71,17 +81,14 @@ describe.skipIf(!moto)("remediation graph nodes", () => {
     const cfg = { configurable: { thread_id: scanId } };
 
     const first = await graph.invoke({ scanId, requestedBy: "alice", autoRemediate: true }, cfg);
-    const pending = (
-      first.__interrupt__ as { value: { pending: { id: string; resourceArn: string }[] } }[]
-    )[0]!.value.pending;
+    const pending = pendingOf(first)!;
     expect(pending).toHaveLength(2);
     expect((await store.scans.get(scanId)).status).toBe("awaiting_approval");
     const idOf = (key: string) => pending.find((p) => p.resourceArn.endsWith(key))!.id;
 
     await service.decide(idOf(approvedKey), "bob", "approve");
     const second = await graph.invoke(new Command({ resume: "decided" }), cfg);
-    const stillPending = (second.__interrupt__ as { value: { pending: { id: string }[] } }[])[0]!.value
-      .pending;
+    const stillPending = pendingOf(second)!;
     expect(stillPending.map((p) => p.id)).toEqual([idOf(rejectedKey)]);
     const rotation = (KeyId: string) => kms.send(new GetKeyRotationStatusCommand({ KeyId }));
     expect((await rotation(approvedKey)).KeyRotationEnabled, "nothing runs while a request waits").toBe(
@@ -90,7 +97,7 @@ describe.skipIf(!moto)("remediation graph nodes", () => {
 
     await service.decide(idOf(rejectedKey), "carol", "reject", "key is being retired");
     const done = await graph.invoke(new Command({ resume: "decided" }), cfg);
-    expect(done.__interrupt__).toBeUndefined();
+    expect(pendingOf(done)).toBeUndefined();
     expect(done.completedSteps).toEqual(["plan", "approve", "remediate", "verify"]);
     expect(done.remediation).toMatchObject({
       proposed: 2,
@@ -131,7 +138,7 @@ describe.skipIf(!moto)("remediation graph nodes", () => {
       { scanId, requestedBy: "alice", autoRemediate: true, dryRun: true },
       cfg,
     );
-    for (const p of (first.__interrupt__ as { value: { pending: { id: string }[] } }[])[0]!.value.pending) {
+    for (const p of pendingOf(first)!) {
       await service.decide(p.id, "bob", "approve");
     }
     const done = await graph.invoke(new Command({ resume: "ok" }), cfg);
