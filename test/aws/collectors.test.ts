@@ -51,7 +51,13 @@ describe("Lambda collector", () => {
     expect(fn?.configuration).toMatchObject({
       kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/k1",
       deadLetterConfig: { targetArn: "arn:aws:sqs:us-east-1:111122223333:dlq" },
-      environment: { variables: { API_KEY: "x", db_Password: "y" } },
+      // Names are kept as data; literal values never enter the inventory.
+      environment: {
+        variables: {
+          API_KEY: "[redacted literal, 1 characters]",
+          db_Password: "[redacted literal, 1 characters]",
+        },
+      },
       vpcConfig: { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] },
     });
     expect(fn?.supplementaryConfiguration.functionUrl).toBeNull();

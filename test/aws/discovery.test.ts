@@ -646,7 +646,10 @@ serviceDescribe("moto", "AWS discovery against moto", (endpoint) => {
       expect(fn("legacy-thumbnailer").configuration.runtime).toBe("python3.7");
       expect(fn("eu-legacy-cron").awsRegion).toBe("eu-west-1");
       expect(fn("billing-export").configuration.environment).toEqual({
-        variables: { DB_PASSWORD: "hunter2-demo", DB_HOST: "orders-db.internal" },
+        variables: {
+          DB_PASSWORD: "[redacted literal, 12 characters]",
+          DB_HOST: "[redacted literal, 18 characters]",
+        },
       });
       const orders = fn("orders-api").configuration;
       // moto's function configuration carries no KMSKeyArn or DeadLetterConfig; collectors.test.ts covers them.
@@ -655,7 +658,7 @@ serviceDescribe("moto", "AWS discovery against moto", (endpoint) => {
         tracingConfig: { mode: "Active" },
         role: `arn:aws:iam::${accountId}:role/lambda-exec`,
         packageType: "Zip",
-        environment: { variables: { LOG_LEVEL: "info" } },
+        environment: { variables: { LOG_LEVEL: "[redacted literal, 4 characters]" } },
       });
     });
 

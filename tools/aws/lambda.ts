@@ -5,6 +5,8 @@ import {
   ListTagsCommand,
   paginateListFunctions,
 } from "@aws-sdk/client-lambda";
+
+import { redactVariables } from "../../src/domain/secrets.ts";
 import { isCallError, lowerCamelKeys } from "../../src/domain/shape.ts";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
 import {
@@ -82,8 +84,18 @@ async function functionItem(
     arn: fn.FunctionArn!,
     awsRegion: ctx.region,
     // Environment variable names are data: lowerCamelKeys keeps the keys under `Variables` as they are.
-    configuration: lowerCamelKeys(fn),
+    // Their values may be credentials: literals are redacted before the item exists (see src/domain/secrets.ts).
+    configuration: lowerCamelKeys(redactEnvironment(fn)),
     supplementaryConfiguration,
     tags: tags && !isCallError(tags) ? tags : {},
   });
+}
+
+function redactEnvironment<T extends { Environment?: { Variables?: Record<string, string> } }>(fn: T): T {
+  const variables = fn.Environment?.Variables;
+  if (!variables) return fn;
+  return {
+    ...fn,
+    Environment: { ...fn.Environment, Variables: redactVariables(variables) as Record<string, string> },
+  };
 }

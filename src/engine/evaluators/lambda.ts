@@ -2,6 +2,8 @@
  * Lambda: who may invoke a function through its resource policy, and literal secrets in its environment.
  * Environment variable values are read only to decide whether they hold a literal; they never leave this file.
  */
+
+import { isSecretReference, NOT_A_SECRET } from "../../domain/secrets.ts";
 import { isCallError } from "../../domain/shape.ts";
 import {
   asList,
@@ -107,17 +109,6 @@ const DEFAULT_NAME_PATTERN =
 /** Names that hold a pointer to a secret, or a setting about one, rather than the secret itself. */
 const REFERENCE_NAME =
   /(_|^)(arn|name|id|path|param|parameter|ref|url|uri|endpoint|region|ttl|length|header|type|file|enabled)$/i;
-/** Values that point at a secret store, or KMS ciphertext (the Lambda console's encryption helpers). */
-const REFERENCE_VALUE = [
-  /^arn:aws[\w-]*:secretsmanager:/i,
-  /^arn:aws[\w-]*:ssm:/i,
-  /^arn:aws[\w-]*:kms:/i,
-  /^\{\{resolve:/i,
-  /^\/aws\/reference\/secretsmanager\//i,
-  /^(\/[\w.-]+){2,}$/, // a Parameter Store path
-  /^AQ[IE]CAH[A-Za-z0-9+/=]{40,}$/, // base64 KMS ciphertext blob
-];
-const NOT_A_SECRET = /^(true|false|yes|no|on|off|none|null|enabled|disabled)$/i;
 
 /** Names of environment variables that look like secrets and hold a literal value. Never returns values. */
 export function secretLikeVariables(
@@ -130,7 +121,7 @@ export function secretLikeVariables(
     if (!namePattern.test(name) || REFERENCE_NAME.test(name)) continue;
     const value = typeof raw === "string" ? raw.trim() : raw === null || raw === undefined ? "" : String(raw);
     if (value === "" || NOT_A_SECRET.test(value)) continue;
-    if (REFERENCE_VALUE.some((re) => re.test(value))) referenced.push(name);
+    if (isSecretReference(value)) referenced.push(name);
     else literal.push(name);
   }
   return { literal: literal.sort(), referenced: referenced.sort() };
