@@ -1,6 +1,7 @@
 import path from "node:path";
 import { ValidationError } from "../../src/errors.ts";
 import { chunkDocument } from "../../src/knowledge/chunker.ts";
+import { parseControlHeading } from "../../src/knowledge/control-ids.ts";
 import type { IndexedChunk } from "../../src/knowledge/index-backend.ts";
 import { loadDocument, sha256, tooLarge } from "../../src/knowledge/loaders.ts";
 import { dehyphenate, htmlToText, normalizeText } from "../../src/knowledge/normalize.ts";
@@ -96,7 +97,22 @@ export const normalizeNode =
       );
     }
     const firstHeading = pages.map((p) => /^#{1,6} +(.+)$/m.exec(p.text)?.[1]).find((t): t is string => !!t);
-    const title = r.title ?? loaded.meta.title ?? htmlTitle ?? firstHeading ?? path.basename(r.source);
+    // text and PDF: a short first line that is not a control heading reads as the title
+    const firstLine = pages[0]?.text
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim();
+    const lineTitle =
+      firstLine && firstLine.length <= 120 && !parseControlHeading(firstLine, { strict: true })
+        ? firstLine
+        : undefined;
+    const title =
+      r.title ??
+      loaded.meta.title ??
+      htmlTitle ??
+      firstHeading ??
+      (loaded.format === "markdown" ? undefined : lineTitle) ??
+      path.basename(r.source);
     const normalized: NormalizedDocument = {
       format: loaded.format,
       title: normalizeText(title),

@@ -106,7 +106,8 @@ export function htmlToText(html: string): HtmlText {
   s = s.replace(/<li\b[^>]*>/gi, "\n- ");
   s = s.replace(/<br\s*\/?>/gi, "\n");
   s = s.replace(/<(td|th)\b[^>]*>/gi, " ");
-  s = s.replace(new RegExp(`</?(?:${BLOCK_TAGS}|li)\\b[^>]*>`, "gi"), "\n\n");
+  s = s.replace(/<\/li\s*>/gi, "");
+  s = s.replace(new RegExp(`</?(?:${BLOCK_TAGS})\\b[^>]*>`, "gi"), "\n\n");
   s = stripTags(s);
   s = decodeEntities(s);
   s = s

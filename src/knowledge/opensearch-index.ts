@@ -262,7 +262,8 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
     model: string;
     dimensions: number;
   }): Promise<{ created: boolean; embeddingModel?: string }> {
-    this.ensured ??= this.doEnsure(embedding).catch((error) => {
+    if (this.ensured) return this.ensured.then((r) => ({ ...r, created: false }));
+    this.ensured = this.doEnsure(embedding).catch((error) => {
       this.ensured = undefined;
       throw error;
     });

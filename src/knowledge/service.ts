@@ -243,11 +243,14 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
   });
 
   let prepared: Promise<void> | undefined;
+  /** Whether `prepare` already rebuilt the index for a new embedding model. */
+  let reembedded = false;
   /** Creates the index if needed; rebuilds it when it was built with another embedding model. */
   function prepare(): Promise<void> {
     prepared ??= (async () => {
       const state = await index.ensure({ model: embedder.id, dimensions: embedder.dimensions });
       if (state.embeddingModel && state.embeddingModel !== embedder.id) {
+        reembedded = true;
         logger?.warn(
           { from: state.embeddingModel, to: embedder.id },
           "embedding model changed; re-embedding the index",
@@ -377,7 +380,7 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
       return result;
     }
     await prepare();
-    if (staleModel) await reembed();
+    if (staleModel && !reembedded) await reembed();
     for (const d of gone) {
       await index.deleteDocument(d.id);
       await documents.delete(d.id);
