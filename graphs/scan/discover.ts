@@ -18,6 +18,7 @@ export function discoverNode(deps: ScanDeps) {
     return {
       resourceCount: inventory.items.length,
       coverageGaps: inventory.coverageGaps,
+      capturedAt: inventory.capturedAt,
       completedSteps: ["discover"],
     };
   };

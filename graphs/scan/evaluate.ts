@@ -11,7 +11,9 @@ export function evaluateNode(deps: ScanDeps) {
     const items = await deps.store.resources.scanInventory(state.scanId);
     const now = deps.clock();
     const suppressions = await deps.store.suppressions.list();
-    const { findings, posture } = assess(items, knowledge, selected, suppressions, now);
+    // Ages are judged as of the inventory's capture, so an offline snapshot reads the same next year.
+    const asOf = state.capturedAt ? new Date(state.capturedAt) : now;
+    const { findings, posture } = assess(items, knowledge, selected, suppressions, now, asOf);
     // One transaction: a crash leaves either all of this scan's findings or none, so a resume never duplicates.
     await deps.store.transaction(async (tx) => {
       await tx.findings.recordScan(state.scanId, findings, now);

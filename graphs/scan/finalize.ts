@@ -4,7 +4,10 @@ import type { ScanStateType } from "./state.ts";
 /** Closes the scan: status and completion time. The report is rendered from the store on demand. */
 export function finalizeNode(deps: ScanDeps) {
   return async (state: ScanStateType): Promise<Partial<ScanStateType>> => {
-    await deps.store.scans.update(state.scanId, { status: "completed", completedAt: deps.clock().toISOString() });
+    await deps.store.scans.update(state.scanId, {
+      status: "completed",
+      completedAt: deps.clock().toISOString(),
+    });
     await deps.store.audit.append({
       actor: state.requestedBy,
       action: "scan.completed",

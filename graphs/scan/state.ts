@@ -24,6 +24,8 @@ export const ScanState = Annotation.Root({
   frameworks: Annotation<string[]>(),
   requestedBy: Annotation<string>(),
   resourceCount: Annotation<number>(),
+  /** When the inventory was captured (ISO); checks measure ages against it. */
+  capturedAt: Annotation<string>(),
   coverageGaps: Annotation<CoverageGap[]>(),
   findingCount: Annotation<number>(),
   failingCount: Annotation<number>(),

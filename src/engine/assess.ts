@@ -21,6 +21,8 @@ export function assess(
   selected: readonly Framework[],
   suppressions: readonly Suppression[],
   now: Date,
+  /** The time ages are measured against ("key is 120 days old"): the inventory's capture time. Default: now. */
+  asOf: Date = now,
 ): Assessment {
   const selectedIds = new Set(selected.map((f) => f.id));
   const onlyChecks = new Set<string>();
@@ -34,7 +36,7 @@ export function assess(
   }
   // With every framework selected, checks no framework maps still run: they are findings in their own right.
   const allSelected = selected.length === knowledge.frameworks.length;
-  const ctx = createContext(items, knowledge.settings, now);
+  const ctx = createContext(items, knowledge.settings, asOf);
   const raw = evaluateInventory(items, {
     checks: knowledge.checks,
     frameworkRefs: refs,

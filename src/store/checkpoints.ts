@@ -6,7 +6,8 @@ import type { Database } from "./database.ts";
  * PGlite (through its pg-compatible pool) when embedded. Thread id = scan id.
  */
 export async function createCheckpointer(db: Database): Promise<PostgresSaver> {
-  const saver = new PostgresSaver(db.pool);
+  // The saver does not follow search_path: name the schema, or checkpoints of every tenant share one table.
+  const saver = new PostgresSaver(db.pool, undefined, { schema: db.schema });
   await saver.setup();
   return saver;
 }

@@ -18,6 +18,8 @@ export interface Database {
   pool: pg.Pool;
   /** Where the embedded data lives, or the server URL without its password. */
   location: string;
+  /** The schema everything lives in (tables, migrations, graph checkpoints). */
+  schema: string;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,8 @@ export interface OpenDatabaseOptions {
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10, options.schema);
+  if (options.databaseUrl)
+    return openPostgres(options.databaseUrl, options.maxConnections ?? 10, options.schema);
   if (!options.dataDir) throw new ServiceError("no database configured: set DATABASE_URL or ENFORCEAI_HOME");
   return openPglite(options.dataDir);
 }
@@ -77,7 +80,7 @@ async function openPostgres(url: string, max: number, schema?: string): Promise<
       { cause: error },
     );
   }
-  return { kind: "postgres", pool, location: safe, close: () => pool.end() };
+  return { kind: "postgres", pool, location: safe, schema: schema ?? "public", close: () => pool.end() };
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
@@ -104,6 +107,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   return {
     kind: "pglite",
     pool,
+    schema: "public",
     location: inMemory ? "memory" : dataDir,
     async close() {
       await pool.end();
@@ -124,7 +128,10 @@ export function redactUrl(url: string): string {
 }
 
 /** Runs `fn` inside one transaction on one connection; rolls back on any error. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
