@@ -242,7 +242,7 @@ MOTO_BIN=""
 
 moto_alive() { pid_alive "$MOTO_PIDFILE"; }
 
-moto_ping() { [[ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$MOTO_PORT/moto-api/data.json")" == 200 ]]; }
+moto_ping() { [[ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$MOTO_PORT/moto-api/")" == 200 ]]; }
 
 find_moto() {
   local c
