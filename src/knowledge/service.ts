@@ -249,6 +249,17 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
   function prepare(): Promise<void> {
     prepared ??= (async () => {
       const state = await index.ensure({ model: embedder.id, dimensions: embedder.dimensions });
+      if (state.created) {
+        // a new, empty index where documents say they are indexed (it was deleted, or the cluster is new):
+        // they are not searchable; bundled ones are indexed again below, the others need their file again
+        for (const d of await documents.list({ status: "indexed" })) {
+          if (d.indexKey !== pipelineKey) continue;
+          await documents.markFailed(
+            d.id,
+            `the index ${index.key} was created anew and no longer holds this document; ingest it again`,
+          );
+        }
+      }
       if (state.embeddingModel && state.embeddingModel !== embedder.id) {
         reembedded = true;
         logger?.warn(
@@ -426,8 +437,8 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
       const k = searchOptions.k ?? 5;
       if (!Number.isInteger(k) || k < 1 || k > 100)
         throw new ValidationError("k must be a whole number from 1 to 100");
-      if (options.autoIndexBundled !== false) await knowledge.ensureBundledCorpus();
       await prepare();
+      if (options.autoIndexBundled !== false) await knowledge.ensureBundledCorpus();
       const mode = searchOptions.mode ?? "hybrid";
       const vector = mode === "bm25" ? [] : await embedder.embedQuery(q);
       return index.search({

@@ -8,11 +8,13 @@ import { loadConfig } from "../../src/config/index.ts";
 import { NotFoundError, PayloadTooLargeError, ValidationError } from "../../src/errors.ts";
 import type { KnowledgeIndex } from "../../src/knowledge/index-backend.ts";
 import { createLocalEmbedder } from "../../src/knowledge/local-embedder.ts";
+import { OpenSearchKnowledgeIndex } from "../../src/knowledge/opensearch-index.ts";
 import { createKnowledge, type Knowledge } from "../../src/knowledge/service.ts";
 import type { Passage } from "../../src/knowledge/types.ts";
 import type { Store } from "../../src/store/index.ts";
 import { openStore } from "../../src/store/index.ts";
-import { countingEmbedder, indexBackends, makePdf } from "./helpers.ts";
+import { requireService } from "../helpers/services.ts";
+import { countingEmbedder, indexBackends, makePdf, uniqueAlias } from "./helpers.ts";
 
 const POLICY_V1 = `---
 framework: acme-policy
@@ -376,3 +378,51 @@ describe("the bundled corpus", () => {
     }
   });
 });
+
+serviceDescribeOpenSearch();
+
+/** OpenSearch only: an index that disappeared is noticed; bundled documents come back, others are marked failed. */
+function serviceDescribeOpenSearch() {
+  const url = requireService("opensearch");
+  describe.skipIf(!url)("a lost OpenSearch index", () => {
+    it("is recreated; bundled documents are indexed again, the others are marked failed with the reason", async () => {
+      const store = await openStore({ dataDir: "memory://" });
+      const dir = await mkdtemp(path.join(os.tmpdir(), "enforceai-corpus-"));
+      const alias = uniqueAlias();
+      try {
+        await writeFile(path.join(dir, "a.md"), POLICY_V1);
+        const open = async () => {
+          const index = new OpenSearchKnowledgeIndex({ url: url!, alias, replicas: 0 });
+          const kb = await createKnowledge({
+            config: loadConfig({}),
+            store,
+            index,
+            catalog,
+            documentsDir: dir,
+          });
+          return { index, kb };
+        };
+        const first = await open();
+        await first.kb.ingestText("other.md", OTHER, { framework: "other" });
+        expect((await first.kb.search("owner tag", { frameworks: ["other"] })).length).toBeGreaterThan(0);
+        await first.index.destroy();
+        await first.index.close();
+
+        const second = await open();
+        const [p] = await second.kb.search("administrators multi-factor", {
+          frameworks: ["acme-policy"],
+          k: 1,
+        });
+        expect(p!.controlId).toBe("POL-2");
+        const other = (await second.kb.listDocuments({ framework: "other" }))[0]!;
+        expect(other.status).toBe("failed");
+        expect(other.error).toMatch(/was created anew and no longer holds this document; ingest it again$/);
+        await second.index.destroy();
+        await second.index.close();
+      } finally {
+        await store.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
