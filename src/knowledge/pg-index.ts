@@ -105,7 +105,9 @@ export class PgKnowledgeIndex implements KnowledgeIndex {
     await this.embeddingColumnType();
     await withTransaction(this.pool, async (client) => {
       // two processes replacing the same document (workers indexing the bundled corpus at once) take turns
-      await client.query("SELECT pg_advisory_xact_lock(hashtext('enforceai:knowledge:' || $1))", [documentId]);
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('enforceai:knowledge:' || $1))", [
+        documentId,
+      ]);
       await client.query("DELETE FROM knowledge_chunks WHERE document_id = $1", [documentId]);
       await this.insert(client, chunks);
     });
