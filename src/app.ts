@@ -1,7 +1,10 @@
 import type { Cache } from "./cache/index.ts";
 import { createCache } from "./cache/index.ts";
 import type { Config } from "./config/index.ts";
+import { frameworkRefsByCheck } from "./engine/frameworks.ts";
 import { type EngineKnowledge, loadEngineKnowledge } from "./engine/knowledge.ts";
+import { confirmedMappings } from "./knowledge/mappings.ts";
+import { createKnowledge, type Knowledge } from "./knowledge/service.ts";
 import type { KnowledgeSearch } from "./knowledge/types.ts";
 import { type CallPolicy, DEFAULT_CALL_POLICY, Semaphore } from "./llm/invoke.ts";
 import { createModels, type ModelPair } from "./llm/models.ts";
@@ -26,6 +29,8 @@ export interface App {
   callPolicy: CallPolicy;
   /** Retrieval over the framework documents (indexed on first use), or undefined when unavailable. */
   retrieval(): Promise<KnowledgeSearch | undefined>;
+  /** The knowledge base: ingestion, documents, control mappings and retrieval. */
+  knowledgeBase(): Promise<Knowledge>;
   close(): Promise<void>;
 }
 
@@ -49,33 +54,60 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await store.close();
     throw error;
   }
-  let knowledge: Promise<EngineKnowledge> | undefined;
   let models: Promise<ModelPair | undefined> | undefined;
+  const getModels = () => {
+    models ??= createModels(config, options.models);
+    return models;
+  };
+  let knowledgeBase: Promise<Knowledge> | undefined;
+  const openKnowledgeBase = () => {
+    knowledgeBase ??= (async () => {
+      const pair = await getModels();
+      return createKnowledge({
+        config,
+        store,
+        cache,
+        logger,
+        engine: () => loadKnowledge(),
+        chatModel: pair?.analysis.model,
+      });
+    })();
+    return knowledgeBase;
+  };
+  let knowledge: Promise<EngineKnowledge> | undefined;
+  // Built-in and file frameworks, plus ingested frameworks whose control mappings a person confirmed.
+  const loadKnowledge = () => {
+    knowledge ??= (async () => {
+      const base = await loadEngineKnowledge({
+        checksDir: config.checksDir,
+        frameworksDir: config.frameworksDir,
+        settingsFile: config.settingsFile,
+      });
+      const known = new Set(base.frameworks.map((f) => f.id));
+      const ingested = (await confirmedMappings(store)).filter((f) => !known.has(f.id));
+      if (ingested.length === 0) return base;
+      const frameworks = [...base.frameworks, ...ingested];
+      return { ...base, frameworks, refs: frameworkRefsByCheck(frameworks) };
+    })();
+    return knowledge;
+  };
   return {
     config,
     logger,
     store,
     cache,
     clock: options.clock ?? (() => new Date()),
-    knowledge() {
-      knowledge ??= loadEngineKnowledge({
-        checksDir: config.checksDir,
-        frameworksDir: config.frameworksDir,
-        settingsFile: config.settingsFile,
-      });
-      return knowledge;
-    },
-    models() {
-      models ??= createModels(config, options.models);
-      return models;
-    },
+    knowledge: loadKnowledge,
+    models: getModels,
     callPolicy: {
       ...DEFAULT_CALL_POLICY,
       timeoutMs: config.llm.timeoutMs,
       semaphore: new Semaphore(config.llm.concurrency),
     },
-    retrieval: options.retrieval ?? (async () => undefined),
+    retrieval: options.retrieval ?? openKnowledgeBase,
+    knowledgeBase: openKnowledgeBase,
     async close() {
+      if (knowledgeBase) await (await knowledgeBase.catch(() => undefined))?.close();
       await cache.close();
       await store.close();
     },
