@@ -4,7 +4,12 @@ import { parse, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { ValidationError } from "../errors.ts";
 import { type Check, checkSchema } from "./check-schema.ts";
-import { type CompiledCondition, type CompileOptions, ConditionCompileError, compileCondition } from "./condition.ts";
+import {
+  type CompiledCondition,
+  type CompileOptions,
+  ConditionCompileError,
+  compileCondition,
+} from "./condition.ts";
 
 export interface CompiledCheck {
   check: Check;
@@ -30,7 +35,10 @@ export async function yamlFilesBelow(dir: string): Promise<string[]> {
 /** One first line that already names the first problem; the rest follow for --verbose. */
 export function aggregate(what: string, errors: string[]): string {
   const [first, ...rest] = errors.join("\n").split("\n");
-  const head = errors.length === 1 ? `invalid ${what} file: ${first}` : `${errors.length} ${what} files are invalid; first: ${first}`;
+  const head =
+    errors.length === 1
+      ? `invalid ${what} file: ${first}`
+      : `${errors.length} ${what} files are invalid; first: ${first}`;
   return [head, ...rest].join("\n");
 }
 
@@ -64,7 +72,8 @@ export function compileCheck(check: Check, options: CompileOptions): CompiledChe
       pass: compileCondition(check.pass, options, "pass"),
     };
   } catch (error) {
-    if (error instanceof ConditionCompileError) throw new ValidationError(`${check.source.file}: ${error.message}`);
+    if (error instanceof ConditionCompileError)
+      throw new ValidationError(`${check.source.file}: ${error.message}`);
     throw error;
   }
 }
@@ -76,7 +85,10 @@ export interface CatalogSources {
 }
 
 /** Loads built-in and custom checks. A custom check may not reuse a built-in id. */
-export async function loadCatalog(sources: CatalogSources, options: CompileOptions): Promise<CompiledCheck[]> {
+export async function loadCatalog(
+  sources: CatalogSources,
+  options: CompileOptions,
+): Promise<CompiledCheck[]> {
   const compiled: CompiledCheck[] = [];
   const seen = new Map<string, string>();
   const errors: string[] = [];

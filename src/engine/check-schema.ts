@@ -63,10 +63,12 @@ const valueTestSchema = z
   })
   .strict()
   .superRefine((test, ctx) => {
-    const unary = test.op === "absent" || test.op === "present" || test.op === "empty" || test.op === "not-empty";
+    const unary =
+      test.op === "absent" || test.op === "present" || test.op === "empty" || test.op === "not-empty";
     const hasValue = test.value !== undefined || test.valueFrom !== undefined;
     if (unary && hasValue) ctx.addIssue({ code: "custom", message: `op "${test.op}" takes no value` });
-    if (!unary && !hasValue) ctx.addIssue({ code: "custom", message: `op "${test.op}" needs value or valueFrom` });
+    if (!unary && !hasValue)
+      ctx.addIssue({ code: "custom", message: `op "${test.op}" needs value or valueFrom` });
     if (test.value !== undefined && test.valueFrom !== undefined)
       ctx.addIssue({ code: "custom", message: "give value or valueFrom, not both" });
     if ((test.op === "in" || test.op === "not-in") && test.value !== undefined && !Array.isArray(test.value))

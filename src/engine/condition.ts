@@ -1,6 +1,6 @@
 import type { ConfigurationItem } from "../domain/types.ts";
-import { cidrContains, cidrEquals } from "./cidr.ts";
 import type { Condition, Operator, ValueTest, ValueType } from "./check-schema.ts";
+import { cidrContains, cidrEquals } from "./cidr.ts";
 import type { EvaluationContext, Evaluator } from "./evaluators/types.ts";
 import { compilePath, type Getter } from "./path.ts";
 import type { Settings } from "./settings.ts";
@@ -31,7 +31,11 @@ export interface CompileOptions {
 export class ConditionCompileError extends Error {}
 
 /** Turns a condition tree into one closure, so a scan parses nothing per resource. */
-export function compileCondition(condition: Condition, options: CompileOptions, path = "pass"): CompiledCondition {
+export function compileCondition(
+  condition: Condition,
+  options: CompileOptions,
+  path = "pass",
+): CompiledCondition {
   if ("key" in condition) return compileValueTest(condition, options, path);
   if ("all" in condition) {
     const parts = condition.all.map((c, i) => compileCondition(c, options, `${path}.all[${i}]`));
@@ -49,9 +53,13 @@ export function compileCondition(condition: Condition, options: CompileOptions, 
       for (const p of parts) {
         const o = p(subject, env);
         outcomes.push(o);
-        if (o.ok) return { ...combine(true, [o], outcomes, " or "), expected: anyExpected(parts.length, outcomes) };
+        if (o.ok)
+          return { ...combine(true, [o], outcomes, " or "), expected: anyExpected(parts.length, outcomes) };
       }
-      return { ...combine(false, outcomes, outcomes, " or "), expected: outcomes.map((o) => o.expected).join(" or ") };
+      return {
+        ...combine(false, outcomes, outcomes, " or "),
+        expected: outcomes.map((o) => o.expected).join(" or "),
+      };
     };
   }
   if ("not" in condition) {
@@ -189,7 +197,9 @@ function compileValueTest(test: ValueTest, options: CompileOptions, path: string
   try {
     getter = compilePath(test.key);
   } catch (error) {
-    throw new ConditionCompileError(`${path}.key: not a valid JMESPath expression "${test.key}": ${String(error)}`);
+    throw new ConditionCompileError(
+      `${path}.key: not a valid JMESPath expression "${test.key}": ${String(error)}`,
+    );
   }
   let expected = test.value;
   if (test.valueFrom !== undefined) {
@@ -272,7 +282,13 @@ function compare(op: "gt" | "ge" | "lt" | "le", a: unknown, b: unknown): boolean
   }
 }
 
-function applyOperator(op: Operator, actual: unknown, expected: unknown, type?: ValueType, regex?: RegExp): boolean {
+function applyOperator(
+  op: Operator,
+  actual: unknown,
+  expected: unknown,
+  type?: ValueType,
+  regex?: RegExp,
+): boolean {
   switch (op) {
     case "eq":
       return equals(actual, expected, type);
@@ -312,7 +328,8 @@ export function formatValue(value: unknown): string {
 }
 
 function describeValue(raw: unknown, actual: unknown, type?: ValueType): string {
-  if (type === "age") return actual === null ? `${formatValue(raw)} (no age)` : `${actual} days old (${formatValue(raw)})`;
+  if (type === "age")
+    return actual === null ? `${formatValue(raw)} (no age)` : `${actual} days old (${formatValue(raw)})`;
   if (type === "length") return `${actual} long`;
   return formatValue(raw);
 }

@@ -24,14 +24,17 @@ const SEGMENT = /[A-Za-z_$][\w$]*|\[\d+\]/g;
  */
 export function compilePath(expression: string): Getter {
   if (SIMPLE_PATH.test(expression)) {
-    const segments = (expression.match(SEGMENT) ?? []).map((s) => (s.startsWith("[") ? Number(s.slice(1, -1)) : s));
+    const segments = (expression.match(SEGMENT) ?? []).map((s) =>
+      s.startsWith("[") ? Number(s.slice(1, -1)) : s,
+    );
     return (subject) => {
       let value: unknown = subject;
       for (let i = 0; i < segments.length; i++) {
         if (isCallError(value)) throw unreadable(expression, segments, i, value);
         if (value === null || value === undefined || typeof value !== "object") return null;
         const seg = segments[i]!;
-        value = typeof seg === "number" ? (Array.isArray(value) ? value[seg] : undefined) : (value as never)[seg];
+        value =
+          typeof seg === "number" ? (Array.isArray(value) ? value[seg] : undefined) : (value as never)[seg];
       }
       if (isCallError(value)) throw unreadable(expression, segments, segments.length, value);
       return value === undefined ? null : value;

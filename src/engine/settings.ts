@@ -28,7 +28,9 @@ export async function loadSettings(defaultsFile: string, overrideFile?: string):
   if (overrideFile) {
     const parsed = parse(await readFile(overrideFile, "utf8"));
     if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
-      throw new ValidationError(`${overrideFile}: settings must be a YAML mapping of threshold names to values`);
+      throw new ValidationError(
+        `${overrideFile}: settings must be a YAML mapping of threshold names to values`,
+      );
     }
     overrides = (parsed ?? {}) as Record<string, unknown>;
     const unknown = Object.keys(overrides).filter((k) => !(k in settingsSchema.shape));
@@ -41,7 +43,9 @@ export async function loadSettings(defaultsFile: string, overrideFile?: string):
   const result = settingsSchema.safeParse({ ...defaults, ...overrides });
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new ValidationError(`${overrideFile ?? defaultsFile}: setting ${issue.path.join(".")}: ${issue.message}`);
+    throw new ValidationError(
+      `${overrideFile ?? defaultsFile}: setting ${issue.path.join(".")}: ${issue.message}`,
+    );
   }
   return result.data;
 }

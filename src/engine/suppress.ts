@@ -22,7 +22,11 @@ export function isActive(s: Suppression, now: Date): boolean {
  * Marks findings covered by an active suppression. A suppressed finding stays in the report (marked, with
  * the reason) and leaves the score; an expired suppression applies no more.
  */
-export function applySuppressions(findings: Finding[], suppressions: readonly Suppression[], now: Date): Finding[] {
+export function applySuppressions(
+  findings: Finding[],
+  suppressions: readonly Suppression[],
+  now: Date,
+): Finding[] {
   const active = suppressions.filter((s) => isActive(s, now));
   if (active.length === 0) return findings;
   return findings.map((f) => {

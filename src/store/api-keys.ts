@@ -48,13 +48,20 @@ export class ApiKeyRepository {
     const row = rows[0];
     if (!row || !timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(hash))) return undefined;
     await this.db.query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [row.id]);
-    return { id: row.id, role: row.role, name: row.name, createdBy: row.created_by, createdAt: row.created_at.toISOString() };
+    return {
+      id: row.id,
+      role: row.role,
+      name: row.name,
+      createdBy: row.created_by,
+      createdAt: row.created_at.toISOString(),
+    };
   }
 
   async revoke(id: string): Promise<boolean> {
-    const { rowCount } = await this.db.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", [
-      id,
-    ]);
+    const { rowCount } = await this.db.query(
+      "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+      [id],
+    );
     return (rowCount ?? 0) > 0;
   }
 }

@@ -31,7 +31,10 @@ export class AuditLog {
       subject_type: string;
       subject_id: string;
       details: Record<string, unknown>;
-    }>("SELECT * FROM audit_log WHERE subject_type = $1 AND subject_id = $2 ORDER BY id", [subjectType, subjectId]);
+    }>("SELECT * FROM audit_log WHERE subject_type = $1 AND subject_id = $2 ORDER BY id", [
+      subjectType,
+      subjectId,
+    ]);
     return rows.map((r) => ({
       id: Number(r.id),
       at: r.at.toISOString(),

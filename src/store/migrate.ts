@@ -17,8 +17,13 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   const migrations: Migration[] = [];
   for (const file of files) {
     const version = Number.parseInt(file, 10);
-    if (migrations.some((m) => m.version === version)) throw new Error(`two migrations have version ${version}`);
-    migrations.push({ version, name: file.replace(/\.sql$/, ""), sql: await readFile(path.join(dir, file), "utf8") });
+    if (migrations.some((m) => m.version === version))
+      throw new Error(`two migrations have version ${version}`);
+    migrations.push({
+      version,
+      name: file.replace(/\.sql$/, ""),
+      sql: await readFile(path.join(dir, file), "utf8"),
+    });
   }
   return migrations;
 }
@@ -46,7 +51,10 @@ export async function migrate(pool: pg.Pool, migrations?: Migration[]): Promise<
     for (const m of all) {
       if (applied.has(m.version)) continue;
       await client.query(m.sql);
-      await client.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [m.version, m.name]);
+      await client.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [
+        m.version,
+        m.name,
+      ]);
       done.push(m.version);
     }
     return done;

@@ -1,6 +1,6 @@
 import type pg from "pg";
-import type { ConfigurationItem } from "../domain/types.ts";
 import { contentHashOf } from "../domain/shape.ts";
+import type { ConfigurationItem } from "../domain/types.ts";
 
 /** Rows go to the server as one JSON parameter per batch: one round trip for thousands of rows. */
 export const BATCH_SIZE = 2_000;
@@ -90,7 +90,10 @@ export class ResourceRepository {
     if (filter.resourceType) add("r.resource_type = ?", filter.resourceType);
     if (filter.search) add("(r.resource_id ILIKE ? OR r.arn ILIKE ?)", `%${filter.search}%`);
     const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const total = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM resources r ${clause}`, values);
+    const total = await this.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM resources r ${clause}`,
+      values,
+    );
     values.push(filter.limit ?? 100, filter.offset ?? 0);
     const { rows } = await this.db.query<{ item: ConfigurationItem }>(
       `SELECT v.item FROM resources r JOIN resource_versions v USING (content_hash) ${clause}

@@ -126,7 +126,14 @@ export class ScanRepository {
     const { rows } = await this.db.query<ScanRow>(
       `INSERT INTO compliance_scans (id, status, source, requested_by, started_at, frameworks, options)
        VALUES ($1, 'running', $2, $3, $4, $5, $6) RETURNING *`,
-      [scan.id, scan.source, scan.requestedBy, scan.startedAt, JSON.stringify(scan.frameworks), scan.options ?? {}],
+      [
+        scan.id,
+        scan.source,
+        scan.requestedBy,
+        scan.startedAt,
+        JSON.stringify(scan.frameworks),
+        scan.options ?? {},
+      ],
     );
     return toRecord(rows[0]!);
   }
@@ -145,7 +152,8 @@ export class ScanRepository {
       `UPDATE compliance_scans SET ${sets.join(", ")} WHERE id = $1 RETURNING *`,
       values,
     );
-    if (!rows[0]) throw new NotFoundError(`scan ${id} does not exist; list scans with \`enforceai scans list\``);
+    if (!rows[0])
+      throw new NotFoundError(`scan ${id} does not exist; list scans with \`enforceai scans list\``);
     return toRecord(rows[0]);
   }
 
@@ -160,7 +168,9 @@ export class ScanRepository {
     return scan;
   }
 
-  async list(options: { status?: ScanStatus[]; limit?: number; offset?: number } = {}): Promise<ScanRecord[]> {
+  async list(
+    options: { status?: ScanStatus[]; limit?: number; offset?: number } = {},
+  ): Promise<ScanRecord[]> {
     const values: unknown[] = [options.limit ?? 50, options.offset ?? 0];
     let where = "";
     if (options.status?.length) {

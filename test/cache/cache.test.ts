@@ -9,7 +9,10 @@ const backends: [string, () => Promise<Cache>][] = [
   ["memory", async () => createMemoryCache({ namespace: `t${randomBytes(4).toString("hex")}:` })],
 ];
 if (redisUrl) {
-  backends.push(["redis", () => createRedisCache(redisUrl, { namespace: `t${randomBytes(4).toString("hex")}:` })]);
+  backends.push([
+    "redis",
+    () => createRedisCache(redisUrl, { namespace: `t${randomBytes(4).toString("hex")}:` }),
+  ]);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -34,12 +34,28 @@ describe("configuration loader", () => {
   });
 
   it.each([
-    ["DATABASE_URL", "mysql://x", /^DATABASE_URL="mysql:\/\/x" is not a valid URL; expected the form postgres:\/\//],
-    ["REDIS_URL", "localhost:6379", /^REDIS_URL="localhost:6379" is not a valid URL; expected the form redis:\/\//],
+    [
+      "DATABASE_URL",
+      "mysql://x",
+      /^DATABASE_URL="mysql:\/\/x" is not a valid URL; expected the form postgres:\/\//,
+    ],
+    [
+      "REDIS_URL",
+      "localhost:6379",
+      /^REDIS_URL="localhost:6379" is not a valid URL; expected the form redis:\/\//,
+    ],
     ["OPENSEARCH_URL", "search:9200", /^OPENSEARCH_URL="search:9200" .*http:\/\/HOST:9200/],
     ["ENFORCEAI_LLM", "gpt", /^ENFORCEAI_LLM="gpt" is not supported; expected one of offline, bedrock$/],
-    ["ENFORCEAI_EMBEDDINGS", "openai", /^ENFORCEAI_EMBEDDINGS="openai" is not supported; expected one of local, bedrock$/],
-    ["ENFORCEAI_REMEDIATION_ROLE_ARN", "admin", /^ENFORCEAI_REMEDIATION_ROLE_ARN="admin" is not an IAM role ARN/],
+    [
+      "ENFORCEAI_EMBEDDINGS",
+      "openai",
+      /^ENFORCEAI_EMBEDDINGS="openai" is not supported; expected one of local, bedrock$/,
+    ],
+    [
+      "ENFORCEAI_REMEDIATION_ROLE_ARN",
+      "admin",
+      /^ENFORCEAI_REMEDIATION_ROLE_ARN="admin" is not an IAM role ARN/,
+    ],
   ])("stops on a bad %s with one line naming the variable and the expected form", (name, value, pattern) => {
     let error: unknown;
     try {
@@ -54,7 +70,9 @@ describe("configuration loader", () => {
   });
 
   it("masks credentials when the configuration is shown", () => {
-    const c = redactedConfig(loadConfig({ DATABASE_URL: "postgres://u:secret@db/x", REDIS_URL: "redis://:pw@r:6379" }));
+    const c = redactedConfig(
+      loadConfig({ DATABASE_URL: "postgres://u:secret@db/x", REDIS_URL: "redis://:pw@r:6379" }),
+    );
     expect(c.databaseUrl).not.toContain("secret");
     expect(c.redisUrl).not.toContain("pw");
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
 import { compileCheck, parseCheck } from "../../src/engine/catalog.ts";
-import { checkSchema, type Condition } from "../../src/engine/check-schema.ts";
+import { type Condition, checkSchema } from "../../src/engine/check-schema.ts";
 import { compileCondition } from "../../src/engine/condition.ts";
 import { createContext, evaluateOne } from "../../src/engine/evaluate.ts";
 import type { Evaluator } from "../../src/engine/evaluators/types.ts";
@@ -12,11 +12,17 @@ import { SETTINGS_FILE } from "../../src/paths.ts";
 const settings = await loadSettings(SETTINGS_FILE);
 const NOW = new Date("2026-06-01T00:00:00Z");
 const evaluators = new Map<string, Evaluator>([
-  ["alwaysNamed", (item) => ({ pass: item.resourceId === "good", reason: `resourceId is ${item.resourceId}` })],
+  [
+    "alwaysNamed",
+    (item) => ({ pass: item.resourceId === "good", reason: `resourceId is ${item.resourceId}` }),
+  ],
   ["broken", () => ({ error: "policy document is not JSON" })],
 ]);
 
-function item(configuration: Record<string, unknown>, supplementary: Record<string, unknown> = {}): ConfigurationItem {
+function item(
+  configuration: Record<string, unknown>,
+  supplementary: Record<string, unknown> = {},
+): ConfigurationItem {
   return {
     resourceType: "AWS::Test::Thing",
     resourceId: "r1",
@@ -39,33 +45,113 @@ describe("condition language", () => {
   it.each<[string, Condition, Record<string, unknown>, boolean]>([
     ["eq", { key: "configuration.a", op: "eq", value: 1 }, { a: 1 }, true],
     ["ne", { key: "configuration.a", op: "ne", value: 1 }, { a: 2 }, true],
-    ["gt/ge/lt/le", { all: [{ key: "configuration.a", op: "gt", value: 1 }, { key: "configuration.a", op: "le", value: 2 }] }, { a: 2 }, true],
+    [
+      "gt/ge/lt/le",
+      {
+        all: [
+          { key: "configuration.a", op: "gt", value: 1 },
+          { key: "configuration.a", op: "le", value: 2 },
+        ],
+      },
+      { a: 2 },
+      true,
+    ],
     ["gt on a missing value is false", { key: "configuration.a", op: "gt", value: 0 }, {}, false],
     ["in", { key: "configuration.s", op: "in", value: ["x", "y"] }, { s: "y" }, true],
     ["not-in", { key: "configuration.s", op: "not-in", value: ["x", "y"] }, { s: "y" }, false],
     ["contains (list)", { key: "configuration.l", op: "contains", value: "b" }, { l: ["a", "b"] }, true],
     ["contains (string)", { key: "configuration.s", op: "contains", value: "ell" }, { s: "hello" }, true],
-    ["regex", { key: "configuration.s", op: "regex", value: "^py(thon)?3\\.1[0-9]$" }, { s: "python3.12" }, true],
+    [
+      "regex",
+      { key: "configuration.s", op: "regex", value: "^py(thon)?3\\.1[0-9]$" },
+      { s: "python3.12" },
+      true,
+    ],
     ["absent", { key: "configuration.missing", op: "absent" }, {}, true],
     ["present on null is false", { key: "configuration.n", op: "present" }, { n: null }, false],
     ["empty on []", { key: "configuration.l", op: "empty" }, { l: [] }, true],
     ["not-empty on {}", { key: "configuration.o", op: "not-empty" }, { o: {} }, false],
-    ["age lt (days since)", { key: "configuration.t", op: "lt", value: 90, valueType: "age" }, { t: "2026-05-01T00:00:00Z" }, true],
-    ["age ge", { key: "configuration.t", op: "ge", value: 90, valueType: "age" }, { t: "2025-01-01T00:00:00Z" }, true],
-    ["age of a missing date never compares", { key: "configuration.t", op: "lt", value: 90, valueType: "age" }, {}, false],
+    [
+      "age lt (days since)",
+      { key: "configuration.t", op: "lt", value: 90, valueType: "age" },
+      { t: "2026-05-01T00:00:00Z" },
+      true,
+    ],
+    [
+      "age ge",
+      { key: "configuration.t", op: "ge", value: 90, valueType: "age" },
+      { t: "2025-01-01T00:00:00Z" },
+      true,
+    ],
+    [
+      "age of a missing date never compares",
+      { key: "configuration.t", op: "lt", value: 90, valueType: "age" },
+      {},
+      false,
+    ],
     ["integer", { key: "configuration.p", op: "eq", value: 22, valueType: "integer" }, { p: "22" }, true],
     ["boolean", { key: "configuration.b", op: "eq", value: true, valueType: "boolean" }, { b: "true" }, true],
     ["length", { key: "configuration.l", op: "le", value: 1, valueType: "length" }, { l: [1, 2] }, false],
-    ["cidr eq normalises", { key: "configuration.c", op: "eq", value: "0.0.0.0/0", valueType: "cidr" }, { c: "0.0.0.0/00" }, true],
-    ["cidr contains", { key: "configuration.c", op: "contains", value: "10.1.2.3", valueType: "cidr" }, { c: "10.0.0.0/8" }, true],
-    ["cidr ipv6 world", { key: "configuration.c", op: "eq", value: "::/0", valueType: "cidr" }, { c: "0:0::/0" }, true],
-    ["any", { any: [{ key: "configuration.a", op: "eq", value: 1 }, { key: "configuration.a", op: "eq", value: 2 }] }, { a: 2 }, true],
+    [
+      "cidr eq normalises",
+      { key: "configuration.c", op: "eq", value: "0.0.0.0/0", valueType: "cidr" },
+      { c: "0.0.0.0/00" },
+      true,
+    ],
+    [
+      "cidr contains",
+      { key: "configuration.c", op: "contains", value: "10.1.2.3", valueType: "cidr" },
+      { c: "10.0.0.0/8" },
+      true,
+    ],
+    [
+      "cidr ipv6 world",
+      { key: "configuration.c", op: "eq", value: "::/0", valueType: "cidr" },
+      { c: "0:0::/0" },
+      true,
+    ],
+    [
+      "any",
+      {
+        any: [
+          { key: "configuration.a", op: "eq", value: 1 },
+          { key: "configuration.a", op: "eq", value: 2 },
+        ],
+      },
+      { a: 2 },
+      true,
+    ],
     ["not", { not: { key: "configuration.a", op: "eq", value: 1 } }, { a: 1 }, false],
-    ["every on an empty list holds", { every: "configuration.l", match: { key: "v", op: "gt", value: 0 } }, { l: [] }, true],
-    ["every", { every: "configuration.l", match: { key: "v", op: "gt", value: 0 } }, { l: [{ v: 1 }, { v: 0 }] }, false],
-    ["some", { some: "configuration.l", match: { key: "v", op: "gt", value: 0 } }, { l: [{ v: 0 }, { v: 3 }] }, true],
+    [
+      "every on an empty list holds",
+      { every: "configuration.l", match: { key: "v", op: "gt", value: 0 } },
+      { l: [] },
+      true,
+    ],
+    [
+      "every",
+      { every: "configuration.l", match: { key: "v", op: "gt", value: 0 } },
+      { l: [{ v: 1 }, { v: 0 }] },
+      false,
+    ],
+    [
+      "some",
+      { some: "configuration.l", match: { key: "v", op: "gt", value: 0 } },
+      { l: [{ v: 0 }, { v: 3 }] },
+      true,
+    ],
     ["none", { none: "configuration.l", match: { key: "v", op: "gt", value: 0 } }, { l: [{ v: 0 }] }, true],
-    ["JMESPath filter", { every: "configuration.l[?s=='Active']", match: { key: "v", op: "eq", value: 1 } }, { l: [{ s: "Active", v: 1 }, { s: "Inactive", v: 9 }] }, true],
+    [
+      "JMESPath filter",
+      { every: "configuration.l[?s=='Active']", match: { key: "v", op: "eq", value: 1 } },
+      {
+        l: [
+          { s: "Active", v: 1 },
+          { s: "Inactive", v: 9 },
+        ],
+      },
+      true,
+    ],
   ])("%s", (_name, condition, configuration, expected) => {
     expect(judge(condition, item(configuration)).ok).toBe(expected);
   });
@@ -77,15 +163,27 @@ describe("condition language", () => {
   });
 
   it("writes a reason that names the field, the value seen and the expectation", () => {
-    const o = judge({ key: "configuration.len", label: "minimum password length", op: "ge", value: 14 }, item({ len: 8 }));
+    const o = judge(
+      { key: "configuration.len", label: "minimum password length", op: "ge", value: 14 },
+      item({ len: 8 }),
+    );
     const reason = `${o.facts.join("; ")}; expected ${o.expected}`;
     expect(reason).toBe("minimum password length is 8; expected at least 14");
   });
 
   it("names the offending elements of a quantifier", () => {
     const o = judge(
-      { every: "configuration.keys", label: "access key", match: { key: "createDate", op: "lt", value: 90, valueType: "age" } },
-      item({ keys: [{ accessKeyId: "AKIAOLD", createDate: "2025-01-01T00:00:00Z" }, { accessKeyId: "AKIANEW", createDate: "2026-05-30T00:00:00Z" }] }),
+      {
+        every: "configuration.keys",
+        label: "access key",
+        match: { key: "createDate", op: "lt", value: 90, valueType: "age" },
+      },
+      item({
+        keys: [
+          { accessKeyId: "AKIAOLD", createDate: "2025-01-01T00:00:00Z" },
+          { accessKeyId: "AKIANEW", createDate: "2026-05-30T00:00:00Z" },
+        ],
+      }),
     );
     expect(o.ok).toBe(false);
     expect(o.facts.join(" ")).toContain("accessKeyId AKIAOLD");
@@ -93,8 +191,12 @@ describe("condition language", () => {
   });
 
   it("rejects unknown settings and evaluators at load, not during a scan", () => {
-    expect(() => compileCondition({ key: "a", op: "eq", valueFrom: "nope" }, { settings, evaluators })).toThrow(/unknown setting "nope"/);
-    expect(() => compileCondition({ evaluator: "nope" }, { settings, evaluators })).toThrow(/unknown evaluator "nope"/);
+    expect(() =>
+      compileCondition({ key: "a", op: "eq", valueFrom: "nope" }, { settings, evaluators }),
+    ).toThrow(/unknown setting "nope"/);
+    expect(() => compileCondition({ evaluator: "nope" }, { settings, evaluators })).toThrow(
+      /unknown evaluator "nope"/,
+    );
   });
 });
 
@@ -110,13 +212,22 @@ describe("verdicts", () => {
     remediation: { steps: ["Fix the thing."] },
   };
   const check = (pass: Condition, where?: Condition) =>
-    compileCheck({ ...checkSchema.parse({ ...base, pass, where }), source: { kind: "builtin", file: "t.yaml" } }, { settings, evaluators });
+    compileCheck(
+      { ...checkSchema.parse({ ...base, pass, where }), source: { kind: "builtin", file: "t.yaml" } },
+      { settings, evaluators },
+    );
 
   it("turns an unreadable value into ERROR with what to do, never FAIL", () => {
     const subject = item({}, { policy: { $error: { code: "AccessDenied", message: "not authorized" } } });
-    const v = evaluateOne(check({ key: "supplementaryConfiguration.policy.Statement", op: "empty" }), subject, createContext([subject], settings, NOW));
+    const v = evaluateOne(
+      check({ key: "supplementaryConfiguration.policy.Statement", op: "empty" }),
+      subject,
+      createContext([subject], settings, NOW),
+    );
     expect(v?.status).toBe("ERROR");
-    expect(v?.reason).toMatch(/could not read supplementaryConfiguration\.policy: AccessDenied.*Grant the missing read permission/);
+    expect(v?.reason).toMatch(
+      /could not read supplementaryConfiguration\.policy: AccessDenied.*Grant the missing read permission/,
+    );
   });
 
   it("turns an evaluator error into ERROR", () => {
@@ -127,7 +238,10 @@ describe("verdicts", () => {
 
   it("skips resources the where-clause excludes", () => {
     const subject = item({ kind: "aws-managed" });
-    const c = check({ key: "configuration.x", op: "present" }, { key: "configuration.kind", op: "eq", value: "customer" });
+    const c = check(
+      { key: "configuration.x", op: "present" },
+      { key: "configuration.kind", op: "eq", value: "customer" },
+    );
     expect(evaluateOne(c, subject, createContext([subject], settings, NOW))).toBeUndefined();
   });
 

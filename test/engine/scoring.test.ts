@@ -3,10 +3,15 @@ import type { Finding } from "../../src/domain/types.ts";
 import { type Framework, parseFramework } from "../../src/engine/frameworks.ts";
 import { scorePosture, topFailingControls } from "../../src/engine/scoring.ts";
 import { applySuppressions } from "../../src/engine/suppress.ts";
-import type { Suppression } from "../../src/store/suppressions.ts";
 import { ValidationError } from "../../src/errors.ts";
+import type { Suppression } from "../../src/store/suppressions.ts";
 
-function f(checkId: string, resourceId: string, status: Finding["status"], extra: Partial<Finding> = {}): Finding {
+function f(
+  checkId: string,
+  resourceId: string,
+  status: Finding["status"],
+  extra: Partial<Finding> = {},
+): Finding {
   return {
     id: `111122223333/us-east-1/${checkId}/${resourceId}`,
     checkId,
@@ -62,7 +67,12 @@ function suppression(extra: Partial<Suppression>): Suppression {
 }
 
 describe("scoring", () => {
-  const findings = [f("a", "x", "PASS"), f("a", "y", "PASS"), f("b", "x", "FAIL", { severity: "critical" }), f("c", "x", "ERROR")];
+  const findings = [
+    f("a", "x", "PASS"),
+    f("a", "y", "PASS"),
+    f("b", "x", "FAIL", { severity: "critical" }),
+    f("c", "x", "ERROR"),
+  ];
 
   it("scores controls: one failure fails a control, errors alone leave it undecided, manual is counted apart", () => {
     const p = scorePosture(findings, [framework]);
@@ -73,7 +83,14 @@ describe("scoring", () => {
       ["4", "ERROR"],
       ["5", "NO_RESOURCES"],
     ]);
-    expect(p.frameworks.fw).toEqual({ score: 50, passed: 1, failed: 1, manual: 1, errors: 1, noResources: 1 });
+    expect(p.frameworks.fw).toEqual({
+      score: 50,
+      passed: 1,
+      failed: 1,
+      manual: 1,
+      errors: 1,
+      noResources: 1,
+    });
     expect(p.bySeverity.critical).toEqual({ passed: 0, failed: 1 });
     expect(p.byService.s3).toEqual({ passed: 2, failed: 1, score: 66.7 });
     expect(topFailingControls(p)[0]).toMatchObject({ controlId: "2", worstSeverity: "critical" });
@@ -82,7 +99,10 @@ describe("scoring", () => {
   it("takes suppressed findings out of the score but keeps them in the report", () => {
     const now = new Date("2026-06-01T00:00:00Z");
     const suppressed = applySuppressions(findings, [suppression({ checkId: "b" })], now);
-    expect(suppressed.find((x) => x.checkId === "b")).toMatchObject({ suppressed: true, suppression: { reason: "accepted risk" } });
+    expect(suppressed.find((x) => x.checkId === "b")).toMatchObject({
+      suppressed: true,
+      suppression: { reason: "accepted risk" },
+    });
     const p = scorePosture(suppressed, [framework]);
     expect(p.frameworks.fw!.score).toBe(100);
     expect(p.totals.suppressed).toBe(1);
@@ -110,23 +130,45 @@ describe("suppressions", () => {
   });
 
   it("never marks a PASS as suppressed", () => {
-    expect(applySuppressions([f("b", "x", "PASS")], [suppression({ checkId: "b" })], now)[0]!.suppressed).toBe(false);
+    expect(
+      applySuppressions([f("b", "x", "PASS")], [suppression({ checkId: "b" })], now)[0]!.suppressed,
+    ).toBe(false);
   });
 });
 
 describe("framework files", () => {
   const known = new Set(["a", "b"]);
-  const doc = (controls: string) => `id: my-policy\nname: Internal policy\nversion: "1"\ndescription: Our own rules for tests.\ncontrols:\n${controls}`;
+  const doc = (controls: string) =>
+    `id: my-policy\nname: Internal policy\nversion: "1"\ndescription: Our own rules for tests.\ncontrols:\n${controls}`;
 
   it("loads a framework added as a file", () => {
-    const fw = parseFramework("my.yaml", doc('  - id: "P-1"\n    title: Buckets version\n    description: Keep versions of objects.\n    checks: [a]\n'), known, "custom");
+    const fw = parseFramework(
+      "my.yaml",
+      doc(
+        '  - id: "P-1"\n    title: Buckets version\n    description: Keep versions of objects.\n    checks: [a]\n',
+      ),
+      known,
+      "custom",
+    );
     expect(fw.controls[0]!.checks).toEqual(["a"]);
   });
 
   it.each([
-    ["an unknown check", '  - id: "P-1"\n    title: Title one\n    description: Something here.\n    checks: [zzz]\n', /controls\.0\.checks: control "P-1" maps to unknown check "zzz"/],
-    ["a duplicate control", '  - id: "P-1"\n    title: Title one\n    description: Something here.\n    manual: true\n  - id: "P-1"\n    title: Title two\n    description: Something else.\n    manual: true\n', /control "P-1" appears twice/],
-    ["checks and manual together", '  - id: "P-1"\n    title: Title one\n    description: Something here.\n    checks: [a]\n    manual: true\n', /either `checks`/],
+    [
+      "an unknown check",
+      '  - id: "P-1"\n    title: Title one\n    description: Something here.\n    checks: [zzz]\n',
+      /controls\.0\.checks: control "P-1" maps to unknown check "zzz"/,
+    ],
+    [
+      "a duplicate control",
+      '  - id: "P-1"\n    title: Title one\n    description: Something here.\n    manual: true\n  - id: "P-1"\n    title: Title two\n    description: Something else.\n    manual: true\n',
+      /control "P-1" appears twice/,
+    ],
+    [
+      "checks and manual together",
+      '  - id: "P-1"\n    title: Title one\n    description: Something here.\n    checks: [a]\n    manual: true\n',
+      /either `checks`/,
+    ],
   ])("rejects %s, naming the file and field", (_name, controls, pattern) => {
     expect(() => parseFramework("my.yaml", doc(controls), known, "custom")).toThrow(ValidationError);
     expect(() => parseFramework("my.yaml", doc(controls), known, "custom")).toThrow(pattern);

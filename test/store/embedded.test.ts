@@ -1,13 +1,13 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile, mkdir, cp } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/store/database.ts";
-import { loadMigrations, MIGRATIONS_DIR, migrate } from "../../src/store/migrate.ts";
-import { openStore } from "../../src/store/index.ts";
 import { PACKAGE_ROOT } from "../../src/paths.ts";
+import { openDatabase } from "../../src/store/database.ts";
+import { openStore } from "../../src/store/index.ts";
+import { loadMigrations, MIGRATIONS_DIR, migrate } from "../../src/store/migrate.ts";
 
 const run = promisify(execFile);
 const tmpDirs: string[] = [];
@@ -26,7 +26,9 @@ describe("embedded PGlite data directory", () => {
     const store = await openStore({ home });
     try {
       const program = path.join(PACKAGE_ROOT, "test", "fixtures", "programs", "open-store.ts");
-      const result = await run(process.execPath, ["--import", "tsx", program, home], { cwd: PACKAGE_ROOT }).then(
+      const result = await run(process.execPath, ["--import", "tsx", program, home], {
+        cwd: PACKAGE_ROOT,
+      }).then(
         () => ({ code: 0, stderr: "" }),
         (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
       );
@@ -51,12 +53,21 @@ describe("embedded PGlite data directory", () => {
   it("upgrades an existing data directory in place, keeping its rows", async () => {
     const home = await tmp();
     const first = await openStore({ home });
-    await first.scans.create({ id: "kept", source: "demo", requestedBy: "a", startedAt: new Date(), frameworks: [] });
+    await first.scans.create({
+      id: "kept",
+      source: "demo",
+      requestedBy: "a",
+      startedAt: new Date(),
+      frameworks: [],
+    });
     await first.close();
 
     const migrationsDir = await tmp();
     await cp(MIGRATIONS_DIR, migrationsDir, { recursive: true });
-    await writeFile(path.join(migrationsDir, "999_add_note.sql"), "ALTER TABLE compliance_scans ADD COLUMN note text;");
+    await writeFile(
+      path.join(migrationsDir, "999_add_note.sql"),
+      "ALTER TABLE compliance_scans ADD COLUMN note text;",
+    );
     const db = await openDatabase({ dataDir: path.join(home, "db") });
     try {
       expect(await migrate(db.pool, await loadMigrations(migrationsDir))).toEqual([999]);

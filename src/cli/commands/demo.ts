@@ -21,7 +21,10 @@ export function registerDemo(program: Command, io: Io, globals: () => GlobalOpti
         try {
           const scan = await startScan(app, {
             source: { kind: "demo" },
-            frameworks: opts.frameworks?.split(",").map((s) => s.trim()).filter(Boolean),
+            frameworks: opts.frameworks
+              ?.split(",")
+              .map((s) => s.trim())
+              .filter(Boolean),
             requestedBy: app.config.user,
             onProgress: progress.onEvent,
           });

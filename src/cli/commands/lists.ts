@@ -9,7 +9,14 @@ import { type Io, json } from "../output.ts";
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return `${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n")}\n`;
+  return `${rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }
 
 export function registerLists(program: Command, io: Io, globals: () => GlobalOptions) {
@@ -21,7 +28,8 @@ export function registerLists(program: Command, io: Io, globals: () => GlobalOpt
     .option("--limit <n>", "how many", "50")
     .action(async (opts: { json?: boolean; limit: string }) => {
       const limit = Number.parseInt(opts.limit, 10);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit takes a positive whole number");
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new UsageError("--limit takes a positive whole number");
       await withApp(io, globals(), async (app) => {
         const list = (await app.store.scans.list({ limit })).map((s) => ({
           id: s.id,
@@ -32,11 +40,18 @@ export function registerLists(program: Command, io: Io, globals: () => GlobalOpt
           findingCount: s.findingCount,
         }));
         if (opts.json) return void io.stdout.write(json(list));
-        if (list.length === 0) return void io.stdout.write("No scans yet. Run `enforceai demo` or `enforceai scan`.\n");
+        if (list.length === 0)
+          return void io.stdout.write("No scans yet. Run `enforceai demo` or `enforceai scan`.\n");
         io.stdout.write(
           table([
             ["ID", "STATUS", "STARTED", "RESOURCES", "FINDINGS"],
-            ...list.map((s) => [s.id, s.status, s.startedAt, String(s.resourceCount), String(s.findingCount)]),
+            ...list.map((s) => [
+              s.id,
+              s.status,
+              s.startedAt,
+              String(s.resourceCount),
+              String(s.findingCount),
+            ]),
           ]),
         );
       });
@@ -87,9 +102,12 @@ export function registerLists(program: Command, io: Io, globals: () => GlobalOpt
           subjectId: created.id,
           details: { role: created.role, name: created.name },
         });
-        if (opts.json) return void io.stdout.write(json({ id: created.id, key: created.key, role: created.role }));
+        if (opts.json)
+          return void io.stdout.write(json({ id: created.id, key: created.key, role: created.role }));
         io.stdout.write(`${created.key}\n`);
-        io.stderr.write(`API key ${created.id} (${created.role}) created. Store it now: it is not shown again.\n`);
+        io.stderr.write(
+          `API key ${created.id} (${created.role}) created. Store it now: it is not shown again.\n`,
+        );
       });
     });
 }

@@ -4,7 +4,12 @@ import { type GlobalOptions, withApp } from "../context.ts";
 import type { Io } from "../output.ts";
 import { failOnExitCode, parseFormat, parseSeverity, renderAndEmit } from "./scan.ts";
 
-export function registerReport(program: Command, io: Io, globals: () => GlobalOptions, setExit: (code: number) => void) {
+export function registerReport(
+  program: Command,
+  io: Io,
+  globals: () => GlobalOptions,
+  setExit: (code: number) => void,
+) {
   program
     .command("report")
     .description("render a stored scan again, in any format")

@@ -66,7 +66,11 @@ export async function writeHtmlCopy(app: App, io: Io, report: ScanReport): Promi
   const dir = path.join(app.config.home, "reports");
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${report.scan.id}.html`);
-  await emit({ ...io, stderr: { write: () => true } as unknown as Io["stderr"] }, renderReport(report, "html", { color: false }), file);
+  await emit(
+    { ...io, stderr: { write: () => true } as unknown as Io["stderr"] },
+    renderReport(report, "html", { color: false }),
+    file,
+  );
   return file;
 }
 
@@ -82,13 +86,26 @@ interface ScanOptions {
   resume?: string;
 }
 
-export function registerScan(program: Command, io: Io, globals: () => GlobalOptions, setExit: (code: number) => void) {
+export function registerScan(
+  program: Command,
+  io: Io,
+  globals: () => GlobalOptions,
+  setExit: (code: number) => void,
+) {
   program
     .command("scan")
-    .description("scan a live AWS account (default credential chain) or an inventory file against the frameworks")
+    .description(
+      "scan a live AWS account (default credential chain) or an inventory file against the frameworks",
+    )
     .option("--regions <list>", "comma-separated regions (default: every enabled region)")
-    .option("--inventory <file>", "evaluate an AWS Config snapshot or a saved inventory instead of a live account")
-    .option("--frameworks <ids>", "comma-separated framework ids (default: all; see `enforceai frameworks list`)")
+    .option(
+      "--inventory <file>",
+      "evaluate an AWS Config snapshot or a saved inventory instead of a live account",
+    )
+    .option(
+      "--frameworks <ids>",
+      "comma-separated framework ids (default: all; see `enforceai frameworks list`)",
+    )
     .option(
       "--role-arn <arn>",
       "assume this role to scan its account (repeat for several accounts)",
@@ -103,7 +120,9 @@ export function registerScan(program: Command, io: Io, globals: () => GlobalOpti
       const format = parseFormat(opts.format, io);
       const threshold = parseSeverity(opts.failOn);
       if (opts.resume && (opts.inventory || opts.regions || opts.roleArn)) {
-        throw new UsageError("--resume continues a scan as it was started; drop --inventory, --regions and --role-arn");
+        throw new UsageError(
+          "--resume continues a scan as it was started; drop --inventory, --regions and --role-arn",
+        );
       }
       if (opts.inventory && (opts.regions || opts.roleArn)) {
         throw new UsageError("--inventory reads a file; --regions and --role-arn apply to live scans only");
