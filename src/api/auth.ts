@@ -1,0 +1,78 @@
+/**
+ * Bearer API keys. A key (from `enforceai keys create`, stored as a sha256 hash) names a role; roles are ordered
+ * viewer < operator < approver < admin and every route states the least role it needs. The key itself never
+ * reaches a log line: only its id does.
+ */
+import type { Request } from "express";
+import { type ApiKey, type Role, roleAtLeast } from "../store/api-keys.ts";
+import type { Store } from "../store/index.ts";
+import { HttpProblem } from "./problem.ts";
+
+export interface Principal {
+  keyId: string;
+  role: Role;
+  name: string | null;
+  /** What the API records as the actor: the key's name when it has one, else `key:<id>`. */
+  identity: string;
+  /** Every identity this caller answers to (four eyes: none of them may approve its own request). */
+  identities: string[];
+}
+
+export function principalOf(key: ApiKey): Principal {
+  const byId = `key:${key.id}`;
+  return {
+    keyId: key.id,
+    role: key.role,
+    name: key.name,
+    identity: key.name ?? byId,
+    identities: key.name ? [key.name, byId] : [byId],
+  };
+}
+
+/** A local principal for the terminal chat: the CLI user, who already holds the database. */
+export function localPrincipal(user: string, role: Role = "admin"): Principal {
+  return { keyId: `local:${user}`, role, name: user, identity: user, identities: [user] };
+}
+
+const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/=-]{8,512})[ ]*$/;
+
+/** Reads the key from `Authorization: Bearer <key>`; 401 when it is missing or malformed. */
+export function bearerKey(req: Request): string {
+  const header = req.headers.authorization;
+  if (!header) {
+    throw new HttpProblem(401, "this endpoint needs an API key: send `Authorization: Bearer <key>`", {
+      kind: "unauthorized",
+    });
+  }
+  const match = BEARER.exec(header);
+  if (!match) {
+    throw new HttpProblem(401, "the Authorization header must be `Bearer <key>`", { kind: "unauthorized" });
+  }
+  return match[1]!;
+}
+
+export async function authenticate(store: Store, key: string): Promise<Principal> {
+  const found = await store.apiKeys.authenticate(key);
+  if (!found) {
+    throw new HttpProblem(
+      401,
+      "the API key is not valid (unknown or revoked); create one with `enforceai keys create`",
+      {
+        kind: "unauthorized",
+      },
+    );
+  }
+  return principalOf(found);
+}
+
+export function requireRole(principal: Principal, needed: Role): void {
+  if (!roleAtLeast(principal.role, needed)) {
+    throw new HttpProblem(
+      403,
+      `this needs the ${needed} role or higher; this key has the ${principal.role} role`,
+      {
+        kind: "forbidden",
+      },
+    );
+  }
+}

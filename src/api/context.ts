@@ -1,0 +1,30 @@
+/** What every route handler can reach: the app and the services the server composed around it. */
+import type { ChatService } from "../../graphs/chat.ts";
+import type { App } from "../app.ts";
+import type { Knowledge } from "../knowledge/service.ts";
+import type { RemediationService } from "../remediation/service.ts";
+import type { PolicyService } from "./policies.ts";
+import type { RateLimiter } from "./rate-limit.ts";
+import type { ScanJobs } from "./scan-jobs.ts";
+
+export interface ApiLimits {
+  /** JSON request bodies (bytes). */
+  jsonBodyBytes: number;
+  /** Uploaded documents (bytes). */
+  uploadBytes: number;
+}
+
+export interface ApiServices {
+  app: App;
+  jobs: ScanJobs;
+  policies: PolicyService;
+  chat: ChatService;
+  /** The knowledge base (documents, ingestion, mappings), created on first use. */
+  knowledgeBase(): Promise<Knowledge>;
+  /** The remediation module (approval queue, executions), created on first use. */
+  remediation(): Promise<RemediationService>;
+  rateLimiter?: RateLimiter;
+  limits: ApiLimits;
+  /** Whether `autoRemediate` scans can run (the scan runner passes the flag to the graph's remediation nodes). */
+  autoRemediation: boolean;
+}

@@ -1,0 +1,208 @@
+/**
+ * Custom checks managed through the API. A policy is validated exactly like a built-in check file: the same
+ * schema (`parseCheck`) and the same compiler with the app's settings and evaluators (`compileCheck`); its id
+ * may not clash with a built-in check; the framework controls it serves must exist. Stored policies join the
+ * engine's catalog for the next scan (`knowledgeWithPolicies`).
+ */
+import type { App } from "../app.ts";
+import type { FrameworkRef } from "../domain/types.ts";
+import { type CompiledCheck, compileCheck, parseCheck } from "../engine/catalog.ts";
+import type { Check } from "../engine/check-schema.ts";
+import { builtinEvaluators } from "../engine/evaluators/index.ts";
+import { type Framework, frameworkRefsByCheck } from "../engine/frameworks.ts";
+import type { EngineKnowledge } from "../engine/knowledge.ts";
+import { ConflictError, errorMessage, NotFoundError, ValidationError } from "../errors.ts";
+import {
+  type CheckDefinition,
+  loadStoredChecks,
+  PolicyRepository,
+  policySourceName,
+  type StoredPolicy,
+} from "../store/policies.ts";
+import { type FieldError, issuesToErrors, validationProblem } from "./problem.ts";
+
+export interface PolicyInput {
+  check: unknown;
+  controls: FrameworkRef[];
+}
+
+/** Validates one check definition like a check file; field errors point into `body.check`. */
+export function validateCheck(
+  definition: unknown,
+  knowledge: EngineKnowledge,
+  sourceName: string,
+): { check: Check; compiled: CompiledCheck } {
+  let check: Check;
+  try {
+    check = parseCheck(sourceName, JSON.stringify(definition ?? null), "custom");
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      const issues = error.details?.issues as Parameters<typeof issuesToErrors>[0] | undefined;
+      const errors: FieldError[] = issues
+        ? issuesToErrors(issues, "body.check")
+        : [{ path: "body.check", message: error.message }];
+      throw validationProblem(errors);
+    }
+    throw error;
+  }
+  try {
+    return {
+      check,
+      compiled: compileCheck(check, { settings: knowledge.settings, evaluators: builtinEvaluators() }),
+    };
+  } catch (error) {
+    // Whatever the compiler refuses is the check's fault: a user's bad JMESPath expression, for one, escapes
+    // the compiler as a raw parser error (not a ValidationError) from quantifiers.
+    const raw = errorMessage(error);
+    const message = raw.startsWith(`${sourceName}: `) ? raw.slice(sourceName.length + 2) : raw;
+    throw validationProblem([{ path: "body.check", message: `does not compile: ${message.split("\n")[0]}` }]);
+  }
+}
+
+function validateControls(controls: readonly FrameworkRef[], frameworks: readonly Framework[]): void {
+  const errors: FieldError[] = [];
+  controls.forEach((ref, i) => {
+    const f = frameworks.find((x) => x.id === ref.framework);
+    if (!f) {
+      errors.push({
+        path: `body.controls.${i}.framework`,
+        message: `unknown framework "${ref.framework}"; known: ${frameworks.map((x) => x.id).join(", ")}`,
+      });
+    } else if (!f.controls.some((c) => c.id === ref.controlId)) {
+      errors.push({
+        path: `body.controls.${i}.controlId`,
+        message: `framework ${ref.framework} has no control "${ref.controlId}"`,
+      });
+    }
+  });
+  if (errors.length > 0) throw validationProblem(errors);
+}
+
+function withoutSource(check: Check): CheckDefinition {
+  const { source: _source, ...definition } = check;
+  return definition;
+}
+
+/** The engine's knowledge plus stored policies: their checks, and the controls they were mapped to. */
+export function mergePolicies(
+  base: EngineKnowledge,
+  stored: readonly { check: Check; controls: FrameworkRef[] }[],
+  onSkip: (id: string, reason: string) => void = () => {},
+): EngineKnowledge {
+  if (stored.length === 0) return base;
+  const known = new Set(base.checks.map((c) => c.check.id));
+  const extra: CompiledCheck[] = [];
+  const mapped = new Map<string, string[]>();
+  for (const { check, controls } of stored) {
+    if (known.has(check.id)) {
+      onSkip(check.id, "a check with this id is defined in a file");
+      continue;
+    }
+    try {
+      const parsed = parseCheck(check.source.file, JSON.stringify(withoutSource(check)), "custom");
+      extra.push(compileCheck(parsed, { settings: base.settings, evaluators: builtinEvaluators() }));
+    } catch (error) {
+      onSkip(check.id, errorMessage(error));
+      continue;
+    }
+    known.add(check.id);
+    for (const ref of controls) {
+      const key = `${ref.framework}\0${ref.controlId}`;
+      mapped.set(key, [...(mapped.get(key) ?? []), check.id]);
+    }
+  }
+  const frameworks = base.frameworks.map((f) => {
+    if (![...mapped.keys()].some((k) => k.startsWith(`${f.id}\0`))) return f;
+    return {
+      ...f,
+      controls: f.controls.map((c) => {
+        const add = mapped.get(`${f.id}\0${c.id}`);
+        if (!add) return c;
+        const { manual: _manual, manualReason: _reason, ...rest } = c;
+        return { ...rest, checks: [...(c.checks ?? []), ...add] };
+      }),
+    };
+  });
+  return { ...base, checks: [...base.checks, ...extra], frameworks, refs: frameworkRefsByCheck(frameworks) };
+}
+
+export class PolicyService {
+  private readonly repo: PolicyRepository;
+  private cached?: { at: number; version: number; base: EngineKnowledge; merged: EngineKnowledge };
+  private version = 0;
+
+  constructor(
+    private readonly app: App,
+    private readonly ttlMs = 5_000,
+  ) {
+    this.repo = new PolicyRepository(app.store.db.pool);
+  }
+
+  list(): Promise<StoredPolicy[]> {
+    return this.repo.list();
+  }
+
+  async get(id: string): Promise<StoredPolicy | undefined> {
+    return this.repo.find(id);
+  }
+
+  async create(input: PolicyInput, by: string): Promise<StoredPolicy> {
+    const base = await this.app.knowledge();
+    const id =
+      typeof (input.check as { id?: unknown })?.id === "string" ? (input.check as { id: string }).id : "new";
+    const { check } = validateCheck(input.check, base, policySourceName(id));
+    if (base.checks.some((c) => c.check.id === check.id)) {
+      throw new ConflictError(`"${check.id}" is a built-in (or file-defined) check; choose another id`);
+    }
+    validateControls(input.controls, base.frameworks);
+    const created = await this.repo.create(withoutSource(check), input.controls, by, this.app.clock());
+    await this.audit(by, "policy.created", check.id, { controls: input.controls });
+    this.version++;
+    return created;
+  }
+
+  async update(id: string, input: PolicyInput, by: string): Promise<StoredPolicy> {
+    const base = await this.app.knowledge();
+    if (!(await this.repo.find(id))) throw new NotFoundError(`no custom policy "${id}"`);
+    const { check } = validateCheck(input.check, base, policySourceName(id));
+    if (check.id !== id) {
+      throw validationProblem([
+        { path: "body.check.id", message: `must stay "${id}" (the id names the policy)` },
+      ]);
+    }
+    validateControls(input.controls, base.frameworks);
+    const updated = await this.repo.update(id, withoutSource(check), input.controls, by, this.app.clock());
+    await this.audit(by, "policy.updated", id, { controls: input.controls });
+    this.version++;
+    return updated;
+  }
+
+  async delete(id: string, by: string): Promise<void> {
+    await this.repo.delete(id);
+    await this.audit(by, "policy.deleted", id, {});
+    this.version++;
+  }
+
+  /** The app's knowledge with the stored policies merged in: what the next scan judges with. */
+  async knowledge(): Promise<EngineKnowledge> {
+    const base = await this.app.knowledge();
+    const now = Date.now();
+    const c = this.cached;
+    if (c && c.base === base && c.version === this.version && now - c.at < this.ttlMs) return c.merged;
+    const stored = await loadStoredChecks(this.app.store.db.pool);
+    const merged = mergePolicies(base, stored, (policy, reason) =>
+      this.app.logger.warn({ policy, reason }, "custom policy left out of the catalog"),
+    );
+    this.cached = { at: now, version: this.version, base, merged };
+    return merged;
+  }
+
+  /** An App whose knowledge includes the stored policies: scans started through the API run with it. */
+  appWithPolicies(): App {
+    return { ...this.app, knowledge: () => this.knowledge() };
+  }
+
+  private audit(actor: string, action: string, id: string, details: Record<string, unknown>) {
+    return this.app.store.audit.append({ actor, action, subjectType: "policy", subjectId: id, details });
+  }
+}

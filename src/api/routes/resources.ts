@@ -1,0 +1,58 @@
+import { NotFoundError } from "../../errors.ts";
+import { type AnyRoute, route, z } from "../http.ts";
+import { findingsOfResource, lastScanOfResource } from "../queries.ts";
+import { resourceDetailSchema, resourceListSchema, resourceQuery } from "../schemas.ts";
+
+export function resourceRoutes(): AnyRoute[] {
+  return [
+    route({
+      method: "get",
+      path: "/resources",
+      operationId: "listResources",
+      summary: "Resources (latest known state), filtered",
+      tag: "resources",
+      role: "viewer",
+      query: resourceQuery,
+      responses: { 200: { description: "a page of ConfigurationItems", schema: resourceListSchema } },
+      async handler({ query, services }) {
+        const { items, total } = await services.app.store.resources.list({
+          accountId: query.account,
+          region: query.region,
+          resourceType: query.type,
+          search: query.search,
+          limit: query.limit,
+          offset: query.offset,
+        });
+        return { status: 200, body: { items, total, limit: query.limit, offset: query.offset } };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/resources/:arn",
+      operationId: "getResource",
+      summary: "One resource by ARN: configuration, evidence and finding history",
+      description: "The ARN is one path segment: URL-encode it (`encodeURIComponent`).",
+      tag: "resources",
+      role: "viewer",
+      params: z.object({
+        arn: z.string().min(1).max(2048).describe("the resource's ARN, URL-encoded"),
+      }),
+      errors: [404],
+      responses: { 200: { description: "the resource", schema: resourceDetailSchema } },
+      async handler({ params, services }) {
+        const store = services.app.store;
+        const resource = await store.resources.findByArn(params.arn);
+        if (!resource)
+          throw new NotFoundError(`no resource with ARN ${params.arn}; list them with GET /api/v1/resources`);
+        const scanId = await lastScanOfResource(store, params.arn);
+        const findings = scanId ? await findingsOfResource(store, scanId, params.arn) : [];
+        const history = [];
+        for (const f of findings) {
+          const life = await store.findings.life(f.id);
+          if (life) history.push(life);
+        }
+        return { status: 200, body: { resource, scanId, findings, history } };
+      },
+    }),
+  ];
+}

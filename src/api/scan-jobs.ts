@@ -1,0 +1,291 @@
+/**
+ * Scans started through the API run in the background of the server process. Each running scan keeps its
+ * progress events (so a client that subscribes late, or reconnects with Last-Event-ID, sees all of them) and a
+ * cancellation flag: a cancelled scan is marked `cancelled` at once and stops when its next graph step starts.
+ */
+import { EventEmitter } from "node:events";
+import type { InventorySource, ScanProgressEvent } from "../../graphs/scan.ts";
+import type { App } from "../app.ts";
+import { selectFrameworks } from "../engine/frameworks.ts";
+import { newScanId, resumeScan, startScan } from "../engine/scan-runner.ts";
+import { ConflictError, errorMessage } from "../errors.ts";
+import type { ScanRecord } from "../store/scans.ts";
+import { validationProblem } from "./problem.ts";
+
+const resumeHint = (scanId: string) =>
+  `the server stopped during the scan; continue it with \`enforceai scan --resume ${scanId}\``;
+
+export type ScanEvent =
+  | ScanProgressEvent
+  | { type: "status"; scanId: string; status: ScanRecord["status"]; error: string | null };
+
+export interface BufferedEvent {
+  seq: number;
+  event: ScanEvent;
+}
+
+class ScanCancelled extends Error {
+  constructor(scanId: string) {
+    super(`scan ${scanId} was cancelled`);
+    this.name = "ScanCancelled";
+  }
+}
+
+interface Job {
+  scanId: string;
+  events: BufferedEvent[];
+  emitter: EventEmitter;
+  cancelledBy?: string;
+  /** The server is stopping: the scan ends at its next step and stays resumable. */
+  stopping?: boolean;
+  done: Promise<void>;
+  finished: boolean;
+}
+
+export interface StartRequest {
+  source: InventorySource;
+  frameworks?: string[];
+  requestedBy: string;
+  /** Propose, wait for approvals, then apply and verify (the scan graph's remediation steps). */
+  autoRemediate?: boolean;
+}
+
+export interface ScanJobsOptions {
+  /** Scans running at once in this process; one more is a 409. */
+  maxConcurrent?: number;
+  /** How long a finished scan's events stay replayable (ms). */
+  retainMs?: number;
+  /** The app whose knowledge includes the stored custom policies (the scan runs with it). */
+  scanApp?: () => App;
+}
+
+export class ScanJobs {
+  private readonly jobs = new Map<string, Job>();
+  private readonly maxConcurrent: number;
+  private readonly retainMs: number;
+
+  constructor(
+    private readonly app: App,
+    private readonly options: ScanJobsOptions = {},
+  ) {
+    this.maxConcurrent = options.maxConcurrent ?? 2;
+    this.retainMs = options.retainMs ?? 10 * 60_000;
+  }
+
+  running(): number {
+    return [...this.jobs.values()].filter((j) => !j.finished).length;
+  }
+
+  /** Starts a scan in the background; resolves with its record once the scan exists in the store. */
+  async start(request: StartRequest): Promise<ScanRecord> {
+    this.checkCapacity();
+    const scanApp = this.options.scanApp?.() ?? this.app;
+    const knowledge = await scanApp.knowledge();
+    try {
+      selectFrameworks(knowledge.frameworks, request.frameworks);
+    } catch (error) {
+      throw validationProblem([{ path: "body.frameworks", message: errorMessage(error) }]);
+    }
+    const scanId = newScanId(this.app.clock());
+    return this.run(scanId, (onProgress) =>
+      startScan(scanApp, {
+        source: request.source,
+        frameworks: request.frameworks,
+        requestedBy: request.requestedBy,
+        autoRemediate: request.autoRemediate,
+        onProgress,
+        scanId,
+      }),
+    );
+  }
+
+  /**
+   * Continues a scan from its checkpoint in the background: one waiting for approvals (after people decided) or
+   * one that failed (e.g. the server stopped during it).
+   */
+  async resume(scanId: string, by: string): Promise<ScanRecord> {
+    const scan = await this.app.store.scans.get(scanId);
+    const job = this.jobs.get(scanId);
+    if (job && !job.finished) throw new ConflictError(`scan ${scanId} is already running on this server`);
+    if (scan.status !== "awaiting_approval" && scan.status !== "failed") {
+      throw new ConflictError(
+        `scan ${scanId} is ${scan.status}; only a scan awaiting approval or a failed one can be resumed`,
+      );
+    }
+    this.checkCapacity();
+    const scanApp = this.options.scanApp?.() ?? this.app;
+    await this.app.store.audit.append({
+      actor: by,
+      action: "scan.resumed",
+      subjectType: "scan",
+      subjectId: scanId,
+      details: { from: scan.status },
+    });
+    return this.run(scanId, (onProgress) => resumeScan(scanApp, scanId, onProgress));
+  }
+
+  private checkCapacity() {
+    if (this.running() >= this.maxConcurrent) {
+      throw new ConflictError(
+        `${this.running()} scans are already running on this server (the limit is ${this.maxConcurrent}); wait for one to finish`,
+      );
+    }
+  }
+
+  private async run(
+    scanId: string,
+    runner: (onProgress: (e: ScanProgressEvent) => void) => Promise<ScanRecord>,
+  ): Promise<ScanRecord> {
+    let resolveStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      resolveStarted = resolve;
+    });
+    const job: Job = {
+      scanId,
+      events: [],
+      emitter: new EventEmitter(),
+      done: Promise.resolve(),
+      finished: false,
+    };
+    job.emitter.setMaxListeners(0);
+    this.jobs.set(scanId, job);
+    const push = (event: ScanEvent) => {
+      const buffered = { seq: job.events.length + 1, event };
+      job.events.push(buffered);
+      job.emitter.emit("event", buffered);
+    };
+    const onProgress = (event: ScanProgressEvent) => {
+      resolveStarted();
+      // Thrown inside the graph's step wrapper: the step does not run, and the scan ends here.
+      if ((job.cancelledBy || job.stopping) && event.type === "node-start") throw new ScanCancelled(scanId);
+      push(event);
+    };
+    job.done = (async () => {
+      let error: string | null = null;
+      try {
+        await runner(onProgress);
+      } catch (e) {
+        error = errorMessage(e);
+        if (!job.cancelledBy && !job.stopping) this.app.logger.warn({ scanId, err: error }, "scan failed");
+      } finally {
+        resolveStarted();
+      }
+      let record = await this.app.store.scans.find(scanId).catch(() => undefined);
+      if (error !== null && record?.status === "running" && !job.cancelledBy && !job.stopping) {
+        // Failed before the graph ran (the runner marks failures inside the graph only).
+        record = await this.app.store.scans.update(scanId, { status: "failed", error }).catch(() => record);
+      }
+      if (job.stopping && record) {
+        record = await this.app.store.scans
+          .update(scanId, { status: "failed", error: resumeHint(scanId) })
+          .catch(() => record);
+      } else if (job.cancelledBy && record && record.status !== "cancelled") {
+        record = await this.app.store.scans
+          .update(scanId, { status: "cancelled", error: `cancelled by ${job.cancelledBy}` })
+          .catch(() => record);
+      }
+      job.finished = true;
+      push({
+        type: "status",
+        scanId,
+        status: record?.status ?? "failed",
+        error: record?.error ?? error,
+      });
+      job.emitter.emit("end");
+      setTimeout(() => {
+        if (this.jobs.get(scanId) === job) this.jobs.delete(scanId);
+      }, this.retainMs).unref();
+    })();
+    await started;
+    const record = await this.app.store.scans.find(scanId);
+    if (!record) {
+      // The scan failed before it was recorded (e.g. the knowledge could not load).
+      await job.done;
+      const last = job.events.at(-1)?.event;
+      throw new ConflictError(
+        `the scan could not start: ${last?.type === "status" ? (last.error ?? "unknown error") : "unknown error"}`,
+      );
+    }
+    return record;
+  }
+
+  /** The job of a scan running (or recently finished) in this process. */
+  get(scanId: string): Job | undefined {
+    return this.jobs.get(scanId);
+  }
+
+  /**
+   * Replays buffered events after `afterSeq`, then follows live ones until the scan ends or `signal` fires.
+   * Returns false when this process does not run the scan.
+   */
+  follow(
+    scanId: string,
+    afterSeq: number,
+    onEvent: (e: BufferedEvent) => void,
+    until: Promise<void>,
+  ): Promise<boolean> | false {
+    const job = this.jobs.get(scanId);
+    if (!job) return false;
+    return new Promise<boolean>((resolve) => {
+      for (const e of job.events) if (e.seq > afterSeq) onEvent(e);
+      if (job.finished) return resolve(true);
+      const listener = (e: BufferedEvent) => onEvent(e);
+      const end = () => {
+        job.emitter.off("event", listener);
+        job.emitter.off("end", end);
+        resolve(true);
+      };
+      job.emitter.on("event", listener);
+      job.emitter.on("end", end);
+      void until.then(end);
+    });
+  }
+
+  /**
+   * Cancels a running scan: its status becomes `cancelled` now; a scan this process runs stops at its next step.
+   */
+  async cancel(scanId: string, by: string): Promise<ScanRecord> {
+    const scan = await this.app.store.scans.get(scanId);
+    if (scan.status !== "running" && scan.status !== "awaiting_approval") {
+      throw new ConflictError(`scan ${scanId} is ${scan.status}; only a running scan can be cancelled`);
+    }
+    const job = this.jobs.get(scanId);
+    if (job && !job.finished) job.cancelledBy = by;
+    const updated = await this.app.store.scans.update(scanId, {
+      status: "cancelled",
+      error: `cancelled by ${by}`,
+    });
+    await this.app.store.audit.append({
+      actor: by,
+      action: "scan.cancelled",
+      subjectType: "scan",
+      subjectId: scanId,
+      details: { runningHere: !!job && !job.finished },
+    });
+    return updated;
+  }
+
+  /**
+   * For shutdown: waits up to `timeoutMs` for running scans, then marks the rest failed with a resume hint
+   * (their checkpoints stay: `enforceai scan --resume ID` continues them).
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    const pending = [...this.jobs.values()].filter((j) => !j.finished);
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(pending.map((j) => j.done)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    if (timer) clearTimeout(timer);
+    for (const job of pending) {
+      if (job.finished) continue;
+      job.stopping = true;
+      await this.app.store.scans
+        .update(job.scanId, { status: "failed", error: resumeHint(job.scanId) })
+        .catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,717 @@
+/**
+ * The API's request and response shapes, in zod. The same schemas validate requests (400 with field errors),
+ * shape responses (a response is parsed through its schema before it is sent) and generate the OpenAPI 3.1
+ * document (`/api/v1/openapi.json`). Named schemas (`.meta({ id })`) become `components/schemas` entries.
+ */
+import { z } from "zod";
+import { FINDING_STATUSES, SEVERITIES } from "../domain/types.ts";
+import { checkSchema, conditionSchema } from "../engine/check-schema.ts";
+import { ROLES } from "../store/api-keys.ts";
+import { SCAN_STATUSES } from "../store/scans.ts";
+import { fieldErrorSchema, problemSchema } from "./problem.ts";
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+/** No control characters: query values and selectors are names, never layout. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+
+const MAX_PAGE = 500;
+
+/** A query value that may come as `a,b` or repeated (`?x=a&x=b`): normalised to one comma-separated string. */
+const joined = (v: unknown) => (Array.isArray(v) ? v.join(",") : v);
+
+/** `?severity=high,critical` → ["high", "critical"], each checked against the allowed values. */
+export function csvEnum<const T extends readonly [string, ...string[]]>(values: T, description: string) {
+  return z.preprocess(
+    joined,
+    z
+      .string()
+      .describe(`${description}; comma-separated, any of ${values.join(", ")}`)
+      .transform((s, ctx) => {
+        const parts = s
+          .split(",")
+          .map((p) => p.trim())
+          .filter(Boolean);
+        for (const p of parts) {
+          if (!(values as readonly string[]).includes(p)) {
+            ctx.addIssue({ code: "custom", message: `"${p}" is not one of ${values.join(", ")}` });
+            return z.NEVER;
+          }
+        }
+        return parts as T[number][];
+      }),
+  );
+}
+
+/** `?suppressed=true|false`. */
+export const queryBoolean = (description: string) =>
+  z
+    .enum(["true", "false"])
+    .describe(description)
+    .transform((v) => v === "true");
+
+/** A free-text query value (no control characters, bounded). */
+export const queryText = (description: string, max = 200) =>
+  z.string().min(1).max(max).regex(NO_CONTROL, "contains control characters").describe(description);
+
+export const pagingQuery = {
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50).describe(`page size (1-${MAX_PAGE})`),
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0).describe("items to skip"),
+};
+
+export const pageMeta = {
+  total: z.number().int().min(0).describe("items matching the filters, over all pages"),
+  limit: z.number().int(),
+  offset: z.number().int(),
+};
+
+const isoTime = z.string().describe("ISO-8601 time");
+const id = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/, "letters, digits and . _ : @ / - only")
+    .describe(description);
+
+export const idParams = z.object({ id: id("identifier") });
+
+// ---------------------------------------------------------------------------------------------- shared enums
+
+export const severitySchema = z.enum(SEVERITIES).meta({ id: "Severity" });
+export const findingStatusSchema = z.enum(FINDING_STATUSES).meta({ id: "FindingStatus" });
+export const scanStatusSchema = z.enum(SCAN_STATUSES).meta({ id: "ScanStatus" });
+export const roleSchema = z.enum(ROLES).meta({ id: "Role" });
+
+// ---------------------------------------------------------------------------------------------- scans
+
+export const coverageGapSchema = z
+  .object({ service: z.string(), region: z.string(), code: z.string().optional(), error: z.string() })
+  .meta({ id: "CoverageGap" });
+
+export const frameworkScoreSchema = z
+  .object({
+    score: z.number().describe("passed controls as a percentage of decided automated controls"),
+    passed: z.number().int(),
+    failed: z.number().int(),
+    manual: z.number().int(),
+  })
+  .meta({ id: "FrameworkScore" });
+
+export const llmUsageSchema = z
+  .object({
+    mode: z.string().optional(),
+    calls: z.number().optional(),
+    inputTokens: z.number().optional(),
+    outputTokens: z.number().optional(),
+    cacheHits: z.number().optional(),
+    estimatedCostUsd: z.number().optional(),
+  })
+  .meta({ id: "LlmUsage" });
+
+export const scanSchema = z
+  .object({
+    id: z.string(),
+    status: scanStatusSchema,
+    source: z.enum(["live", "inventory", "demo"]),
+    requestedBy: z.string(),
+    startedAt: isoTime,
+    completedAt: isoTime.nullable(),
+    accounts: z.array(z.string()),
+    regions: z.array(z.string()),
+    frameworks: z.array(z.string()),
+    resourceCount: z.number().int(),
+    findingCount: z.number().int(),
+    coverageGaps: z.array(coverageGapSchema),
+    scores: z.record(z.string(), frameworkScoreSchema),
+    llm: llmUsageSchema,
+    error: z.string().nullable(),
+  })
+  .meta({ id: "Scan" });
+
+const tally = z.object({ passed: z.number().int(), failed: z.number().int() });
+
+export const postureSummarySchema = z
+  .object({
+    bySeverity: z.record(z.string(), tally),
+    byService: z.record(z.string(), tally.extend({ score: z.number() })),
+    totals: z.object({
+      findings: z.number().int(),
+      passed: z.number().int(),
+      failed: z.number().int(),
+      errors: z.number().int(),
+      suppressed: z.number().int(),
+    }),
+  })
+  .meta({ id: "PostureSummary" });
+
+export const scanDetailSchema = z
+  .object({ scan: scanSchema, summary: postureSummarySchema })
+  .meta({ id: "ScanDetail" });
+
+export const scanListSchema = z.object({ items: z.array(scanSchema), ...pageMeta }).meta({ id: "ScanList" });
+
+const accountId = z.string().regex(/^\d{12}$/, "a 12-digit AWS account id");
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as us-east-1")
+  .describe("AWS region");
+const roleArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+    "an IAM role ARN: arn:aws:iam::ACCOUNT:role/NAME",
+  );
+
+export const startScanSchema = z
+  .object({
+    demo: z.boolean().optional().describe("scan the bundled sample account"),
+    scope: z
+      .object({
+        regions: z.array(region).min(1).max(40).optional(),
+        roleArns: z.array(roleArn).min(1).max(100).optional(),
+        externalId: z.string().min(2).max(1224).optional(),
+      })
+      .strict()
+      .optional()
+      .describe("a live scan with the server's AWS credentials: regions and the roles to assume"),
+    inventory: z
+      .unknown()
+      .optional()
+      .describe("refused: the API does not read inventory files from the server's disk (use the CLI)"),
+    frameworks: z
+      .array(z.string().min(1).max(100))
+      .min(1)
+      .max(50)
+      .optional()
+      .describe("framework ids (default: all)"),
+    autoRemediate: z.boolean().optional().describe("apply approved remediations during the scan"),
+  })
+  .strict()
+  .meta({ id: "StartScan" });
+
+export const scanEventSchema = z
+  .object({
+    type: z.enum(["node-start", "node-done", "discovery", "status"]),
+    scanId: z.string(),
+    node: z.string().optional(),
+    service: z.string().optional(),
+    region: z.string().optional(),
+    state: z.string().optional(),
+    resources: z.number().optional(),
+    detail: z.record(z.string(), z.unknown()).optional(),
+    status: scanStatusSchema.optional(),
+    error: z.string().nullable().optional(),
+  })
+  .meta({ id: "ScanEvent", description: "one server-sent event of a scan's progress (the `data` line)" });
+
+// ---------------------------------------------------------------------------------------------- findings
+
+export const frameworkRefSchema = z
+  .object({ framework: z.string(), controlId: z.string() })
+  .meta({ id: "FrameworkRef" });
+
+export const citationSchema = z
+  .object({
+    controlId: z.string(),
+    passageId: z.string(),
+    framework: z.string().optional(),
+    source: z.string().optional(),
+  })
+  .meta({ id: "Citation" });
+
+export const findingSchema = z
+  .object({
+    id: z.string().describe("stable id: account/region/check/resource"),
+    checkId: z.string(),
+    title: z.string(),
+    severity: severitySchema,
+    status: findingStatusSchema,
+    reason: z.string(),
+    resourceType: z.string(),
+    resourceId: z.string(),
+    resourceArn: z.string(),
+    resourceName: z.string(),
+    region: z.string(),
+    accountId: z.string(),
+    service: z.string(),
+    tags: z.record(z.string(), z.string()),
+    frameworks: z.array(frameworkRefSchema),
+    suppressed: z.boolean(),
+    suppression: z
+      .object({
+        id: z.string(),
+        reason: z.string(),
+        owner: z.string(),
+        expiresAt: z.string().nullable().optional(),
+      })
+      .optional(),
+    evidence: z.record(z.string(), z.unknown()).optional(),
+    resourceContentHash: z.string().optional(),
+    explanation: z
+      .object({
+        mode: z.string(),
+        model: z.string().optional(),
+        rationale: z.string(),
+        businessImpact: z.string(),
+        fixSteps: z.array(z.string()),
+        citations: z.array(citationSchema),
+      })
+      .optional(),
+    assessment: z
+      .object({
+        verdict: z.enum(["fine", "needs_analysis", "not_applicable"]),
+        note: z.string(),
+        mode: z.string(),
+      })
+      .optional(),
+  })
+  .meta({ id: "Finding" });
+
+export const findingListSchema = z
+  .object({ scanId: z.string().nullable(), items: z.array(findingSchema), ...pageMeta })
+  .meta({ id: "FindingList" });
+
+export const findingFilterQuery = z
+  .object({
+    scanId: id("a scan id (default: the latest completed scan)").optional(),
+    framework: queryText("framework id, e.g. cis-aws-3.0", 100).optional(),
+    control: queryText("control id within the framework (needs framework)", 100).optional(),
+    severity: csvEnum(SEVERITIES, "severities").optional(),
+    status: csvEnum(FINDING_STATUSES, "finding statuses").optional(),
+    service: queryText("service, e.g. s3", 50).optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, "a 12-digit AWS account id")
+      .describe("AWS account id")
+      .optional(),
+    region: queryText("region, e.g. us-east-1 (global for IAM)", 50).optional(),
+    checkId: queryText("check id", 200).optional(),
+    suppressed: queryBoolean("only suppressed (true) or only unsuppressed (false) findings").optional(),
+    format: z
+      .enum(["json", "csv", "ocsf"])
+      .default("json")
+      .describe("json (paged), csv or ocsf (every match)"),
+    ...pagingQuery,
+  })
+  .strict();
+
+export const findingLifeSchema = z
+  .object({
+    id: z.string(),
+    status: findingStatusSchema,
+    firstSeenAt: isoTime,
+    lastSeenAt: isoTime,
+    firstFailedAt: isoTime.nullable(),
+    resolvedAt: isoTime.nullable(),
+    history: z.array(
+      z.object({
+        scanId: z.string(),
+        at: isoTime,
+        from: findingStatusSchema.nullable(),
+        to: findingStatusSchema,
+      }),
+    ),
+  })
+  .meta({ id: "FindingLife" });
+
+// ---------------------------------------------------------------------------------------------- resources
+
+export const configurationItemSchema = z
+  .object({
+    resourceType: z.string(),
+    resourceId: z.string(),
+    resourceName: z.string().optional(),
+    arn: z.string(),
+    awsRegion: z.string(),
+    accountId: z.string(),
+    configuration: z.record(z.string(), z.unknown()),
+    supplementaryConfiguration: z.record(z.string(), z.unknown()),
+    tags: z.record(z.string(), z.string()),
+    configurationItemCaptureTime: z.string(),
+    contentHash: z.string().optional(),
+  })
+  .meta({ id: "ConfigurationItem", description: "an AWS Config ConfigurationItem" });
+
+export const resourceListSchema = z
+  .object({ items: z.array(configurationItemSchema), ...pageMeta })
+  .meta({ id: "ResourceList" });
+
+export const resourceQuery = z
+  .object({
+    account: z
+      .string()
+      .regex(/^\d{12}$/, "a 12-digit AWS account id")
+      .optional(),
+    region: queryText("region", 50).optional(),
+    type: queryText("resource type, e.g. AWS::S3::Bucket", 200).optional(),
+    search: queryText("part of the resource id or ARN", 200).optional(),
+    ...pagingQuery,
+  })
+  .strict();
+
+export const resourceDetailSchema = z
+  .object({
+    resource: configurationItemSchema,
+    scanId: z.string().nullable().describe("the latest scan that saw the resource"),
+    findings: z.array(findingSchema).describe("what that scan concluded about it, with evidence"),
+    history: z.array(findingLifeSchema).describe("each finding's life across scans"),
+  })
+  .meta({ id: "ResourceDetail" });
+
+// ---------------------------------------------------------------------------------------------- posture
+
+export const controlResultSchema = z
+  .object({
+    framework: z.string(),
+    controlId: z.string(),
+    title: z.string(),
+    section: z.string().optional(),
+    status: z.enum(["PASS", "FAIL", "MANUAL", "ERROR", "NO_RESOURCES"]),
+    checks: z.array(z.string()),
+    failed: z.number().int(),
+    passed: z.number().int(),
+    errors: z.number().int(),
+    worstSeverity: severitySchema.optional(),
+  })
+  .meta({ id: "ControlResult" });
+
+export const postureSchema = z
+  .object({
+    scanId: z.string(),
+    completedAt: isoTime.nullable(),
+    scores: z.record(z.string(), frameworkScoreSchema),
+    frameworks: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        version: z.string(),
+        controls: z.number().int(),
+        automatedControls: z.number().int(),
+      }),
+    ),
+    controls: z.array(controlResultSchema),
+    summary: postureSummarySchema,
+  })
+  .meta({ id: "Posture" });
+
+export const postureQuery = z
+  .object({
+    scanId: id("a scan id (default: the latest completed scan)").optional(),
+    framework: queryText("only this framework's controls", 100).optional(),
+  })
+  .strict();
+
+export const trendSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        scanId: z.string(),
+        startedAt: isoTime,
+        completedAt: isoTime.nullable(),
+        scores: z.record(z.string(), z.number()),
+        findingCount: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: "PostureTrend" });
+
+export const trendQuery = z
+  .object({
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(200)
+      .default(30)
+      .describe("how many completed scans, newest last"),
+    framework: queryText("only this framework's score", 100).optional(),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------------------- policies
+
+// The condition language is recursive: naming it gives the recursion a component to refer to.
+z.globalRegistry.add(conditionSchema, {
+  id: "Condition",
+  description: "a condition of the check language (docs/checks.md)",
+});
+
+export const checkDocumentSchema = checkSchema.meta({
+  id: "CheckDefinition",
+  description: "a check, exactly as in a check YAML file (docs/checks.md)",
+});
+
+export const policyInputSchema = z
+  .object({
+    check: checkDocumentSchema,
+    controls: z
+      .array(frameworkRefSchema)
+      .max(100)
+      .default([])
+      .describe(
+        "framework controls the check serves (they must exist); its findings then count in their scores",
+      ),
+  })
+  .strict()
+  .meta({ id: "PolicyInput" });
+
+export const policySchema = z
+  .object({
+    id: z.string(),
+    check: z.record(z.string(), z.unknown()).describe("the check definition"),
+    controls: z.array(frameworkRefSchema),
+    createdBy: z.string(),
+    createdAt: isoTime,
+    updatedBy: z.string(),
+    updatedAt: isoTime,
+  })
+  .meta({ id: "Policy" });
+
+export const policyListSchema = z.object({ items: z.array(policySchema) }).meta({ id: "PolicyList" });
+
+// ---------------------------------------------------------------------------------------------- suppressions
+
+export const suppressionSchema = z
+  .object({
+    id: z.string(),
+    checkId: z.string().nullable(),
+    resourceArn: z.string().nullable(),
+    tagKey: z.string().nullable(),
+    tagValue: z.string().nullable(),
+    accountId: z.string().nullable(),
+    region: z.string().nullable(),
+    reason: z.string(),
+    owner: z.string(),
+    expiresAt: isoTime.nullable(),
+    createdBy: z.string(),
+    createdAt: isoTime,
+    active: z.boolean().describe("false once expired"),
+  })
+  .meta({ id: "Suppression" });
+
+export const suppressionListSchema = z
+  .object({ items: z.array(suppressionSchema) })
+  .meta({ id: "SuppressionList" });
+
+const selector = (description: string, max = 2048) =>
+  z.string().min(1).max(max).regex(NO_CONTROL, "contains control characters").describe(description);
+
+export const newSuppressionSchema = z
+  .object({
+    checkId: selector("only findings of this check", 200).optional(),
+    resourceArn: selector("only findings about this resource").optional(),
+    tagKey: selector("only resources with this tag", 128).optional(),
+    tagValue: selector("…with this value (needs tagKey)", 256).optional(),
+    accountId: accountId.optional(),
+    region: selector("only this region", 50).optional(),
+    reason: selector("why the finding is accepted", 2000).describe("why the finding is accepted"),
+    owner: selector("who answers for the exception", 200),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe("when the exception ends (must be in the future)"),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (!s.checkId && !s.resourceArn && !s.tagKey && !s.accountId && !s.region) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["checkId"],
+        message: "say what to suppress: checkId, resourceArn, tagKey, accountId or region",
+      });
+    }
+    if (s.tagValue && !s.tagKey)
+      ctx.addIssue({ code: "custom", path: ["tagValue"], message: "tagValue needs tagKey" });
+  })
+  .meta({ id: "NewSuppression" });
+
+// ---------------------------------------------------------------------------------------------- frameworks
+
+export const frameworkSummarySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    version: z.string(),
+    controls: z.number().int(),
+    automatedControls: z.number().int(),
+  })
+  .meta({ id: "FrameworkSummary" });
+
+export const frameworkListSchema = z
+  .object({ items: z.array(frameworkSummarySchema) })
+  .meta({ id: "FrameworkList" });
+
+export const frameworkDetailSchema = frameworkSummarySchema
+  .extend({
+    description: z.string(),
+    publisher: z.string().optional(),
+    source: z.enum(["builtin", "custom"]),
+    controlList: z.array(
+      z.object({
+        id: z.string(),
+        section: z.string().optional(),
+        title: z.string(),
+        description: z.string(),
+        checks: z.array(z.string()),
+        manual: z.boolean(),
+      }),
+    ),
+  })
+  .meta({ id: "FrameworkDetail" });
+
+// ---------------------------------------------------------------------------------------------- API keys
+
+export const apiKeySchema = z
+  .object({
+    id: z.string(),
+    role: roleSchema,
+    name: z.string().nullable(),
+    createdBy: z.string(),
+    createdAt: isoTime,
+    lastUsedAt: isoTime.nullable(),
+    revokedAt: isoTime.nullable(),
+  })
+  .meta({ id: "ApiKey" });
+
+export const apiKeyListSchema = z.object({ items: z.array(apiKeySchema) }).meta({ id: "ApiKeyList" });
+
+export const newApiKeySchema = z
+  .object({
+    role: roleSchema,
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[\w .@-]+$/, "letters, digits, spaces and _ . @ - only")
+      .optional()
+      .describe("who holds the key (also its identity for four eyes)"),
+  })
+  .strict()
+  .meta({ id: "NewApiKey" });
+
+export const createdApiKeySchema = z
+  .object({
+    id: z.string(),
+    key: z.string().describe("shown once"),
+    role: roleSchema,
+    name: z.string().nullable(),
+  })
+  .meta({ id: "CreatedApiKey" });
+
+// ---------------------------------------------------------------------------------------------- chat
+
+export const chatMessageInputSchema = z
+  .object({
+    message: z
+      .string()
+      .min(1)
+      .max(4000)
+      .refine((s) => s.trim().length > 0, "the message is empty"),
+  })
+  .strict()
+  .meta({ id: "ChatMessageInput" });
+
+export const chatCitationSchema = z
+  .object({
+    kind: z.enum(["finding", "passage"]),
+    id: z.string(),
+    framework: z.string().optional(),
+    controlId: z.string().nullable().optional(),
+    source: z.string().optional(),
+    title: z.string().optional(),
+  })
+  .meta({ id: "ChatCitation" });
+
+export const chatTurnSchema = z
+  .object({
+    role: z.enum(["user", "assistant", "tool"]),
+    content: z.string(),
+    name: z.string().optional().describe("the tool's name (tool turns)"),
+    toolCalls: z.array(z.object({ name: z.string(), args: z.record(z.string(), z.unknown()) })).optional(),
+  })
+  .meta({ id: "ChatTurn" });
+
+export const chatThreadSchema = z
+  .object({
+    id: z.string(),
+    owner: z.string(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    messages: z.array(chatTurnSchema),
+  })
+  .meta({ id: "ChatThread" });
+
+export const threadParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "letters, digits, _ and - only")
+    .describe("a thread id chosen by the client"),
+});
+
+// ---------------------------------------------------------------------------------------------- health
+
+export const healthSchema = z.object({ status: z.literal("ok") }).meta({ id: "Health" });
+
+export const readinessSchema = z
+  .object({
+    status: z.enum(["ready", "not_ready"]),
+    checks: z.record(
+      z.string(),
+      z.object({ ok: z.boolean(), detail: z.string().optional(), ms: z.number().optional() }),
+    ),
+  })
+  .meta({ id: "Readiness" });
+
+/** Every named schema, for the OpenAPI components (the document builder adds them in this order). */
+export const NAMED_SCHEMAS: z.ZodType[] = [
+  problemSchema,
+  fieldErrorSchema,
+  severitySchema,
+  findingStatusSchema,
+  scanStatusSchema,
+  roleSchema,
+  coverageGapSchema,
+  frameworkScoreSchema,
+  llmUsageSchema,
+  scanSchema,
+  postureSummarySchema,
+  scanDetailSchema,
+  scanListSchema,
+  startScanSchema,
+  scanEventSchema,
+  frameworkRefSchema,
+  citationSchema,
+  findingSchema,
+  findingListSchema,
+  findingLifeSchema,
+  configurationItemSchema,
+  resourceListSchema,
+  resourceDetailSchema,
+  controlResultSchema,
+  postureSchema,
+  trendSchema,
+  checkDocumentSchema,
+  policyInputSchema,
+  policySchema,
+  policyListSchema,
+  suppressionSchema,
+  suppressionListSchema,
+  newSuppressionSchema,
+  frameworkSummarySchema,
+  frameworkListSchema,
+  frameworkDetailSchema,
+  apiKeySchema,
+  apiKeyListSchema,
+  newApiKeySchema,
+  createdApiKeySchema,
+  chatMessageInputSchema,
+  chatCitationSchema,
+  chatTurnSchema,
+  chatThreadSchema,
+  healthSchema,
+  readinessSchema,
+];

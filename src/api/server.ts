@@ -1,0 +1,285 @@
+/**
+ * The HTTP server: `/api/v1` (routes in ./routes, documented at `/api/v1/openapi.json`), `/healthz`, `/readyz`,
+ * `/metrics`. Security headers on every answer, CORS closed unless origins are configured, bearer keys with
+ * roles, per-key rate limits, body size limits, and every error as an RFC 9457 problem.
+ */
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { type ChatService, createChatService } from "../../graphs/chat.ts";
+import type { App } from "../app.ts";
+import type { Knowledge } from "../knowledge/service.ts";
+import { RemediationService } from "../remediation/service.ts";
+import { remediationSettingsFromEnv } from "../remediation/settings.ts";
+import type { ApiLimits, ApiServices } from "./context.ts";
+import { type AnyRoute, mountRoutes, notFoundOrNotAllowed, route } from "./http.ts";
+import { createMetrics } from "./metrics.ts";
+import { buildOpenApi } from "./openapi.ts";
+import { PolicyService } from "./policies.ts";
+import { HttpProblem, sendProblem } from "./problem.ts";
+import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from "./rate-limit.ts";
+import { approvalRoutes } from "./routes/approvals.ts";
+import { chatRoutes } from "./routes/chat.ts";
+import { findingRoutes } from "./routes/findings.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { keyRoutes } from "./routes/keys.ts";
+import { knowledgeRoutes } from "./routes/knowledge.ts";
+import { policyRoutes } from "./routes/policies.ts";
+import { postureRoutes } from "./routes/posture.ts";
+import { resourceRoutes } from "./routes/resources.ts";
+import { scanRoutes } from "./routes/scans.ts";
+import { suppressionRoutes } from "./routes/suppressions.ts";
+import { ScanJobs } from "./scan-jobs.ts";
+import { cors, securityHeaders } from "./security.ts";
+
+export const API_PREFIX = "/api/v1";
+
+export const DEFAULT_LIMITS: ApiLimits = { jsonBodyBytes: 256 * 1024, uploadBytes: 20 * 1024 * 1024 };
+
+export interface ServerOptions {
+  /** Origins a browser app may call the API from (ENFORCEAI_CORS_ORIGINS); none by default. */
+  corsOrigins?: string[];
+  /** Per-key token bucket; `false` turns rate limiting off (benchmarks). */
+  rateLimit?: RateLimitSettings | false;
+  limits?: Partial<ApiLimits>;
+  /** Scans running at once in this server (one more is a 409). */
+  maxConcurrentScans?: number;
+  /** The knowledge base; default the app's (`app.knowledgeBase()`). */
+  knowledge?: Knowledge | (() => Promise<Knowledge>);
+  /** The remediation module; created from the app and `env` on first use when absent. */
+  remediation?: RemediationService | (() => Promise<RemediationService>);
+  /** Environment for the remediation settings (ENFORCEAI_APPROVERS, …). */
+  env?: NodeJS.ProcessEnv;
+  /** The chat model: default the app's analysis model; `null` forces the deterministic responder. */
+  chatModel?: BaseChatModel | null;
+  /** Whether scans may be started with `autoRemediate` (default true; false answers such requests with 409). */
+  autoRemediation?: boolean;
+  /** Trust X-Forwarded-For from a proxy in front (for client addresses in rate limits and logs). */
+  trustProxy?: boolean | number | string;
+  /** Log one line per request (method, route, status, ms, key id; never the key). Default true. */
+  requestLog?: boolean;
+  /** Mounts more handlers at `/` (the dashboard). */
+  extra?: (root: express.Router) => void;
+}
+
+export interface ApiServer {
+  /** The express application (for tests that bring their own listener). */
+  express: express.Express;
+  services: ApiServices;
+  routes: AnyRoute[];
+  openapi(): Record<string, unknown>;
+  /** Starts listening; resolves with the URL. */
+  listen(port?: number, host?: string): Promise<{ server: http.Server; url: string }>;
+  /** Stops accepting, waits up to `graceMs` for requests and scans in flight, then releases what it opened. */
+  close(graceMs?: number): Promise<void>;
+}
+
+function lazy<T>(make: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => {
+    p ??= make().catch((error) => {
+      p = undefined;
+      throw error;
+    });
+    return p;
+  };
+}
+
+export async function createServer(app: App, options: ServerOptions = {}): Promise<ApiServer> {
+  const limits: ApiLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const rateLimiter =
+    options.rateLimit === false
+      ? undefined
+      : await createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, { redisUrl: app.config.redisUrl });
+  const policies = new PolicyService(app);
+  const jobs = new ScanJobs(app, {
+    maxConcurrent: options.maxConcurrentScans,
+    scanApp: () => policies.appWithPolicies(),
+  });
+
+  const knowledgeBase = lazy(async () => {
+    if (options.knowledge) {
+      return typeof options.knowledge === "function" ? options.knowledge() : options.knowledge;
+    }
+    return app.knowledgeBase();
+  });
+  const remediation = lazy(async () => {
+    if (options.remediation) {
+      return typeof options.remediation === "function" ? options.remediation() : options.remediation;
+    }
+    return RemediationService.create({
+      store: app.store,
+      clock: app.clock,
+      knowledge: () => policies.knowledge(),
+      settings: remediationSettingsFromEnv(options.env ?? process.env),
+      logger: app.logger,
+    });
+  });
+
+  const models = options.chatModel === null ? undefined : await app.models();
+  const chat: ChatService = createChatService({
+    store: app.store,
+    clock: app.clock,
+    logger: app.logger,
+    knowledge: () => policies.knowledge(),
+    retrieval: () => app.retrieval(),
+    model: options.chatModel ?? models?.analysis.model,
+    modelId: options.chatModel ? "custom" : models?.analysis.id,
+    startScan: (request) => jobs.start(request),
+    proposeRemediation: async ({ finding, scanId, requestedBy, reason }) =>
+      (await remediation()).proposeForScan(scanId, [finding], requestedBy, { reason }),
+  });
+
+  const services: ApiServices = {
+    app,
+    jobs,
+    policies,
+    chat,
+    knowledgeBase,
+    remediation,
+    rateLimiter,
+    limits,
+    autoRemediation: options.autoRemediation ?? true,
+  };
+
+  const metrics = createMetrics(app.store);
+  const rootRoutes = healthRoutes(metrics);
+  let document: Record<string, unknown> | undefined;
+  const apiRoutes: AnyRoute[] = [
+    route({
+      method: "get",
+      path: "/openapi.json",
+      operationId: "openapi",
+      summary: "This API's OpenAPI 3.1 document",
+      tag: "operations",
+      role: "public",
+      responses: { 200: { description: "the document" } },
+      async handler({ res }) {
+        res.status(200).type("application/json").send(JSON.stringify(openapi()));
+        return undefined;
+      },
+    }),
+    ...scanRoutes(),
+    ...findingRoutes(),
+    ...resourceRoutes(),
+    ...postureRoutes(),
+    ...policyRoutes(),
+    ...suppressionRoutes(),
+    ...knowledgeRoutes(),
+    ...approvalRoutes(),
+    ...chatRoutes(),
+    ...keyRoutes(),
+  ];
+  const openapi = () => {
+    document ??= buildOpenApi(
+      [
+        { prefix: API_PREFIX, routes: apiRoutes },
+        { prefix: "", routes: rootRoutes },
+      ],
+      {},
+    );
+    return document;
+  };
+
+  const web = express();
+  web.disable("x-powered-by");
+  web.set("etag", false);
+  web.set("trust proxy", options.trustProxy ?? false);
+  web.set("query parser", "simple");
+
+  web.use((req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    const requestId = randomUUID();
+    res.setHeader("X-Request-Id", requestId);
+    res.on("finish", () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const def = res.locals.route as AnyRoute | undefined;
+      const label = def ? `${rootRoutes.includes(def) ? "" : API_PREFIX}${def.path}` : "unmatched";
+      metrics.observe(req.method, label, res.statusCode, seconds);
+      if (options.requestLog !== false) {
+        app.logger.info(
+          {
+            requestId,
+            method: req.method,
+            route: label,
+            status: res.statusCode,
+            ms: Math.round(seconds * 1000),
+            keyId: res.locals.principal?.keyId,
+          },
+          "request",
+        );
+      }
+    });
+    next();
+  });
+  web.use(securityHeaders);
+  web.use(cors(options.corsOrigins ?? []));
+  web.use(API_PREFIX, (_req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  });
+
+  const root = express.Router();
+  mountRoutes(root, rootRoutes, services);
+  options.extra?.(root);
+  web.use(root);
+
+  const api = express.Router();
+  mountRoutes(api, apiRoutes, services);
+  api.use(notFoundOrNotAllowed(apiRoutes));
+  web.use(API_PREFIX, api);
+
+  web.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new HttpProblem(404, `no such endpoint: ${req.method} ${req.path}`, { kind: "not-found" }));
+  });
+  web.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const problem = sendProblem(req, res, error);
+    if (problem.status >= 500) {
+      app.logger.error({ err: error, method: req.method, path: req.path }, "request failed");
+    }
+  });
+
+  let server: http.Server | undefined;
+  return {
+    express: web,
+    services,
+    routes: [...apiRoutes, ...rootRoutes],
+    openapi,
+    listen(port = 0, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        const s = http.createServer(web);
+        s.headersTimeout = 30_000;
+        s.requestTimeout = 0; // streams (SSE) may last; idle sockets still time out
+        s.keepAliveTimeout = 5_000;
+        s.once("error", reject);
+        s.listen(port, host, () => {
+          server = s;
+          const { port: actual } = s.address() as AddressInfo;
+          resolve({ server: s, url: `http://${host.includes(":") ? `[${host}]` : host}:${actual}` });
+        });
+      });
+    },
+    async close(graceMs = 10_000) {
+      const s = server;
+      const closed = s
+        ? new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeIdleConnections();
+          })
+        : Promise.resolve();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        closed,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      s?.closeAllConnections();
+      await jobs.drain(graceMs);
+      await rateLimiter?.close();
+    },
+  };
+}

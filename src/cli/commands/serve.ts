@@ -1,0 +1,103 @@
+import type { Command } from "commander";
+import { parseCorsOrigins } from "../../api/security.ts";
+import { createServer } from "../../api/server.ts";
+import { createApp } from "../../app.ts";
+import { loadConfig } from "../../config/index.ts";
+import { UsageError } from "../../errors.ts";
+import { createLogger } from "../../logger.ts";
+import type { GlobalOptions } from "../context.ts";
+import type { Io } from "../output.ts";
+
+interface ServeOptions {
+  port?: string;
+  host: string;
+  rateLimit: string;
+  burst: string;
+  maxScans: string;
+  grace: string;
+}
+
+function whole(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new UsageError(`${flag} ${value} is not valid; give a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** Resolves when the process is asked to stop (SIGINT / SIGTERM). */
+function stopRequested(): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (signal: string) => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      resolve(signal);
+    };
+    const onInt = () => done("SIGINT");
+    const onTerm = () => done("SIGTERM");
+    process.once("SIGINT", onInt);
+    process.once("SIGTERM", onTerm);
+  });
+}
+
+export function registerServe(program: Command, io: Io, globals: () => GlobalOptions) {
+  program
+    .command("serve")
+    .description("run the REST API (and dashboard) with /healthz, /readyz and /metrics")
+    .option("--port <port>", "port to listen on (ENFORCEAI_PORT; default 8080; 0 picks a free one)")
+    .option("--host <address>", "address to listen on; 0.0.0.0 for every interface", "127.0.0.1")
+    .option("--rate-limit <perSecond>", "requests per second per API key, or off", "20")
+    .option("--burst <n>", "requests an API key may send at once", "60")
+    .option("--max-scans <n>", "scans running at once", "2")
+    .option("--grace <seconds>", "on SIGTERM, how long to wait for requests and scans in flight", "10")
+    .action(async (opts: ServeOptions) => {
+      const port = whole(opts.port ?? io.env.ENFORCEAI_PORT ?? "8080", "--port", 0, 65535);
+      const rateLimit =
+        opts.rateLimit === "off"
+          ? (false as const)
+          : {
+              perSecond: whole(opts.rateLimit, "--rate-limit", 1, 1_000_000),
+              burst: whole(opts.burst, "--burst", 1, 1_000_000),
+            };
+      const maxScans = whole(opts.maxScans, "--max-scans", 1, 100);
+      const graceMs = whole(opts.grace, "--grace", 0, 3600) * 1000;
+      let corsOrigins: string[];
+      try {
+        corsOrigins = parseCorsOrigins(io.env.ENFORCEAI_CORS_ORIGINS);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+
+      const config = loadConfig(io.env, { isTTY: !!io.stderr.isTTY });
+      const level = globals().verbose ? "debug" : io.env.ENFORCEAI_LOG_LEVEL ? config.log.level : "info";
+      const app = await createApp(config, { logger: createLogger({ level, format: config.log.format }) });
+      try {
+        const server = await createServer(app, {
+          corsOrigins,
+          rateLimit,
+          maxConcurrentScans: maxScans,
+          env: io.env,
+        });
+        const { url } = await server.listen(port, opts.host);
+        const keys = await app.store.db.pool.query<{ n: string }>(
+          "SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL",
+        );
+        io.stderr.write(`EnforceAI API listening on ${url} (OpenAPI document: ${url}/api/v1/openapi.json)\n`);
+        if (Number(keys.rows[0]?.n ?? 0) === 0) {
+          io.stderr.write("No API keys yet: create one with `enforceai keys create --role admin`.\n");
+        }
+        if (opts.host !== "127.0.0.1" && opts.host !== "localhost" && opts.host !== "::1") {
+          io.stderr.write(
+            "Listening beyond this machine: put TLS in front (a load balancer or reverse proxy).\n",
+          );
+        }
+        const signal = await stopRequested();
+        io.stderr.write(
+          `${signal}: stopping (waiting up to ${graceMs / 1000} s for requests and scans in flight)\n`,
+        );
+        await server.close(graceMs);
+      } finally {
+        await app.close();
+      }
+    });
+}
