@@ -1,11 +1,15 @@
 import { type BaseCheckpointSaver, END, START, StateGraph } from "@langchain/langgraph";
 import { analyseNode } from "./scan/analyse.ts";
+import { approveNode } from "./scan/approve.ts";
 import type { ScanDeps } from "./scan/deps.ts";
 import { discoverNode } from "./scan/discover.ts";
 import { evaluateNode } from "./scan/evaluate.ts";
 import { finalizeNode } from "./scan/finalize.ts";
+import { planNode } from "./scan/plan.ts";
 import { precheckNode } from "./scan/precheck.ts";
+import { remediateNode } from "./scan/remediate.ts";
 import { ScanState, type ScanStateType } from "./scan/state.ts";
+import { verifyNode } from "./scan/verify.ts";
 
 export type { ScanDeps, ScanProgressEvent } from "./scan/deps.ts";
 export type { InventorySource, ScanStateType } from "./scan/state.ts";
@@ -33,9 +37,14 @@ export function routeAfterEvaluate(
   return deps.models ? "precheck" : "analyse";
 }
 
+/** After planning: no `--auto-remediate` (or nothing proposed) → the plan stays a plan and the scan ends. */
+export function routeAfterPlan(state: ScanStateType): "approve" | "finalize" {
+  return state.autoRemediate && (state.approvalIds?.length ?? 0) > 0 ? "approve" : "finalize";
+}
+
 /**
  * The scan state machine: discover → evaluate → precheck (fast model) → analyse (strong model + retrieval) →
- * finalize. Every step is checkpointed under the scan id, so a killed scan resumes from its last completed step
+ * plan (policy agent) → approve (interrupt: people decide) → remediate → verify → finalize. Every step is checkpointed under the scan id, so a killed scan resumes from its last completed step
  * (`enforceai scan --resume ID`); model answers are cached, so a resumed step repeats no model call.
  */
 export function buildScanGraph(deps: ScanDeps, checkpointer: BaseCheckpointSaver) {
@@ -44,12 +53,20 @@ export function buildScanGraph(deps: ScanDeps, checkpointer: BaseCheckpointSaver
     .addNode("evaluate", traced("evaluate", deps, evaluateNode(deps)))
     .addNode("precheck", traced("precheck", deps, precheckNode(deps)))
     .addNode("analyse", traced("analyse", deps, analyseNode(deps)))
+    .addNode("plan", traced("plan", deps, planNode(deps)))
+    .addNode("approve", traced("approve", deps, approveNode(deps)))
+    .addNode("remediate", traced("remediate", deps, remediateNode(deps)))
+    .addNode("verify", traced("verify", deps, verifyNode(deps)))
     .addNode("finalize", traced("finalize", deps, finalizeNode(deps)))
     .addEdge(START, "discover")
     .addEdge("discover", "evaluate")
     .addConditionalEdges("evaluate", (s) => routeAfterEvaluate(s, deps), ["precheck", "analyse", "finalize"])
     .addEdge("precheck", "analyse")
-    .addEdge("analyse", "finalize")
+    .addEdge("analyse", "plan")
+    .addConditionalEdges("plan", routeAfterPlan, ["approve", "finalize"])
+    .addEdge("approve", "remediate")
+    .addEdge("remediate", "verify")
+    .addEdge("verify", "finalize")
     .addEdge("finalize", END)
     .compile({ checkpointer });
 }

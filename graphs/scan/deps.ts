@@ -7,6 +7,7 @@ import type { CallPolicy } from "../../src/llm/invoke.ts";
 import type { ModelPair } from "../../src/llm/models.ts";
 import type { Logger } from "../../src/logger.ts";
 import type { Store } from "../../src/store/index.ts";
+import type { RemediationDeps } from "./plan.ts";
 import type { InventorySource } from "./state.ts";
 
 export type ScanProgressEvent =
@@ -43,5 +44,7 @@ export interface ScanDeps {
   analysisBudget: number;
   /** How many precheck items go into one fast-model call. */
   precheckBatchSize: number;
+  /** Policy agent and remediation; absent → the scan plans nothing. */
+  remediation?: RemediationDeps;
   onProgress?: (event: ScanProgressEvent) => void;
 }

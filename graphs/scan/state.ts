@@ -1,5 +1,6 @@
 import { Annotation } from "@langchain/langgraph";
 import type { CoverageGap } from "../../src/domain/types.ts";
+import { remediationStateFields } from "./plan.ts";
 
 /** Where a scan's inventory comes from. Serializable: it is part of the checkpointed state. */
 export type InventorySource =
@@ -34,8 +35,7 @@ export const ScanState = Annotation.Root({
   flagged: Annotation<string[]>(),
   /** Model analyses refused after a repair attempt, with the reason (the template explanation stands). */
   analysisDropped: Annotation<{ findingId: string; reason: string }[]>(),
-  /** Whether approved remediations may run in this scan (`--auto-remediate`); plan only otherwise. */
-  autoRemediate: Annotation<boolean>(),
+  ...remediationStateFields,
   /** Nodes that finished, in order (for progress and for tests of resumption). */
   completedSteps: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
 });

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { EnforceAIError, errorMessage } from "../errors.ts";
+import { registerApprovals } from "./commands/approvals.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerKnowledge } from "./commands/knowledge.ts";
 import { registerLists } from "./commands/lists.ts";
@@ -28,6 +29,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerReport(program, io, globals, setExit);
   registerLists(program, io, globals);
   registerKnowledge(program, io, globals);
+  registerApprovals(program, io, globals);
   return program;
 }
 

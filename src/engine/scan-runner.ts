@@ -1,11 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { buildScanGraph, type InventorySource, type ScanProgressEvent } from "../../graphs/scan.ts";
+import { Command } from "@langchain/langgraph";
+import type { RemediationDeps } from "../../graphs/scan/plan.ts";
+import {
+  buildScanGraph,
+  type InventorySource,
+  type ScanProgressEvent,
+  type ScanStateType,
+} from "../../graphs/scan.ts";
 import { discoverAccount, discoverAccounts, type ProgressEvent } from "../../tools/aws/discover.ts";
 import { readInventoryFile } from "../../tools/aws/inventory-file.ts";
 import type { App } from "../app.ts";
 import type { Inventory } from "../domain/types.ts";
 import { ConflictError, errorMessage, NotFoundError } from "../errors.ts";
 import { SAMPLE_INVENTORY_FILE } from "../paths.ts";
+import { remediationAws } from "../remediation/aws.ts";
+import { RemediationService } from "../remediation/service.ts";
+import { remediationSettingsFromEnv } from "../remediation/settings.ts";
 import { createCheckpointer } from "../store/checkpoints.ts";
 import type { ScanRecord } from "../store/scans.ts";
 import { selectFrameworks } from "./frameworks.ts";
@@ -15,8 +25,39 @@ export interface StartScanOptions {
   frameworks?: string[];
   requestedBy: string;
   onProgress?: (event: ScanProgressEvent) => void;
+  /** Propose remediations for failing findings, wait for approvals, then apply and verify what was approved. */
+  autoRemediate?: boolean;
+  /** With autoRemediate: list the exact calls instead of making them. */
+  dryRun?: boolean;
   /** For tests: a fixed scan id. */
   scanId?: string;
+}
+
+/** The policy agent's dependencies: approvals in the store, remediation credentials made only when used. */
+export async function remediationDeps(
+  app: App,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RemediationDeps> {
+  const settings = remediationSettingsFromEnv(env);
+  const service = await RemediationService.create({
+    store: app.store,
+    clock: app.clock,
+    knowledge: () => app.knowledge(),
+    settings,
+    logger: app.logger,
+  });
+  const endpoint = app.config.aws.endpoint;
+  return {
+    service,
+    aws: () =>
+      remediationAws({
+        roleArn: settings.roleArn,
+        profile: settings.profile,
+        endpoint,
+        region: app.config.aws.region,
+      }),
+    discovery: { endpoint, homeRegion: app.config.aws.region },
+  };
 }
 
 /** Sortable, readable and unique: `scan-20261126-061500-3f9a1c`. */
@@ -73,6 +114,7 @@ async function scanGraph(app: App, onProgress?: (e: ScanProgressEvent) => void) 
       retrieval: () => app.retrieval(),
       analysisBudget: app.config.llm.analysisBudget,
       precheckBatchSize: app.config.llm.precheckBatchSize,
+      remediation: await remediationDeps(app),
       onProgress,
     },
     checkpointer,
@@ -82,13 +124,16 @@ async function scanGraph(app: App, onProgress?: (e: ScanProgressEvent) => void) 
 async function runToEnd(
   app: App,
   scanId: string,
-  input: Parameters<Awaited<ReturnType<typeof scanGraph>>["invoke"]>[0],
+  input: Partial<ScanStateType> | Command | null,
   onProgress?: (e: ScanProgressEvent) => void,
 ) {
   const graph = await scanGraph(app, onProgress);
   try {
     // "sync": each step's checkpoint is written before the next step starts, so a crash loses at most one step.
-    await graph.invoke(input, { configurable: { thread_id: scanId }, durability: "sync" });
+    await graph.invoke(input as Parameters<typeof graph.invoke>[0], {
+      configurable: { thread_id: scanId },
+      durability: "sync",
+    });
   } catch (error) {
     await app.store.scans.update(scanId, { status: "failed", error: errorMessage(error) }).catch(() => {});
     throw error;
@@ -108,7 +153,7 @@ export async function startScan(app: App, options: StartScanOptions): Promise<Sc
     requestedBy: options.requestedBy,
     startedAt: now,
     frameworks,
-    options: { source: options.source },
+    options: { source: options.source, autoRemediate: !!options.autoRemediate, dryRun: !!options.dryRun },
   });
   await app.store.audit.append({
     actor: options.requestedBy,
@@ -120,7 +165,14 @@ export async function startScan(app: App, options: StartScanOptions): Promise<Sc
   return runToEnd(
     app,
     scanId,
-    { scanId, source: options.source, frameworks, requestedBy: options.requestedBy },
+    {
+      scanId,
+      source: options.source,
+      frameworks,
+      requestedBy: options.requestedBy,
+      autoRemediate: options.autoRemediate ?? false,
+      dryRun: options.dryRun ?? false,
+    },
     options.onProgress,
   );
 }
@@ -138,5 +190,8 @@ export async function resumeScan(
     throw new ConflictError(`scan ${scanId} is ${scan.status}; only a running or failed scan can be resumed`);
   }
   if (scan.status === "failed") await app.store.scans.update(scanId, { status: "running", error: null });
-  return runToEnd(app, scanId, null, onProgress);
+  // A scan waiting at its approval interrupt is resumed with a Command; the approve node then re-reads the
+  // decisions from the store (and waits again if some are still pending).
+  const input = scan.status === "awaiting_approval" ? new Command({ resume: "decided" }) : null;
+  return runToEnd(app, scanId, input, onProgress);
 }

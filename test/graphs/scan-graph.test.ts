@@ -67,10 +67,10 @@ async function scan(app: App, file = FIXTURE, frameworks?: string[]) {
 const verdicts = (fs: Finding[]) => fs.map((f) => [f.id, f.status, f.reason]).sort();
 
 describe("scan graph routing", () => {
-  it("without a model: evaluate → analyse with template explanations → finalize; no model calls", async () => {
+  it("without a model: evaluate → analyse with template explanations → plan → finalize; no model calls", async () => {
     const { app } = await appWith();
     const { record, steps, findings } = await scan(app);
-    expect(steps).toEqual(["discover", "evaluate", "analyse", "finalize"]);
+    expect(steps).toEqual(["discover", "evaluate", "analyse", "plan", "finalize"]);
     expect(record.status).toBe("completed");
     const critical = findings.filter(
       (f) => f.status === "FAIL" && (f.severity === "critical" || f.severity === "high"),
@@ -129,7 +129,7 @@ describe("scan graph routing", () => {
       { ENFORCEAI_ANALYSIS_BUDGET: "100" },
     );
     const { steps, findings, record } = await scan(app);
-    expect(steps).toEqual(["discover", "evaluate", "precheck", "analyse", "finalize"]);
+    expect(steps).toEqual(["discover", "evaluate", "precheck", "analyse", "plan", "finalize"]);
     const manual = findings.filter((f) => f.status === "MANUAL");
     expect(manual.length).toBeGreaterThan(20);
     // Batches of 20 items per call, never one call per item.
@@ -269,7 +269,7 @@ describe("crash and resume", () => {
       const first = JSON.parse(crashed.stdout);
       const second = JSON.parse(resumed.stdout);
       expect(first.steps).toEqual(["discover", "evaluate", "precheck", "analyse"]);
-      expect(second.steps).toEqual(["analyse", "finalize"]);
+      expect(second.steps).toEqual(["analyse", "plan", "finalize"]);
       expect(second.status).toBe("completed");
       expect(second.findings).toEqual(ref.findings);
       // The pre-check ran once, before the crash; the resumed process made only the analysis calls.

@@ -13,8 +13,9 @@ import { serviceDescribe } from "../helpers/services.ts";
 const dummyCredentials = { accessKeyId: "testing", secretAccessKey: "testing" };
 
 serviceDescribe("moto", "moto (AWS emulator)", (url) => {
-  it("resets through the moto API", async () => {
-    const res = await fetch(new URL("/moto-api/reset", url), { method: "POST" });
+  // Never reset here: other test files use the same moto concurrently (each in its own account).
+  it("answers its management API", async () => {
+    const res = await fetch(new URL("/moto-api/", url));
     expect(res.status).toBe(200);
   });
 

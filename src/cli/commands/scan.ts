@@ -84,6 +84,8 @@ interface ScanOptions {
   output?: string;
   failOn?: string;
   resume?: string;
+  autoRemediate?: boolean;
+  dryRun?: boolean;
 }
 
 export function registerScan(
@@ -115,7 +117,18 @@ export function registerScan(
     .option("--format <format>", `output format: ${REPORT_FORMATS.join(", ")}`)
     .option("--output <file>", "write the report to a file instead of stdout")
     .option("--fail-on <severity>", `exit 1 when a failing finding is at or above: ${SEVERITIES.join(", ")}`)
-    .option("--resume <scanId>", "continue an interrupted scan from its last checkpoint")
+    .option(
+      "--resume <scanId>",
+      "continue an interrupted scan from its last checkpoint, or one awaiting approval",
+    )
+    .option(
+      "--auto-remediate",
+      "propose fixes for failing findings; the scan waits for people to approve them, then applies and verifies them",
+    )
+    .option(
+      "--dry-run",
+      "with --auto-remediate: print the exact API calls of approved fixes and change nothing",
+    )
     .action(async (opts: ScanOptions) => {
       const format = parseFormat(opts.format, io);
       const threshold = parseSeverity(opts.failOn);
@@ -123,6 +136,9 @@ export function registerScan(
         throw new UsageError(
           "--resume continues a scan as it was started; drop --inventory, --regions and --role-arn",
         );
+      }
+      if (opts.dryRun && !opts.autoRemediate && !opts.resume) {
+        throw new UsageError("--dry-run applies to --auto-remediate; add --auto-remediate or drop --dry-run");
       }
       if (opts.inventory && (opts.regions || opts.roleArn)) {
         throw new UsageError("--inventory reads a file; --regions and --role-arn apply to live scans only");
@@ -146,9 +162,17 @@ export function registerScan(
                 source,
                 frameworks: parseList(opts.frameworks),
                 requestedBy: app.config.user,
+                autoRemediate: opts.autoRemediate,
+                dryRun: opts.dryRun,
                 onProgress: progress.onEvent,
               });
           scanId = scan.id;
+          if (scan.status === "awaiting_approval") {
+            io.stderr.write(
+              `scan ${scan.id} is waiting for approvals: see \`enforceai approvals list --status pending\`; ` +
+                `after deciding, continue with \`enforceai scan --resume ${scan.id}\`\n`,
+            );
+          }
         } finally {
           progress.stop();
         }
