@@ -1,9 +1,10 @@
 // npm run bench:engine — evaluates generated inventories of 10k and 100k resources against the whole catalog
 // and prints resources × checks per second, peak memory and how the cost grows.
-import { readInventoryFile } from "../tools/aws/inventory-file.ts";
+
 import { assess } from "../src/engine/assess.ts";
 import { loadEngineKnowledge } from "../src/engine/knowledge.ts";
 import { SAMPLE_INVENTORY_FILE } from "../src/paths.ts";
+import { readInventoryFile } from "../tools/aws/inventory-file.ts";
 import { syntheticInventory } from "./lib/synthetic-inventory.ts";
 
 const sizes = (process.argv[2] ?? "10000,100000").split(",").map(Number);

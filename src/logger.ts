@@ -49,7 +49,10 @@ export function createLogger(options: LoggerOptions): Logger {
   if (options.format === "pretty") {
     return pino({
       ...base,
-      transport: { target: "pino-pretty", options: { destination: 2, colorize: true, ignore: "pid,hostname,service" } },
+      transport: {
+        target: "pino-pretty",
+        options: { destination: 2, colorize: true, ignore: "pid,hostname,service" },
+      },
     });
   }
   return pino(base, pino.destination(2));

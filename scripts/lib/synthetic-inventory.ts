@@ -1,5 +1,5 @@
-import type { ConfigurationItem } from "../../src/domain/types.ts";
 import { withContentHash } from "../../src/domain/shape.ts";
+import type { ConfigurationItem } from "../../src/domain/types.ts";
 
 /**
  * Grows a real inventory (the bundled sample) to `size` items by cloning it into more accounts: every clone

@@ -20,7 +20,10 @@ export interface Cache {
 export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 
 export function createMemoryCache(options: { maxEntries?: number; namespace?: string } = {}): Cache {
-  const lru = new LRUCache<string, { json: string }>({ max: options.maxEntries ?? 10_000, ttlAutopurge: false });
+  const lru = new LRUCache<string, { json: string }>({
+    max: options.maxEntries ?? 10_000,
+    ttlAutopurge: false,
+  });
   const ns = options.namespace ?? "enforceai:";
   return {
     kind: "memory",

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
 import { type CompiledCheck, loadCatalog } from "../../src/engine/catalog.ts";
 import { createContext, evaluateOne } from "../../src/engine/evaluate.ts";
@@ -64,7 +64,6 @@ describe("built-in check catalog", () => {
       });
     expect(missing).toEqual([]);
   });
-
 });
 
 describe.each(catalog.map((c) => [c.check.id, c] as const))("check %s", (_id, compiled) => {
