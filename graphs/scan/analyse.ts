@@ -58,7 +58,7 @@ export function templateExplanation(
   const controls = f.frameworks.map((r) => `${r.framework} ${r.controlId}`).join(", ");
   return {
     mode: "offline",
-    rationale: `${check?.description ?? f.title} Finding: ${f.reason}${controls ? ` This affects ${controls}.` : ""}`,
+    rationale: `${check?.description ?? f.title} Finding: ${f.reason.replace(/\.?$/, ".")}${controls ? ` This affects ${controls}.` : ""}`,
     businessImpact: check?.risk ?? "A person must confirm this control; until then it is not evidenced.",
     fixSteps: check?.remediation.steps ?? ["Review the control's requirement and record the evidence."],
     citations: passages.slice(0, 2).map((p) => ({

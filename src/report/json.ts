@@ -44,7 +44,10 @@ function llmJson(llm: Partial<LlmUsage> | undefined): Json {
   return out;
 }
 
-/** One finding in the contract's key order; `service`, `suppression` and `evidence` are the allowed extras. */
+/**
+ * One finding in the contract's key order; `suppression`, `service`, `evidence`, `explanation` (why and how to fix,
+ * with citations) and `assessment` (the fast model's triage of a MANUAL finding) are the allowed extras.
+ */
 export function findingJson(f: Finding): Json {
   const out: Json = {
     id: f.id,
@@ -70,6 +73,23 @@ export function findingJson(f: Finding): Json {
   }
   opt(out, "service", f.service);
   opt(out, "evidence", f.evidence);
+  if (f.explanation) {
+    const e = f.explanation;
+    const x: Json = { mode: e.mode };
+    opt(x, "model", e.model);
+    x.rationale = e.rationale;
+    x.businessImpact = e.businessImpact;
+    x.fixSteps = e.fixSteps;
+    x.citations = e.citations.map((c) => {
+      const cj: Json = { controlId: c.controlId, passageId: c.passageId };
+      opt(cj, "framework", c.framework);
+      opt(cj, "source", c.source);
+      return cj;
+    });
+    out.explanation = x;
+  }
+  if (f.assessment)
+    out.assessment = { verdict: f.assessment.verdict, note: f.assessment.note, mode: f.assessment.mode };
   return out;
 }
 
