@@ -78,6 +78,13 @@ describe("enforceai demo and scan --inventory (real CLI, embedded store)", () =>
     const statuses = new Set(demoReport.findings.map((x) => x.status));
     expect(statuses).toContain("PASS");
     expect(statuses).toContain("FAIL");
+    // Offline, critical failures still get a template explanation citing the bundled framework documents.
+    const critical = demoReport.findings.filter((x) => x.status === "FAIL" && x.severity === "critical");
+    expect(critical.length).toBeGreaterThan(0);
+    for (const c of critical as { explanation?: { mode: string; citations: { passageId: string }[] } }[]) {
+      expect(c.explanation?.mode).toBe("offline");
+      expect(c.explanation?.citations.length).toBeGreaterThan(0);
+    }
     const html = await readFile(path.join(home, "reports", `${scan.id}.html`), "utf8");
     expect(html).toContain("<svg");
   });
