@@ -4,7 +4,6 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { CommanderError } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerKnowledge } from "../../src/cli/commands/knowledge.ts";
 import { buildProgram } from "../../src/cli/main.ts";
 import type { Io } from "../../src/cli/output.ts";
 import { EnforceAIError } from "../../src/errors.ts";
@@ -29,7 +28,6 @@ async function run(...args: string[]) {
   const program = buildProgram(io, (c) => {
     code = c;
   });
-  registerKnowledge(program, io, () => program.opts());
   try {
     await program.parseAsync(["node", "enforceai", ...args]);
   } catch (error) {
