@@ -8,7 +8,7 @@ import {
   type ScanStateType,
 } from "../../graphs/scan.ts";
 import { discoverAccount, discoverAccounts, type ProgressEvent } from "../../tools/aws/discover.ts";
-import { readInventoryFile } from "../../tools/aws/inventory-file.ts";
+import { readInventoryFile, writeInventoryFile } from "../../tools/aws/inventory-file.ts";
 import type { App } from "../app.ts";
 import type { Inventory } from "../domain/types.ts";
 import { ConflictError, errorMessage, NotFoundError } from "../errors.ts";
@@ -29,6 +29,8 @@ export interface StartScanOptions {
   autoRemediate?: boolean;
   /** With autoRemediate: list the exact calls instead of making them. */
   dryRun?: boolean;
+  /** Also write the discovered inventory to this file (readable later with `scan --inventory`). */
+  saveInventory?: string;
   /** For tests: a fixed scan id. */
   scanId?: string;
 }
@@ -99,13 +101,18 @@ export async function loadInventory(
   }
 }
 
-async function scanGraph(app: App, onProgress?: (e: ScanProgressEvent) => void) {
+async function scanGraph(app: App, onProgress?: (e: ScanProgressEvent) => void, saveInventory?: string) {
   const checkpointer = await createCheckpointer(app.store.db);
+  const load: typeof loadInventory = async (source, progress, scanId) => {
+    const inventory = await loadInventory(source, progress, scanId);
+    if (saveInventory) await writeInventoryFile(saveInventory, inventory);
+    return inventory;
+  };
   return buildScanGraph(
     {
       store: app.store,
       knowledge: () => app.knowledge(),
-      loadInventory,
+      loadInventory: load,
       clock: app.clock,
       logger: app.logger,
       cache: app.cache,
@@ -126,8 +133,9 @@ async function runToEnd(
   scanId: string,
   input: Partial<ScanStateType> | Command | null,
   onProgress?: (e: ScanProgressEvent) => void,
+  saveInventory?: string,
 ) {
-  const graph = await scanGraph(app, onProgress);
+  const graph = await scanGraph(app, onProgress, saveInventory);
   try {
     // "sync": each step's checkpoint is written before the next step starts, so a crash loses at most one step.
     await graph.invoke(input as Parameters<typeof graph.invoke>[0], {
@@ -174,6 +182,7 @@ export async function startScan(app: App, options: StartScanOptions): Promise<Sc
       dryRun: options.dryRun ?? false,
     },
     options.onProgress,
+    options.saveInventory,
   );
 }
 

@@ -86,6 +86,7 @@ interface ScanOptions {
   resume?: string;
   autoRemediate?: boolean;
   dryRun?: boolean;
+  saveInventory?: string;
 }
 
 export function registerScan(
@@ -116,6 +117,10 @@ export function registerScan(
     .option("--external-id <id>", "external id the role's trust policy requires")
     .option("--format <format>", `output format: ${REPORT_FORMATS.join(", ")}`)
     .option("--output <file>", "write the report to a file instead of stdout")
+    .option(
+      "--save-inventory <file>",
+      "also write the discovered inventory to a file, for offline scans later",
+    )
     .option("--fail-on <severity>", `exit 1 when a failing finding is at or above: ${SEVERITIES.join(", ")}`)
     .option(
       "--resume <scanId>",
@@ -164,6 +169,7 @@ export function registerScan(
                 requestedBy: app.config.user,
                 autoRemediate: opts.autoRemediate,
                 dryRun: opts.dryRun,
+                saveInventory: opts.saveInventory ? path.resolve(opts.saveInventory) : undefined,
                 onProgress: progress.onEvent,
               });
           scanId = scan.id;
