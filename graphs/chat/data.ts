@@ -47,36 +47,38 @@ export interface CitablePassage {
 
 export type Citable = CitableFinding | CitablePassage;
 
-/** Everything citable in a tool result: findings (by id) and passages (by id), wherever they appear. */
+/**
+ * Everything citable in a tool result: findings (any object with an `id` and a `checkId`) and passages (the
+ * objects of a `passages` list), wherever they appear.
+ */
 export function citablesOf(value: unknown, into = new Map<string, Citable>()): Map<string, Citable> {
   const visit = (v: unknown, key?: string) => {
     if (Array.isArray(v)) {
-      for (const item of v) {
-        if (item && typeof item === "object" && typeof (item as { id?: unknown }).id === "string") {
-          const o = item as Record<string, unknown>;
-          if (key === "passages") {
-            into.set(`passage:${o.id}`, {
-              kind: "passage",
-              id: String(o.id),
-              framework: typeof o.framework === "string" ? o.framework : undefined,
-              controlId: typeof o.controlId === "string" ? o.controlId : null,
-              source: typeof o.source === "string" ? o.source : undefined,
-            });
-            continue;
-          }
-          if (key && /findings|newFailures|resolved|topFindings|failingFindings/.test(key)) {
-            into.set(`finding:${o.id}`, {
-              kind: "finding",
-              id: String(o.id),
-              title: typeof o.title === "string" ? o.title : undefined,
-            });
-          }
-        }
-        visit(item);
-      }
-    } else if (v && typeof v === "object") {
-      for (const [k, child] of Object.entries(v)) visit(child, k);
+      for (const item of v) visit(item, key);
+      return;
     }
+    if (!v || typeof v !== "object") return;
+    const o = v as Record<string, unknown>;
+    if (typeof o.id === "string") {
+      if (key === "passages") {
+        into.set(`passage:${o.id}`, {
+          kind: "passage",
+          id: o.id,
+          framework: typeof o.framework === "string" ? o.framework : undefined,
+          controlId: typeof o.controlId === "string" ? o.controlId : null,
+          source: typeof o.source === "string" ? o.source : undefined,
+        });
+        return;
+      }
+      if (typeof o.checkId === "string") {
+        into.set(`finding:${o.id}`, {
+          kind: "finding",
+          id: o.id,
+          title: typeof o.title === "string" ? o.title : undefined,
+        });
+      }
+    }
+    for (const [k, child] of Object.entries(o)) visit(child, k);
   };
   visit(value);
   return into;

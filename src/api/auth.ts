@@ -3,7 +3,9 @@
  * viewer < operator < approver < admin and every route states the least role it needs. The key itself never
  * reaches a log line: only its id does.
  */
+import { createHash } from "node:crypto";
 import type { Request } from "express";
+import { LRUCache } from "lru-cache";
 import { type ApiKey, type Role, roleAtLeast } from "../store/api-keys.ts";
 import type { Store } from "../store/index.ts";
 import { HttpProblem } from "./problem.ts";
@@ -51,18 +53,50 @@ export function bearerKey(req: Request): string {
   return match[1]!;
 }
 
-export async function authenticate(store: Store, key: string): Promise<Principal> {
+/**
+ * Remembers valid keys for a few seconds, so that a busy client does not cost two queries per request (the
+ * lookup and the last-used stamp). Only successes are remembered: a new key works at once; a key revoked
+ * through the API is forgotten at once; one revoked elsewhere (the CLI, another server) stops working within
+ * `ttlMs`. Entries are keyed by the key's hash, never by the key.
+ */
+export class KeyCache {
+  private readonly entries: LRUCache<string, Principal>;
+
+  constructor(readonly ttlMs: number) {
+    this.entries = new LRUCache<string, Principal>({ max: 10_000, ttl: Math.max(1, ttlMs) });
+  }
+
+  static hash(key: string): string {
+    return createHash("sha256").update(key).digest("hex");
+  }
+
+  get(key: string): Principal | undefined {
+    return this.ttlMs > 0 ? this.entries.get(KeyCache.hash(key)) : undefined;
+  }
+
+  set(key: string, principal: Principal): void {
+    if (this.ttlMs > 0) this.entries.set(KeyCache.hash(key), principal);
+  }
+
+  forgetKeyId(keyId: string): void {
+    for (const [hash, p] of this.entries.entries()) if (p.keyId === keyId) this.entries.delete(hash);
+  }
+}
+
+export async function authenticate(store: Store, key: string, cache?: KeyCache): Promise<Principal> {
+  const cached = cache?.get(key);
+  if (cached) return cached;
   const found = await store.apiKeys.authenticate(key);
   if (!found) {
     throw new HttpProblem(
       401,
       "the API key is not valid (unknown or revoked); create one with `enforceai keys create`",
-      {
-        kind: "unauthorized",
-      },
+      { kind: "unauthorized" },
     );
   }
-  return principalOf(found);
+  const principal = principalOf(found);
+  cache?.set(key, principal);
+  return principal;
 }
 
 export function requireRole(principal: Principal, needed: Role): void {

@@ -3,8 +3,10 @@ import type { ChatService } from "../../graphs/chat.ts";
 import type { App } from "../app.ts";
 import type { Knowledge } from "../knowledge/service.ts";
 import type { RemediationService } from "../remediation/service.ts";
+import type { KeyCache } from "./auth.ts";
 import type { PolicyService } from "./policies.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import type { ReportCache } from "./reports.ts";
 import type { ScanJobs } from "./scan-jobs.ts";
 
 export interface ApiLimits {
@@ -24,6 +26,10 @@ export interface ApiServices {
   /** The remediation module (approval queue, executions), created on first use. */
   remediation(): Promise<RemediationService>;
   rateLimiter?: RateLimiter;
+  /** Valid keys remembered for a few seconds (see KeyCache). */
+  keyCache: KeyCache;
+  /** Reports of completed scans, built once (see ReportCache). */
+  reports: ReportCache;
   limits: ApiLimits;
   /** Whether `autoRemediate` scans can run (the scan runner passes the flag to the graph's remediation nodes). */
   autoRemediation: boolean;

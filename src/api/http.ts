@@ -113,7 +113,7 @@ function guard(def: AnyRoute, services: ApiServices): RequestHandler {
     }
     let principal: Principal;
     try {
-      principal = await authenticate(services.app.store, bearerKey(req));
+      principal = await authenticate(services.app.store, bearerKey(req), services.keyCache);
     } catch (error) {
       // Failed attempts spend the caller's address's tokens: guessing keys gets slow fast.
       if (error instanceof HttpProblem && error.status === 401)

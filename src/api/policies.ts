@@ -128,7 +128,13 @@ export function mergePolicies(
 
 export class PolicyService {
   private readonly repo: PolicyRepository;
-  private cached?: { at: number; version: number; base: EngineKnowledge; merged: EngineKnowledge };
+  private cached?: {
+    at: number;
+    version: number;
+    base: EngineKnowledge;
+    signature: string;
+    merged: EngineKnowledge;
+  };
   private version = 0;
 
   constructor(
@@ -190,10 +196,15 @@ export class PolicyService {
     const c = this.cached;
     if (c && c.base === base && c.version === this.version && now - c.at < this.ttlMs) return c.merged;
     const stored = await loadStoredChecks(this.app.store.db.pool);
-    const merged = mergePolicies(base, stored, (policy, reason) =>
-      this.app.logger.warn({ policy, reason }, "custom policy left out of the catalog"),
-    );
-    this.cached = { at: now, version: this.version, base, merged };
+    const signature = JSON.stringify(stored);
+    // Unchanged policies keep the same knowledge object (reports of completed scans are cached per object).
+    const merged =
+      c && c.base === base && c.signature === signature
+        ? c.merged
+        : mergePolicies(base, stored, (policy, reason) =>
+            this.app.logger.warn({ policy, reason }, "custom policy left out of the catalog"),
+          );
+    this.cached = { at: now, version: this.version, base, signature, merged };
     return merged;
   }
 

@@ -13,6 +13,7 @@ import type { App } from "../app.ts";
 import type { Knowledge } from "../knowledge/service.ts";
 import { RemediationService } from "../remediation/service.ts";
 import { remediationSettingsFromEnv } from "../remediation/settings.ts";
+import { KeyCache } from "./auth.ts";
 import type { ApiLimits, ApiServices } from "./context.ts";
 import { type AnyRoute, mountRoutes, notFoundOrNotAllowed, route } from "./http.ts";
 import { createMetrics } from "./metrics.ts";
@@ -20,6 +21,7 @@ import { buildOpenApi } from "./openapi.ts";
 import { PolicyService } from "./policies.ts";
 import { HttpProblem, sendProblem } from "./problem.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from "./rate-limit.ts";
+import { ReportCache } from "./reports.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { findingRoutes } from "./routes/findings.ts";
@@ -58,6 +60,11 @@ export interface ServerOptions {
   autoRemediation?: boolean;
   /** Trust X-Forwarded-For from a proxy in front (for client addresses in rate limits and logs). */
   trustProxy?: boolean | number | string;
+  /**
+   * How long a valid key is remembered (ms; default 5000, 0 = look every key up). A key revoked through the API
+   * stops at once; one revoked elsewhere (the CLI) within this time.
+   */
+  keyCacheMs?: number;
   /** Log one line per request (method, route, status, ms, key id; never the key). Default true. */
   requestLog?: boolean;
   /** Mounts more handlers at `/` (the dashboard). */
@@ -134,6 +141,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
 
   const services: ApiServices = {
     app,
+    keyCache: new KeyCache(options.keyCacheMs ?? 5_000),
+    reports: new ReportCache(app.store),
     jobs,
     policies,
     chat,

@@ -1,5 +1,4 @@
 import { NotFoundError } from "../../errors.ts";
-import { buildReport } from "../../report/build.ts";
 import { renderCsv, renderOcsf } from "../../report/index.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { validationProblem } from "../problem.ts";
@@ -68,7 +67,7 @@ export function findingRoutes(): AnyRoute[] {
         }
         const { findings } = await store.findings.list({ ...filter, limit: EXPORT_MAX, offset: 0 });
         const report = {
-          ...(await buildReport(store, await services.policies.knowledge(), scan.id)),
+          ...(await services.reports.get(scan.id, await services.policies.knowledge())),
           findings,
         };
         const name = `enforceai-${scan.id}-findings`;

@@ -60,6 +60,7 @@ export function keyRoutes(): AnyRoute[] {
         }
         const revoked = await services.app.store.apiKeys.revoke(params.id);
         if (!revoked) throw new NotFoundError(`no active API key ${params.id}`);
+        services.keyCache.forgetKeyId(params.id);
         await services.app.store.audit.append({
           actor: principal.identity,
           action: "api_key.revoked",

@@ -1,5 +1,4 @@
 import { NotFoundError } from "../../errors.ts";
-import { buildReport } from "../../report/build.ts";
 import { type AnyRoute, route } from "../http.ts";
 import { resolveScan } from "../queries.ts";
 import { postureQuery, postureSchema, trendQuery, trendSchema } from "../schemas.ts";
@@ -18,7 +17,7 @@ export function postureRoutes(): AnyRoute[] {
       responses: { 200: { description: "the posture", schema: postureSchema } },
       async handler({ query, services }) {
         const scan = await resolveScan(services.app.store, query.scanId);
-        const report = await buildReport(services.app.store, await services.policies.knowledge(), scan.id);
+        const report = await services.reports.get(scan.id, await services.policies.knowledge());
         let controls = report.posture.controls;
         let scores = report.scan.scores;
         let frameworks = report.scan.frameworks ?? [];

@@ -1,5 +1,4 @@
 import type { InventorySource } from "../../../graphs/scan.ts";
-import { buildReport } from "../../report/build.ts";
 import type { ScanRecord } from "../../store/scans.ts";
 import { SCAN_STATUSES } from "../../store/scans.ts";
 import { type AnyRoute, route, z } from "../http.ts";
@@ -125,7 +124,7 @@ export function scanRoutes(): AnyRoute[] {
       responses: { 200: { description: "the scan", schema: scanDetailSchema } },
       async handler({ params, services }) {
         const scan = await services.app.store.scans.get(params.id);
-        const report = await buildReport(services.app.store, await services.policies.knowledge(), scan.id);
+        const report = await services.reports.get(scan.id, await services.policies.knowledge());
         const { bySeverity, byService, totals } = report.posture;
         return { status: 200, body: { scan: scanView(scan), summary: { bySeverity, byService, totals } } };
       },

@@ -1,0 +1,40 @@
+/**
+ * The report model of a scan (`buildReport`: findings, posture, trend) is what the posture and scan routes
+ * answer from. A completed scan does not change, so its report is built once per knowledge version (custom
+ * policies change the controls) and kept in a small in-process LRU; a running scan's report is built every time.
+ */
+import { LRUCache } from "lru-cache";
+import type { EngineKnowledge } from "../engine/knowledge.ts";
+import { buildReport } from "../report/build.ts";
+import type { ScanReport } from "../report/model.ts";
+import type { Store } from "../store/index.ts";
+
+export class ReportCache {
+  private readonly entries = new LRUCache<string, Promise<ScanReport>>({ max: 16 });
+  private readonly versions = new WeakMap<EngineKnowledge, number>();
+  private nextVersion = 1;
+
+  constructor(private readonly store: Store) {}
+
+  private versionOf(knowledge: EngineKnowledge): number {
+    let v = this.versions.get(knowledge);
+    if (v === undefined) {
+      v = this.nextVersion++;
+      this.versions.set(knowledge, v);
+    }
+    return v;
+  }
+
+  async get(scanId: string, knowledge: EngineKnowledge): Promise<ScanReport> {
+    const scan = await this.store.scans.get(scanId);
+    if (scan.status !== "completed") return buildReport(this.store, knowledge, scanId);
+    const key = `${scanId}|${scan.completedAt}|${scan.findingCount}|${this.versionOf(knowledge)}`;
+    let report = this.entries.get(key);
+    if (!report) {
+      report = buildReport(this.store, knowledge, scanId);
+      this.entries.set(key, report);
+      report.catch(() => this.entries.delete(key));
+    }
+    return report;
+  }
+}
