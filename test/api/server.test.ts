@@ -65,12 +65,31 @@ describe("authentication and roles", () => {
     const unknown = await h.call("GET", "/api/v1/scans", { key: "eai_not-a-real-key-0000000000000000" });
     expect(unknown.status).toBe(401);
 
+    // Revoked elsewhere (as `enforceai` would, in the store) before its first use here: refused at once.
     const k = await h.app.store.apiKeys.create("admin", "test", "to-revoke");
-    expect((await h.call("GET", "/api/v1/scans", { key: k.key })).status).toBe(200);
     await h.app.store.apiKeys.revoke(k.id);
     const revoked = await h.call("GET", "/api/v1/scans", { key: k.key });
     expect(revoked.status).toBe(401);
     expect(problem(revoked.body).detail).toMatch(/unknown or revoked/);
+  });
+
+  it("a key revoked elsewhere while in use stops working within the key cache time", async () => {
+    const { createServer } = await import("../../src/api/server.ts");
+    const s = await createServer(h.app, {
+      chatModel: null,
+      rateLimit: false,
+      requestLog: false,
+      keyCacheMs: 300,
+    });
+    const { url } = await s.listen();
+    const k = await h.app.store.apiKeys.create("viewer", "test", "in-use");
+    const get = () =>
+      fetch(`${url}/api/v1/scans`, { headers: { authorization: `Bearer ${k.key}` } }).then((r) => r.status);
+    expect(await get()).toBe(200);
+    await h.app.store.apiKeys.revoke(k.id);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await get()).toBe(401);
+    await s.close(500);
   });
 
   it("403 when the role is too low, on every kind of route", async () => {
