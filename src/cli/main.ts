@@ -6,6 +6,7 @@ import { registerKnowledge } from "./commands/knowledge.ts";
 import { registerLists } from "./commands/lists.ts";
 import { registerReport } from "./commands/report.ts";
 import { registerScan } from "./commands/scan.ts";
+import { registerSuppressions } from "./commands/suppressions.ts";
 import type { GlobalOptions } from "./context.ts";
 import { type Io, processIo } from "./output.ts";
 
@@ -30,6 +31,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerLists(program, io, globals);
   registerKnowledge(program, io, globals);
   registerApprovals(program, io, globals);
+  registerSuppressions(program, io, globals);
   return program;
 }
 
