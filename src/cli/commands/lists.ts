@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { loadConfig } from "../../config/index.ts";
 import { summarize } from "../../engine/frameworks.ts";
-import { loadEngineKnowledge } from "../../engine/knowledge.ts";
 import { UsageError } from "../../errors.ts";
 import { ROLES, type Role } from "../../store/api-keys.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
@@ -63,15 +61,9 @@ export function registerLists(program: Command, io: Io, globals: () => GlobalOpt
     .description("list frameworks with their control counts")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
-      {
-        // Listing frameworks reads files only: no database to open.
-        const config = loadConfig(io.env);
-        const knowledge = await loadEngineKnowledge({
-          checksDir: config.checksDir,
-          frameworksDir: config.frameworksDir,
-          settingsFile: config.settingsFile,
-        });
-        const list = knowledge.frameworks.map(summarize);
+      // Through the store: ingested frameworks with confirmed mappings are listed too.
+      await withApp(io, globals(), async (app) => {
+        const list = (await app.knowledge()).frameworks.map(summarize);
         if (opts.json) return void io.stdout.write(json(list));
         io.stdout.write(
           table([
@@ -79,7 +71,7 @@ export function registerLists(program: Command, io: Io, globals: () => GlobalOpt
             ...list.map((f) => [f.id, f.name, f.version, String(f.controls), String(f.automatedControls)]),
           ]),
         );
-      }
+      });
     });
 
   const keys = program.command("keys").description("API keys for `enforceai serve`");
