@@ -54,6 +54,10 @@ describe("enforceai serve", () => {
         child.on("exit", () => reject(new Error(`exited: ${stderr}`)));
       });
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(page.headers.get("content-security-policy")).toMatch(/script-src 'self'/);
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       const scans = await fetch(`${url}/api/v1/scans`, { headers: { authorization: `Bearer ${key}` } });
       expect(scans.status).toBe(200);

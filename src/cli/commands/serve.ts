@@ -5,6 +5,7 @@ import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config/index.ts";
 import { UsageError } from "../../errors.ts";
 import { createLogger } from "../../logger.ts";
+import { dashboardRouter } from "../../web/index.ts";
 import type { GlobalOptions } from "../context.ts";
 import type { Io } from "../output.ts";
 
@@ -77,12 +78,16 @@ export function registerServe(program: Command, io: Io, globals: () => GlobalOpt
           rateLimit,
           maxConcurrentScans: maxScans,
           env: io.env,
+          // The dashboard: static files under /, calling the API with the signed-in key.
+          extra: (root) => root.use(dashboardRouter()),
         });
         const { url } = await server.listen(port, opts.host);
         const keys = await app.store.db.pool.query<{ n: string }>(
           "SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL",
         );
-        io.stderr.write(`EnforceAI API listening on ${url} (OpenAPI document: ${url}/api/v1/openapi.json)\n`);
+        io.stderr.write(
+          `EnforceAI API listening on ${url} (dashboard: ${url}/, OpenAPI document: ${url}/api/v1/openapi.json)\n`,
+        );
         if (Number(keys.rows[0]?.n ?? 0) === 0) {
           io.stderr.write("No API keys yet: create one with `enforceai keys create --role admin`.\n");
         }

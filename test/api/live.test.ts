@@ -1,0 +1,76 @@
+/**
+ * A live scan started through the API against the AWS emulator (moto), in a private account reached through
+ * a role: its progress stream carries the discovery events (per service and region), and its findings are the
+ * account's.
+ */
+import { randomInt } from "node:crypto";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { scanEventSchema } from "../../src/api/schemas.ts";
+import { openStore } from "../../src/store/index.ts";
+import { serviceDescribe } from "../helpers/services.ts";
+import { conforms, type Harness, startHarness } from "./harness.ts";
+
+serviceDescribe("moto", "a live scan through the API", (moto) => {
+  const account = String(randomInt(100_000_000_000, 999_999_999_999));
+  const roleArn = `arn:aws:iam::${account}:role/EnforceAIScan`;
+  const bucket = `api-live-${account}`;
+  let h: Harness;
+
+  beforeAll(async () => {
+    // The SDK's default credential chain of the server process: moto accepts any.
+    process.env.AWS_ACCESS_KEY_ID = "testing";
+    process.env.AWS_SECRET_ACCESS_KEY = "testing";
+    const sts = new STSClient({
+      endpoint: moto,
+      region: "us-east-1",
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
+    const { Credentials: c } = await sts.send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "seed" }),
+    );
+    const s3 = new S3Client({
+      endpoint: moto,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: {
+        accessKeyId: c!.AccessKeyId!,
+        secretAccessKey: c!.SecretAccessKey!,
+        sessionToken: c!.SessionToken,
+      },
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    h = await startHarness(await openStore({ dataDir: "memory://" }), {
+      env: { AWS_ENDPOINT_URL: moto, AWS_REGION: "us-east-1" },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("streams discovery events per service and region, then completes with the account's findings", async () => {
+    const start = await h.call("POST", "/api/v1/scans", {
+      role: "operator",
+      body: { scope: { regions: ["us-east-1"], roleArns: [roleArn] }, frameworks: ["cis-aws-3.0"] },
+    });
+    expect(start.status, start.text).toBe(202);
+    expect(start.body.source).toBe("live");
+    const stream = await h.events(`/api/v1/scans/${start.body.id}/events`, { role: "viewer" });
+    for (const e of stream.events) conforms(scanEventSchema, e.data);
+    const discovery = stream.events
+      .filter((e) => e.event === "discovery")
+      .map((e) => e.data as { service: string; region: string; state: string });
+    expect(discovery.length).toBeGreaterThan(4);
+    expect(discovery.some((d) => d.service === "s3" && d.state === "done")).toBe(true);
+    expect(discovery.filter((d) => d.state === "start").length).toBe(
+      discovery.filter((d) => d.state !== "start").length,
+    );
+    expect(stream.events.at(-1)).toMatchObject({ event: "status", data: { status: "completed" } });
+    const scan = (await h.call("GET", `/api/v1/scans/${start.body.id}`)).body.scan;
+    expect(scan.accounts).toEqual([account]);
+    const findings = await h.call("GET", `/api/v1/findings?scanId=${start.body.id}&service=s3&limit=500`);
+    expect(findings.body.items.some((f: { resourceId: string }) => f.resourceId === bucket)).toBe(true);
+  }, 120_000);
+});
