@@ -18,6 +18,11 @@ export const SERIES = [
   { color: "#374151", dash: "3 1" },
 ];
 
+/** On a narrow screen the charts are drawn narrower, so that their text is not scaled down to nothing. */
+function compact() {
+  return typeof window !== "undefined" && window.matchMedia("(max-width: 640px)").matches;
+}
+
 function frame(title, description, width, height, ...children) {
   const titleId = uid("chart-title");
   const descId = uid("chart-desc");
@@ -79,8 +84,8 @@ function dataTable(caption, head, rows) {
  */
 export function scoreBars(items) {
   const row = 34;
-  const labelW = 150;
-  const barW = 360;
+  const labelW = compact() ? 112 : 150;
+  const barW = compact() ? 180 : 360;
   const width = labelW + barW + 70;
   const height = Math.max(row * items.length + 24, 60);
   const summary = items.map((i) => `${i.label} ${i.score}%`).join(", ");
@@ -148,9 +153,9 @@ export function severityBars(bySeverity) {
   }));
   const max = Math.max(1, ...rows.map((r) => r.failed + r.passed));
   const row = 30;
-  const labelW = 110;
-  const barW = 380;
-  const width = labelW + barW + 110;
+  const labelW = compact() ? 96 : 110;
+  const barW = compact() ? 190 : 380;
+  const width = labelW + barW + 90;
   const height = row * rows.length + 30;
   const bars = rows.map((r, i) => {
     const y = i * row + 4;
@@ -207,8 +212,8 @@ export function severityBars(bySeverity) {
  * ids to draw (one line each).
  */
 export function trendChart(items, frameworks) {
-  const width = 960;
-  const height = 280;
+  const width = compact() ? 420 : 960;
+  const height = compact() ? 240 : 280;
   const left = 44;
   const right = 16;
   const top = 12;
@@ -231,7 +236,13 @@ export function trendChart(items, frameworks) {
     i % step === 0 || i === n - 1
       ? s(
           "text",
-          { x: x(i), y: height - bottom + 16, "text-anchor": "middle", class: "axis" },
+          {
+            x: x(i),
+            y: height - bottom + 16,
+            // The first and last labels stay inside the chart.
+            "text-anchor": n > 1 && i === 0 ? "start" : n > 1 && i === n - 1 ? "end" : "middle",
+            class: "axis",
+          },
           shortDate(it.completedAt ?? it.startedAt),
         )
       : null,

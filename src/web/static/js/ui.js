@@ -88,7 +88,9 @@ export function notify(message, kind = "info") {
   if (!region) return;
   const item = h("div", { class: `notice notice-${kind}` }, message);
   region.append(item);
-  setTimeout(() => item.remove(), 8000);
+  // At most three at a time, each for a few seconds: they repeat what the page already shows.
+  while (region.childElementCount > 3) region.firstElementChild?.remove();
+  setTimeout(() => item.remove(), kind === "error" ? 10_000 : 5000);
 }
 
 /** An inline message under a form: role=alert for errors, status otherwise. */

@@ -358,7 +358,7 @@ function render(a, scan, pending, reload) {
               h(
                 "li",
                 {},
-                h("a", { href: findingHref(f.id) }, f.title ?? f.checkId),
+                h("a", { href: findingHref(f.id, a.scanId) }, f.title ?? f.checkId),
                 f.reason ? h("span", { class: "sub" }, f.reason) : null,
               ),
             ),
@@ -478,7 +478,7 @@ function decisionForm(a, reload) {
         if (error instanceof ApiError && error.status === 403 && /four eyes/.test(error.message)) {
           msg.error(
             new Error(
-              `You requested this change, so you cannot approve it: another approver must decide. (${error.message})`,
+              "You requested this change, so you cannot approve it (four eyes): another approver must decide.",
             ),
           );
         } else {

@@ -48,6 +48,7 @@ export function chatView(container, _params, query) {
     "form",
     {
       class: "chat-form",
+      novalidate: true,
       onsubmit: async (event) => {
         event.preventDefault();
         const message = input.value.trim();

@@ -555,7 +555,7 @@ function renderFinding({ scanId, finding: f, life }, suppressions) {
     section("History across scans", history(life)),
     section(
       "Suppression",
-      h("div", {}, supBox, can("operator") && f.status !== "PASS" ? suppressForm(f, supBox) : null),
+      h("div", {}, supBox, can("operator") && f.status !== "PASS" ? suppressForm(f, supBox, !!sup) : null),
     ),
   );
 }
@@ -739,8 +739,9 @@ function suppressionDetails(sup) {
   );
 }
 
-function suppressForm(f, supBox) {
+function suppressForm(f, supBox, alreadySuppressed) {
   const msg = formMessage();
+  let done = () => {};
   const scopeName = uid("scope");
   const thisOne = h("input", {
     type: "radio",
@@ -775,6 +776,7 @@ function suppressForm(f, supBox) {
     "form",
     {
       class: "form",
+      novalidate: true,
       "aria-label": "Suppress this finding",
       onsubmit: async (event) => {
         event.preventDefault();
@@ -806,30 +808,53 @@ function suppressForm(f, supBox) {
               badges.append(" ", suppressionMark({ state: "pending", suppression: created }));
             }
             form.reset();
+            done();
           } catch (error) {
             msg.error(error);
           }
         });
       },
     },
-    h("h3", {}, "Suppress"),
     h(
       "fieldset",
       {},
       h("legend", {}, "What to suppress"),
-      h("span", { class: "check" }, thisOne, h("label", { for: thisOne.id }, "This check on this resource")),
       h(
-        "span",
-        { class: "check" },
-        everywhere,
-        h("label", { for: everywhere.id }, "This check on every resource"),
+        "div",
+        { class: "radios" },
+        h(
+          "span",
+          { class: "check" },
+          thisOne,
+          h("label", { for: thisOne.id }, "This check on this resource"),
+        ),
+        h(
+          "span",
+          { class: "check" },
+          everywhere,
+          h("label", { for: everywhere.id }, "This check on every resource"),
+        ),
       ),
     ),
     field("Reason", reason, "Why the finding is accepted; kept in the audit log."),
     field("Owner", owner, "Who answers for the exception."),
     field("Expires on", expires, "The exception ends at the end of this day."),
     h("div", { class: "form-actions" }, submit),
-    msg.el,
   );
-  return form;
+  // Once suppressed, the form folds away behind a button (another suppression is rarely needed).
+  const again = h("button", { type: "button", class: "button", hidden: true }, "Add another suppression");
+  again.addEventListener("click", () => {
+    form.hidden = false;
+    again.hidden = true;
+    reason.focus();
+  });
+  if (alreadySuppressed) {
+    form.hidden = true;
+    again.hidden = false;
+  }
+  done = () => {
+    form.hidden = true;
+    again.hidden = false;
+  };
+  return h("div", { class: "suppress" }, h("h3", {}, "Suppress"), form, again, msg.el);
 }

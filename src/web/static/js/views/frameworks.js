@@ -2,7 +2,7 @@
  * Frameworks and their documents: what is scored, the documents in the knowledge base and their ingestion
  * status, uploading a new one, and the proposed control → check mappings a person confirms or rejects.
  */
-import { can, get, post, request } from "../api.js";
+import { ApiError, can, get, post, request } from "../api.js";
 import { h, replace, tableWrap, uid } from "../dom.js";
 import { frameworkHref, number, statusBadge, time } from "../format.js";
 import {
@@ -201,6 +201,7 @@ function uploadForm(reload) {
     "form",
     {
       class: "form",
+      novalidate: true,
       onsubmit: async (event) => {
         event.preventDefault();
         msg.clear();
@@ -274,18 +275,46 @@ function uploadForm(reload) {
 
 export function frameworkView(container, [id], query) {
   const focusControl = query.get("control");
-  const body = h("div", { class: "stack" });
+  const about = h("div", { class: "stack" });
   const mappings = h("div", {});
-  replace(container, pageHeader(`Framework ${id}`), body);
+  const controls = h("div", {});
+  replace(
+    container,
+    pageHeader(`Framework ${id}`),
+    h(
+      "div",
+      { class: "stack" },
+      about,
+      section("Control mappings to review", mappings),
+      section("Controls", controls),
+    ),
+  );
+  // The mappings load on their own: an ingested framework has them before it is scored (or even listed).
+  loadMappings(mappings, id);
   async(
-    body,
-    () => get(`/frameworks/${encodeURIComponent(id)}`),
+    controls,
+    () =>
+      get(`/frameworks/${encodeURIComponent(id)}`).catch((error) => {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }),
     (f) => {
+      if (!f) {
+        replace(
+          about,
+          h(
+            "p",
+            { class: "state state-info" },
+            `${id} is not scored yet: confirm at least one proposed mapping and its controls count from the next scan on.`,
+          ),
+        );
+        return emptyState("No controls are scored for this framework yet.");
+      }
       const heading = container.querySelector("#page-title");
       if (heading) heading.textContent = `${f.name} (${f.id})`;
-      const view = h(
-        "div",
-        { class: "stack" },
+      document.title = `${f.name} · EnforceAI`;
+      replace(
+        about,
         h("p", { class: "lede" }, f.description),
         h(
           "p",
@@ -293,22 +322,21 @@ export function frameworkView(container, [id], query) {
           `Version ${f.version} · ${f.controls} controls, ${f.automatedControls} decided by checks · ${f.source}`,
           f.publisher ? ` · ${f.publisher}` : "",
         ),
-        section("Control mappings to review", mappings),
-        section("Controls", controlTable(f, focusControl)),
       );
-      loadMappings(mappings, id);
+      const table = controlTable(f, focusControl);
       if (focusControl) {
-        queueMicrotask(() => {
-          const row = view.querySelector(`[data-control="${CSS.escape(focusControl)}"]`);
+        // Once the table is in the page: bring the cited control into view and move focus to it.
+        setTimeout(() => {
+          const row = table.querySelector(`[data-control="${CSS.escape(focusControl)}"]`);
           if (row) {
             row.scrollIntoView({ block: "center" });
             row.querySelector("th")?.focus();
           }
-        });
+        }, 0);
       }
-      return view;
+      return table;
     },
-    "Loading the framework",
+    "Loading the controls",
   );
   return undefined;
 }

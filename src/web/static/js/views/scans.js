@@ -260,6 +260,12 @@ export function scanView(container, [id]) {
     }),
   );
   const discovery = h("ul", { class: "discovery-log", "aria-label": "Discovery by service and region" });
+  const discoveryBox = h(
+    "details",
+    { class: "small", hidden: true },
+    h("summary", {}, "Discovery by service and region"),
+    discovery,
+  );
   const progress = h("progress", { max: STEPS.length, value: 0, "aria-label": "Scan progress" });
   const facts_ = h("div", {});
   const after = h("div", { class: "stack" });
@@ -272,16 +278,7 @@ export function scanView(container, [id]) {
       { class: "stack" },
       statusLine,
       actions,
-      section(
-        "Progress",
-        h(
-          "div",
-          {},
-          progress,
-          stepList,
-          h("details", { class: "small" }, h("summary", {}, "Discovery details"), discovery),
-        ),
-      ),
+      section("Progress", h("div", {}, progress, stepList, discoveryBox)),
       section("Scan", facts_),
       after,
     ),
@@ -391,23 +388,23 @@ export function scanView(container, [id]) {
     }
   };
 
+  /** Marks the steps from a final status alone (a scan this server no longer holds the events of). */
+  const markFromStatus = (status) => {
+    for (const [key] of STEPS) setStep(key, status === "completed" ? "done" : "pending");
+    if (status === "awaiting_approval") {
+      for (const [key] of STEPS.slice(0, 5)) setStep(key, "done");
+      setStep("approve", "waiting");
+    }
+  };
+
   const follow = async () => {
     const scan = await refresh();
     if (!scan) return;
-    if (scan.status !== "running") {
-      // A finished scan: the steps are all done (or it stopped); no stream to follow.
-      for (const [key] of STEPS) setStep(key, scan.status === "completed" ? "done" : "pending");
-      if (scan.status === "awaiting_approval") {
-        for (const key of ["approve", "remediate", "verify", "finalize"]) setStep(key, "pending");
-        setStep("approve", "waiting");
-      }
-      statusLine.textContent = statusText(scan);
-      finished = true;
-      return;
-    }
-    statusLine.textContent = "The scan is running…";
+    statusLine.textContent = scan.status === "running" ? "The scan is running…" : statusText(scan);
+    // The stream replays what this server saw of the scan (also for one that just ended), then follows it.
     let lastId;
     let first = true;
+    let sawSteps = false;
     for (let attempt = 0; attempt < 5 && !finished && !controller.signal.aborted; attempt++) {
       try {
         await stream("GET", `/scans/${encodeURIComponent(id)}/events`, {
@@ -416,6 +413,7 @@ export function scanView(container, [id]) {
           onEvent: (event, data, eventId) => {
             if (eventId && eventId !== "final") lastId = eventId;
             if (event === "node-start") {
+              sawSteps = true;
               const index = STEPS.findIndex(([k]) => k === data.node);
               // Steps before the first one seen ran before (a resumed scan), or were not needed.
               for (const [key, { li }] of [...steps].slice(0, Math.max(index, 0))) {
@@ -428,6 +426,7 @@ export function scanView(container, [id]) {
             } else if (event === "node-done") {
               setStep(data.node, "done");
             } else if (event === "discovery") {
+              discoveryBox.hidden = false;
               discovery.append(
                 h(
                   "li",
@@ -437,6 +436,10 @@ export function scanView(container, [id]) {
               );
             } else if (event === "status") {
               finished = true;
+              if (!sawSteps) {
+                markFromStatus(data.status);
+                return;
+              }
               for (const [key, { li }] of steps) {
                 if (li.dataset.state === "pending" && data.status === "completed") setStep(key, "not needed");
               }
@@ -453,6 +456,7 @@ export function scanView(container, [id]) {
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
+    if (!finished) markFromStatus(scan.status);
     const final = await refresh();
     if (final) statusLine.textContent = statusText(final);
   };
