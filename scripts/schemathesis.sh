@@ -28,26 +28,26 @@ unset DATABASE_URL REDIS_URL OPENSEARCH_URL ENFORCEAI_CORS_ORIGINS ENFORCEAI_LLM
 export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_ACCESS_KEY_ID=fuzz AWS_SECRET_ACCESS_KEY=fuzz AWS_REGION=us-east-1
 export AWS_MAX_ATTEMPTS=1
 
-# `enforceai serve` once src/cli/main.ts registers it; until then the same command through registerServe.
-serve_cmd() {
-  if node bin/enforceai.js --help 2>/dev/null | grep -qE '^  serve( |$)'; then
-    node bin/enforceai.js serve "$@"
-  else
-    node --import tsx -e '
-      const { Command } = await import("commander");
-      const { registerServe } = await import("./src/cli/commands/serve.ts");
-      const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
-      const program = new Command("enforceai").exitOverride();
-      registerServe(program, io, () => ({}));
-      await program.parseAsync(["node", "enforceai", "serve", ...process.argv.slice(1)]);
-    ' -- "$@"
-  fi
-}
+# `enforceai serve` once src/cli/main.ts registers it; until then the same command through registerServe. The
+# command is an array started directly with `&`, so that $! is the server's own pid (a function would run in
+# a subshell, and stopping the subshell would leave the server running).
+if node bin/enforceai.js --help 2>/dev/null | grep -qE '^  serve( |$)'; then
+  SERVE=(node bin/enforceai.js serve)
+else
+  SERVE=(node --import tsx -e '
+    const { Command } = await import("commander");
+    const { registerServe } = await import("./src/cli/commands/serve.ts");
+    const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+    const program = new Command("enforceai").exitOverride();
+    registerServe(program, io, () => ({}));
+    await program.parseAsync(["node", "enforceai", "serve", ...process.argv.slice(1)]);
+  ' --)
+fi
 
 KEY_JSON="$(node bin/enforceai.js keys create --role admin --name schemathesis --json)"
 KEY="$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).key)' "$KEY_JSON")"
 
-serve_cmd --port 0 --rate-limit 5000 --burst 10000 --max-scans 2 --grace 5 2>"$WORK/serve.log" &
+"${SERVE[@]}" --port 0 --rate-limit 5000 --burst 10000 --max-scans 2 --grace 5 >"$WORK/serve.out" 2>"$WORK/serve.log" &
 SERVER_PID=$!
 cleanup() {
   if kill -0 "$SERVER_PID" 2>/dev/null; then
