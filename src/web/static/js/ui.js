@@ -55,7 +55,7 @@ export function section(title, body, options = {}) {
   return h(
     "section",
     { class: `card ${options.class ?? ""}`.trim(), "aria-labelledby": id },
-    h(`h${options.level ?? 2}`, { id, class: "card-title" }, title),
+    h(`h${options.level ?? 2}`, { id, class: "card-title", tabindex: "-1" }, title),
     body,
   );
 }

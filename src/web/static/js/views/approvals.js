@@ -38,7 +38,7 @@ const TABS = [
 export function approvalsView(container, _params, query) {
   const tab = TABS.some(([k]) => k === query.get("status")) ? query.get("status") : "pending";
   const scanId = query.get("scanId") ?? "";
-  const list = h("div", {});
+  const list = h("div", { class: "card" });
   const link = (k) => {
     const q = new URLSearchParams();
     q.set("status", k);

@@ -389,11 +389,14 @@ function controlTable(f, focusControl) {
   );
 }
 
-function loadMappings(container, framework) {
+function loadMappings(container, framework, after) {
   async(
     container,
     () => get(`/frameworks/${encodeURIComponent(framework)}/mappings`),
-    (list) => mappingTable(container, framework, list.items),
+    (list) => {
+      if (after) setTimeout(after, 0);
+      return mappingTable(container, framework, list.items);
+    },
     "Loading mappings",
   );
 }
@@ -428,7 +431,12 @@ function mappingTable(container, framework, items) {
               decision,
             });
             notify(`${m.controlId} → ${m.checkId} ${decision}`);
-            loadMappings(container, framework);
+            // The table is drawn again: focus goes to the next proposal (or to the section) instead of the page.
+            loadMappings(container, framework, () => {
+              const next = container.querySelector("button[aria-label^='Confirm ']");
+              if (next) next.focus();
+              else container.closest("section")?.querySelector("h2")?.focus();
+            });
           } catch (error) {
             document.getElementById(msgId).textContent = describeError(error);
           }

@@ -3,7 +3,7 @@ import { get } from "../api.js";
 import { h, jsonBlock, replace, tableWrap } from "../dom.js";
 import { findingHref, number, resourceHref, scanHref, severityBadge, statusBadge, time } from "../format.js";
 import { async, emptyState, facts, field, pageHeader, section } from "../ui.js";
-import { history, tags } from "./findings.js";
+import { tags } from "./findings.js";
 
 const TYPES = [
   "AWS::CloudTrail::Trail",
@@ -145,6 +145,71 @@ function resourceTable(page, query) {
   );
 }
 
+/** Each finding's life across scans: when it was first seen and failed, and every change of status. */
+function historyTable(findings, lifeById, scanId) {
+  return tableWrap(
+    h(
+      "table",
+      { class: "history-table" },
+      h("caption", { class: "sr-only" }, "Findings history"),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["Finding", "Now", "First seen", "First failed", "Resolved", "Changes"].map((c) =>
+            h("th", { scope: "col" }, c),
+          ),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        findings.map((f) => {
+          const life = lifeById.get(f.id);
+          return h(
+            "tr",
+            {},
+            h("th", { scope: "row" }, h("a", { href: findingHref(f.id, scanId) }, f.title)),
+            h("td", {}, statusBadge(f.status)),
+            h("td", {}, life ? time(life.firstSeenAt) : "—"),
+            h(
+              "td",
+              {},
+              life?.firstFailedAt ? time(life.firstFailedAt) : h("span", { class: "muted" }, "never"),
+            ),
+            h("td", {}, life?.resolvedAt ? time(life.resolvedAt) : h("span", { class: "muted" }, "—")),
+            h(
+              "td",
+              {},
+              life?.history?.length
+                ? h(
+                    "ol",
+                    { class: "timeline" },
+                    life.history.map((e) =>
+                      h(
+                        "li",
+                        {},
+                        e.from ? [statusBadge(e.from), " → "] : "first seen as ",
+                        statusBadge(e.to),
+                        " ",
+                        time(e.at),
+                        " in ",
+                        h("a", { href: scanHref(e.scanId) }, e.scanId),
+                      ),
+                    ),
+                  )
+                : h("span", { class: "muted" }, "none recorded"),
+            ),
+          );
+        }),
+      ),
+    ),
+    "Findings history",
+  );
+}
+
 export function resourceView(container, [arn]) {
   const body = h("div", { class: "stack" });
   replace(container, pageHeader("Resource"), body);
@@ -236,25 +301,7 @@ function render({ resource: r, scanId, findings, history: lives }) {
     ),
     section(
       "Findings history",
-      findings.length
-        ? h(
-            "div",
-            { class: "stack" },
-            findings.map((f) =>
-              h(
-                "details",
-                { class: "group" },
-                h(
-                  "summary",
-                  {},
-                  h("span", { class: "group-label" }, f.title),
-                  h("span", { class: "group-count" }, f.status),
-                ),
-                history(lifeById.get(f.id)),
-              ),
-            ),
-          )
-        : emptyState("No history yet."),
+      findings.length ? historyTable(findings, lifeById, scanId) : emptyState("No history yet."),
     ),
     section("Configuration", jsonBlock(r.configuration, "Configuration")),
     Object.keys(r.supplementaryConfiguration ?? {}).length
