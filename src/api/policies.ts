@@ -12,6 +12,7 @@ import { builtinEvaluators } from "../engine/evaluators/index.ts";
 import { type Framework, frameworkRefsByCheck } from "../engine/frameworks.ts";
 import type { EngineKnowledge } from "../engine/knowledge.ts";
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from "../errors.ts";
+import { confirmedMappings } from "../knowledge/mappings.ts";
 import {
   type CheckDefinition,
   loadStoredChecks,
@@ -93,9 +94,12 @@ export function mergePolicies(
   const known = new Set(base.checks.map((c) => c.check.id));
   const extra: CompiledCheck[] = [];
   const mapped = new Map<string, string[]>();
+  const sourceOf = new Map(base.checks.map((c) => [c.check.id, c.check.source.file]));
   for (const { check, controls } of stored) {
     if (known.has(check.id)) {
-      onSkip(check.id, "a check with this id is defined in a file");
+      // Already merged (the engine loaded the stored policies itself): nothing to add, nothing to say.
+      if (sourceOf.get(check.id) !== check.source.file)
+        onSkip(check.id, "a check with this id is defined in a file");
       continue;
     }
     try {
@@ -189,21 +193,32 @@ export class PolicyService {
     this.version++;
   }
 
-  /** The app's knowledge with the stored policies merged in: what the next scan judges with. */
+  /**
+   * What the next scan judges with: the app's knowledge, with the ingested frameworks as their confirmed
+   * mappings stand now (the app loads them once per process) and the stored policies merged in. Re-read at most
+   * every few seconds; unchanged inputs keep the same object (reports of completed scans are cached per object).
+   */
   async knowledge(): Promise<EngineKnowledge> {
     const base = await this.app.knowledge();
     const now = Date.now();
     const c = this.cached;
     if (c && c.base === base && c.version === this.version && now - c.at < this.ttlMs) return c.merged;
     const stored = await loadStoredChecks(this.app.store.db.pool);
-    const signature = JSON.stringify(stored);
-    // Unchanged policies keep the same knowledge object (reports of completed scans are cached per object).
-    const merged =
-      c && c.base === base && c.signature === signature
-        ? c.merged
-        : mergePolicies(base, stored, (policy, reason) =>
-            this.app.logger.warn({ policy, reason }, "custom policy left out of the catalog"),
-          );
+    const files = base.frameworks.filter((f) => !f.source.file.startsWith("ingested:"));
+    const ingested = (await confirmedMappings(this.app.store)).filter(
+      (f) => !files.some((x) => x.id === f.id),
+    );
+    const signature = JSON.stringify({ stored, ingested });
+    let merged: EngineKnowledge;
+    if (c && c.base === base && c.signature === signature) {
+      merged = c.merged;
+    } else {
+      const frameworks = [...files, ...ingested];
+      const current = { ...base, frameworks, refs: frameworkRefsByCheck(frameworks) };
+      merged = mergePolicies(current, stored, (policy, reason) =>
+        this.app.logger.warn({ policy, reason }, "custom policy left out of the catalog"),
+      );
+    }
     this.cached = { at: now, version: this.version, base, signature, merged };
     return merged;
   }

@@ -4,7 +4,6 @@
  */
 import { summarize } from "../../engine/frameworks.ts";
 import { ConflictError, NotFoundError } from "../../errors.ts";
-import { confirmedMappings } from "../../knowledge/mappings.ts";
 import { DOCUMENT_STATUSES, documentIdFor } from "../../store/documents.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { validationProblem } from "../problem.ts";
@@ -96,12 +95,7 @@ export function knowledgeRoutes(): AnyRoute[] {
       responses: { 200: { description: "the frameworks", schema: frameworkListSchema } },
       async handler({ services }) {
         const knowledge = await services.policies.knowledge();
-        const ingested = await confirmedMappings(services.app.store);
-        const items = [
-          ...knowledge.frameworks.map(summarize),
-          ...ingested.filter((f) => !knowledge.frameworks.some((k) => k.id === f.id)).map(summarize),
-        ];
-        return { status: 200, body: { items } };
+        return { status: 200, body: { items: knowledge.frameworks.map(summarize) } };
       },
     }),
     route({
@@ -116,11 +110,10 @@ export function knowledgeRoutes(): AnyRoute[] {
       responses: { 200: { description: "the framework", schema: frameworkDetailSchema } },
       async handler({ params, services }) {
         const knowledge = await services.policies.knowledge();
-        const all = [...knowledge.frameworks, ...(await confirmedMappings(services.app.store))];
-        const f = all.find((x) => x.id === params.id);
+        const f = knowledge.frameworks.find((x) => x.id === params.id);
         if (!f)
           throw new NotFoundError(`unknown framework "${params.id}"; list them with GET /api/v1/frameworks`);
-        const ingested = !knowledge.frameworks.includes(f);
+        const ingested = f.source.file.startsWith("ingested:");
         return {
           status: 200,
           body: {
