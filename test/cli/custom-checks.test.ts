@@ -1,9 +1,12 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PACKAGE_ROOT } from "../../src/paths.ts";
 import { runCli } from "../helpers/cli.ts";
+
+// Each test runs the real CLI several times (a process and an embedded database each): give it room under load.
+vi.setConfig({ testTimeout: 180_000 });
 
 let home: string;
 let checks: string;

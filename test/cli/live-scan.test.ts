@@ -4,9 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { runCli } from "../helpers/cli.ts";
 import { serviceDescribe } from "../helpers/services.ts";
+
+// Each test runs the real CLI several times (a process and an embedded database each): give it room under load.
+vi.setConfig({ testTimeout: 180_000 });
 
 serviceDescribe("moto", "enforceai scan against a live (emulated) account", (moto) => {
   let home: string;
