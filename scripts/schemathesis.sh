@@ -49,7 +49,11 @@ KEY="$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).key)' "$KEY_JSO
 
 "${SERVE[@]}" --port 0 --rate-limit 5000 --burst 10000 --max-scans 2 --grace 5 >"$WORK/serve.out" 2>"$WORK/serve.log" &
 SERVER_PID=$!
+FUZZ_PID=""
 cleanup() {
+  if [[ -n "$FUZZ_PID" ]] && kill -0 "$FUZZ_PID" 2>/dev/null; then
+    kill -TERM "$FUZZ_PID" 2>/dev/null || true
+  fi
   if kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
@@ -57,6 +61,9 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# Stopped by a signal (a test timeout): exit through the EXIT trap, so the server is stopped too.
+trap "exit 143" TERM
+trap "exit 130" INT
 
 URL=""
 for _ in $(seq 1 120); do
@@ -97,7 +104,10 @@ timeout --signal=INT "$TIMEOUT" schemathesis run "$URL/api/v1/openapi.json" \
   --generation-database none \
   --suppress-health-check all \
   --seed "${SCHEMATHESIS_SEED:-20261126}" \
-  --no-color
+  --no-color &
+# In the background and waited for: a signal to this script interrupts `wait` (not a foreground child).
+FUZZ_PID=$!
+wait "$FUZZ_PID"
 CODE=$?
 set -e
 if ((CODE == 124 || CODE == 130)); then
