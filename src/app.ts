@@ -3,6 +3,7 @@ import { createCache } from "./cache/index.ts";
 import type { Config } from "./config/index.ts";
 import { frameworkRefsByCheck } from "./engine/frameworks.ts";
 import { type EngineKnowledge, loadEngineKnowledge } from "./engine/knowledge.ts";
+import { mergePolicies } from "./engine/stored-policies.ts";
 import { confirmedMappings } from "./knowledge/mappings.ts";
 import { createKnowledge, type Knowledge } from "./knowledge/service.ts";
 import type { KnowledgeSearch } from "./knowledge/types.ts";
@@ -10,6 +11,7 @@ import { type CallPolicy, DEFAULT_CALL_POLICY, Semaphore } from "./llm/invoke.ts
 import { createModels, type ModelPair } from "./llm/models.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { openStore, type Store } from "./store/index.ts";
+import { loadStoredChecks } from "./store/policies.ts";
 
 export type Clock = () => Date;
 
@@ -85,9 +87,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       });
       const known = new Set(base.frameworks.map((f) => f.id));
       const ingested = (await confirmedMappings(store)).filter((f) => !known.has(f.id));
-      if (ingested.length === 0) return base;
       const frameworks = [...base.frameworks, ...ingested];
-      return { ...base, frameworks, refs: frameworkRefsByCheck(frameworks) };
+      const withIngested =
+        ingested.length === 0 ? base : { ...base, frameworks, refs: frameworkRefsByCheck(frameworks) };
+      // Custom checks created through the API (`/api/v1/policies`) are part of every scan, CLI ones included.
+      return mergePolicies(withIngested, await loadStoredChecks(store.db.pool), (id, reason) =>
+        logger.warn({ policy: id, reason }, "stored policy skipped"),
+      );
     })();
     return knowledge;
   };

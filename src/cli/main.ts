@@ -1,11 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { EnforceAIError, errorMessage } from "../errors.ts";
 import { registerApprovals } from "./commands/approvals.ts";
+import { registerChat } from "./commands/chat.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerKnowledge } from "./commands/knowledge.ts";
 import { registerLists } from "./commands/lists.ts";
 import { registerReport } from "./commands/report.ts";
 import { registerScan } from "./commands/scan.ts";
+import { registerServe } from "./commands/serve.ts";
 import { registerSuppressions } from "./commands/suppressions.ts";
 import type { GlobalOptions } from "./context.ts";
 import { type Io, processIo } from "./output.ts";
@@ -32,6 +34,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerKnowledge(program, io, globals);
   registerApprovals(program, io, globals);
   registerSuppressions(program, io, globals);
+  registerServe(program, io, globals);
+  registerChat(program, io, globals);
   return program;
 }
 

@@ -138,7 +138,14 @@ function compileQuantifier(
 ): CompiledCondition {
   const mode = condition.every !== undefined ? "every" : condition.some !== undefined ? "some" : "none";
   const expression = (condition.every ?? condition.some ?? condition.none)!;
-  const getList = compilePath(expression);
+  let getList: Getter;
+  try {
+    getList = compilePath(expression);
+  } catch (error) {
+    throw new ConditionCompileError(
+      `${path}.${mode}: not a valid JMESPath expression "${expression}": ${String(error)}`,
+    );
+  }
   const match = compileCondition(condition.match, options, `${path}.match`);
   const label = condition.label ?? expression;
   return (subject, env) => {

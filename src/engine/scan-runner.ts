@@ -135,8 +135,8 @@ async function runToEnd(
   onProgress?: (e: ScanProgressEvent) => void,
   saveInventory?: string,
 ) {
-  const graph = await scanGraph(app, onProgress, saveInventory);
   try {
+    const graph = await scanGraph(app, onProgress, saveInventory);
     // "sync": each step's checkpoint is written before the next step starts, so a crash loses at most one step.
     await graph.invoke(input as Parameters<typeof graph.invoke>[0], {
       configurable: { thread_id: scanId },

@@ -261,3 +261,11 @@ describe("verdicts", () => {
     expect(checkSchema.safeParse(missingValue).success).toBe(false);
   });
 });
+
+describe("load-time errors in quantifiers", () => {
+  it("reports a bad JMESPath in every/some/none as a compile error naming the place", () => {
+    expect(() =>
+      compileCondition({ every: "configuration.[[", match: { key: "x", op: "present" } }, { settings, evaluators }),
+    ).toThrow(/pass\.every: not a valid JMESPath expression "configuration\.\[\["/);
+  });
+});
