@@ -124,6 +124,30 @@ export class ScanJobs {
     return this.run(scanId, (onProgress) => resumeScan(scanApp, scanId, onProgress));
   }
 
+  /**
+   * Continues the scans left `running` by a process that stopped (crash, restart), from their checkpoints.
+   * Only safe where no other process can be running them: the embedded store (its lock admits one process),
+   * or a PostgreSQL deployment with a single server (`ENFORCEAI_RESUME_ON_START=true`).
+   */
+  async resumeInterrupted(by: string): Promise<string[]> {
+    const stale = await this.app.store.scans.list({ status: ["running"], limit: this.maxConcurrent });
+    const resumed: string[] = [];
+    for (const scan of stale) {
+      if (this.jobs.get(scan.id)) continue;
+      const scanApp = this.options.scanApp?.() ?? this.app;
+      await this.app.store.audit.append({
+        actor: by,
+        action: "scan.resumed",
+        subjectType: "scan",
+        subjectId: scan.id,
+        details: { from: "running", reason: "server start" },
+      });
+      await this.run(scan.id, (onProgress) => resumeScan(scanApp, scan.id, onProgress));
+      resumed.push(scan.id);
+    }
+    return resumed;
+  }
+
   private checkCapacity() {
     if (this.running() >= this.maxConcurrent) {
       throw new ConflictError(
