@@ -248,7 +248,7 @@ describe.skipIf(!moto || !browserPath)("dashboard end to end (Chromium, enforcea
   it("signs in with an API key kept in sessionStorage; a wrong key is refused", async () => {
     await op.goto(`${url}/`);
     await pw(op.getByRole("heading", { level: 1 })).toHaveText("Sign in to EnforceAI");
-    // Keyboard: the first Tab reaches the skip link, and the key field is focused on arrival.
+    // The key field is focused on arrival.
     await pw(op.getByLabel("API key")).toBeFocused();
     await shot(op, "01-sign-in", false);
     await op.getByLabel("API key").fill("eai_this-key-does-not-exist");
@@ -269,8 +269,30 @@ describe.skipIf(!moto || !browserPath)("dashboard end to end (Chromium, enforcea
     await shot(op, "02-overview-empty", false);
   });
 
+  it("works from the keyboard: skip link, visible focus, focus on the new page's heading", async () => {
+    await op.locator("#skip-link").focus();
+    await pw(op.locator("#skip-link")).toBeFocused();
+    expect(await op.evaluate('document.getElementById("skip-link").getBoundingClientRect().top >= 0')).toBe(
+      true,
+    );
+    await op.keyboard.press("Enter");
+    await pw(op.locator("#main")).toBeFocused();
+    // Tab order from the top: skip link, brand, then the navigation; the focus ring is drawn.
+    await op.locator("#skip-link").focus();
+    await op.keyboard.press("Tab");
+    await op.keyboard.press("Tab");
+    await op.keyboard.press("Tab");
+    await pw(op.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Scans" })).toBeFocused();
+    expect(await op.evaluate("getComputedStyle(document.activeElement).outlineWidth")).toBe("3px");
+    await op.keyboard.press("Enter");
+    await pw(op.locator("#page-title")).toHaveText("Scans");
+    await pw(op.locator("#page-title")).toBeFocused();
+    await pw(
+      op.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Scans" }),
+    ).toHaveAttribute("aria-current", "page");
+  });
+
   it("starts a demo scan and follows its progress live until it completes", async () => {
-    await op.getByRole("link", { name: "Scans", exact: true }).click();
     await pw(op.getByRole("heading", { level: 1 })).toHaveText("Scans");
     await pw(op.getByText("No scans yet.")).toBeVisible();
     await pw(op.getByLabel("The bundled sample account (demo)")).toBeChecked();

@@ -114,7 +114,7 @@ export function findingsView(container, _params, query, { go }) {
   replace(
     container,
     pageHeader("Findings"),
-    h("div", { class: "explorer" }, filterForm(filters, go), h("div", { class: "stack" }, results)),
+    h("div", { class: "explorer" }, filterBox(filters, go), h("div", { class: "stack" }, results)),
   );
 
   const load = async () => {
@@ -168,6 +168,30 @@ async function loadFindings(filters, signal) {
     if (items.length >= total || page.items.length === 0) break;
   }
   return { items, total, scanId };
+}
+
+/** The filters, folded away on a phone (the results come first there) and open elsewhere. */
+function filterBox(filters, go) {
+  const active = [
+    filters.framework,
+    filters.control,
+    filters.service,
+    filters.suppressed,
+    filters.q,
+    filters.group,
+    ...filters.severity,
+  ].filter(Boolean).length;
+  return h(
+    "details",
+    { class: "filter-box", open: !window.matchMedia("(max-width: 900px)").matches },
+    h(
+      "summary",
+      {},
+      h("h2", { class: "card-title" }, "Filters"),
+      active ? h("span", { class: "sub" }, `${active} set`) : null,
+    ),
+    filterForm(filters, go),
+  );
 }
 
 function filterForm(filters, go) {
@@ -265,7 +289,6 @@ function filterForm(filters, go) {
         );
       },
     },
-    h("h2", { class: "card-title" }, "Filters"),
     filters.scanId
       ? h(
           "p",
@@ -435,26 +458,30 @@ function pagedTable(rows, scanId, caption) {
   return wrap;
 }
 
+/**
+ * The findings as a table. Explicit table roles keep its semantics on phones, where CSS lays each row out as a
+ * small card (a `display` change would otherwise drop them in some browsers).
+ */
 function findingTable(rows, scanId, caption) {
   return tableWrap(
     h(
       "table",
-      { class: "findings-table" },
+      { class: "findings-table", role: "table" },
       h("caption", { class: "sr-only" }, caption),
       h(
         "thead",
-        {},
+        { role: "rowgroup" },
         h(
           "tr",
-          {},
+          { role: "row" },
           ["Severity", "Status", "Finding", "Resource", "Region", "Service"].map((c) =>
-            h("th", { scope: "col" }, c),
+            h("th", { scope: "col", role: "columnheader" }, c),
           ),
         ),
       ),
       h(
         "tbody",
-        {},
+        { role: "rowgroup" },
         rows.map((row) => findingRow(row, scanId)),
       ),
     ),
@@ -465,23 +492,23 @@ function findingTable(rows, scanId, caption) {
 function findingRow({ f, sup }, scanId) {
   return h(
     "tr",
-    { "data-finding-id": f.id },
-    h("td", {}, severityBadge(f.severity)),
-    h("td", {}, statusBadge(f.status), " ", suppressionMark(sup)),
+    { "data-finding-id": f.id, role: "row" },
+    h("td", { role: "cell", class: "c-sev" }, severityBadge(f.severity)),
+    h("td", { role: "cell", class: "c-status" }, statusBadge(f.status), " ", suppressionMark(sup)),
     h(
       "th",
-      { scope: "row" },
+      { scope: "row", role: "rowheader", class: "c-title" },
       h("a", { href: findingHref(f.id, scanId) }, f.title),
       h("span", { class: "sub" }, f.checkId),
     ),
     h(
       "td",
-      {},
+      { role: "cell", class: "c-resource" },
       h("a", { href: resourceHref(f.resourceArn) }, resourceLabel(f)),
       h("span", { class: "sub" }, f.resourceType),
     ),
-    h("td", { class: "nowrap" }, f.region),
-    h("td", {}, f.service),
+    h("td", { role: "cell", class: "nowrap c-region" }, f.region),
+    h("td", { role: "cell", class: "c-service" }, f.service),
   );
 }
 
