@@ -172,7 +172,7 @@ export function severityBars(bySeverity) {
       ),
       s(
         "rect",
-        { x: labelW + wf, y, width: Math.max(wp, 0), height: 20, fill: "#9ca3af", "fill-opacity": 0.55 },
+        { x: labelW + wf, y, width: Math.max(wp, 0), height: 20, fill: "#7c8799" },
         s("title", {}, `${r.sev}: ${r.passed} passed`),
       ),
       s("text", { x: labelW + wf + wp + 6, y: y + 15, class: "value" }, `${r.failed} failed`),
@@ -189,8 +189,7 @@ export function severityBars(bySeverity) {
       y: legendY - 10,
       width: 12,
       height: 12,
-      fill: "#9ca3af",
-      "fill-opacity": 0.55,
+      fill: "#7c8799",
     }),
     s("text", { x: labelW + 98, y: legendY, class: "axis" }, "passed"),
   );

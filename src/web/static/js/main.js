@@ -148,11 +148,16 @@ async function render(options = {}) {
     );
   } else {
     const [pattern, view] = found;
-    const params = pattern.exec(path).slice(1).map(decodeURIComponent);
     try {
+      const params = pattern.exec(path).slice(1).map(decodeURIComponent);
       cleanup = view(container, params, query, { go, can });
     } catch (error) {
-      replace(container, errorState(error));
+      // A mangled address (e.g. a broken %-escape) or a view that failed to start: say so, keep the shell.
+      replace(
+        container,
+        h("h1", { id: "page-title", tabindex: "-1" }, "This page could not open"),
+        errorState(error),
+      );
     }
   }
   document.title = `${container.querySelector("h1")?.textContent ?? "EnforceAI"} · EnforceAI`;
