@@ -547,7 +547,7 @@ export const frameworkDetailSchema = frameworkSummarySchema
   .extend({
     description: z.string(),
     publisher: z.string().optional(),
-    source: z.enum(["builtin", "custom"]),
+    source: z.enum(["builtin", "custom", "ingested"]),
     controlList: z.array(
       z.object({
         id: z.string(),
