@@ -265,7 +265,10 @@ describe("verdicts", () => {
 describe("load-time errors in quantifiers", () => {
   it("reports a bad JMESPath in every/some/none as a compile error naming the place", () => {
     expect(() =>
-      compileCondition({ every: "configuration.[[", match: { key: "x", op: "present" } }, { settings, evaluators }),
+      compileCondition(
+        { every: "configuration.[[", match: { key: "x", op: "present" } },
+        { settings, evaluators },
+      ),
     ).toThrow(/pass\.every: not a valid JMESPath expression "configuration\.\[\["/);
   });
 });
