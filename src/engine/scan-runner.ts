@@ -7,7 +7,12 @@ import {
   type ScanProgressEvent,
   type ScanStateType,
 } from "../../graphs/scan.ts";
-import { discoverAccount, discoverAccounts, type ProgressEvent } from "../../tools/aws/discover.ts";
+import {
+  assumeRoleCredentials,
+  discoverAccount,
+  discoverAccounts,
+  type ProgressEvent,
+} from "../../tools/aws/discover.ts";
 import { readInventoryFile, writeInventoryFile } from "../../tools/aws/inventory-file.ts";
 import type { App } from "../app.ts";
 import type { Inventory } from "../domain/types.ts";
@@ -38,6 +43,7 @@ export interface StartScanOptions {
 /** The policy agent's dependencies: approvals in the store, remediation credentials made only when used. */
 export async function remediationDeps(
   app: App,
+  source?: InventorySource,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RemediationDeps> {
   const settings = remediationSettingsFromEnv(env);
@@ -58,7 +64,18 @@ export async function remediationDeps(
         endpoint,
         region: app.config.aws.region,
       }),
-    discovery: { endpoint, homeRegion: app.config.aws.region },
+    // Verification re-reads with the scan's own read-only access: the scanned account's role when there is one.
+    discovery: {
+      endpoint,
+      homeRegion: app.config.aws.region,
+      credentials:
+        source?.kind === "live" && source.roleArns?.length === 1
+          ? assumeRoleCredentials(source.roleArns[0]!, source.externalId, "enforceai-verify", {
+              endpoint,
+              region: app.config.aws.region,
+            })
+          : undefined,
+    },
   };
 }
 
@@ -101,7 +118,12 @@ export async function loadInventory(
   }
 }
 
-async function scanGraph(app: App, onProgress?: (e: ScanProgressEvent) => void, saveInventory?: string) {
+async function scanGraph(
+  app: App,
+  onProgress?: (e: ScanProgressEvent) => void,
+  saveInventory?: string,
+  source?: InventorySource,
+) {
   const checkpointer = await createCheckpointer(app.store.db);
   const load: typeof loadInventory = async (source, progress, scanId) => {
     const inventory = await loadInventory(source, progress, scanId);
@@ -121,7 +143,7 @@ async function scanGraph(app: App, onProgress?: (e: ScanProgressEvent) => void, 
       retrieval: () => app.retrieval(),
       analysisBudget: app.config.llm.analysisBudget,
       precheckBatchSize: app.config.llm.precheckBatchSize,
-      remediation: await remediationDeps(app),
+      remediation: await remediationDeps(app, source),
       onProgress,
     },
     checkpointer,
@@ -134,9 +156,10 @@ async function runToEnd(
   input: Partial<ScanStateType> | Command | null,
   onProgress?: (e: ScanProgressEvent) => void,
   saveInventory?: string,
+  source?: InventorySource,
 ) {
   try {
-    const graph = await scanGraph(app, onProgress, saveInventory);
+    const graph = await scanGraph(app, onProgress, saveInventory, source);
     // "sync": each step's checkpoint is written before the next step starts, so a crash loses at most one step.
     await graph.invoke(input as Parameters<typeof graph.invoke>[0], {
       configurable: { thread_id: scanId },
@@ -183,6 +206,7 @@ export async function startScan(app: App, options: StartScanOptions): Promise<Sc
     },
     options.onProgress,
     options.saveInventory,
+    options.source,
   );
 }
 
@@ -202,5 +226,6 @@ export async function resumeScan(
   // A scan waiting at its approval interrupt is resumed with a Command; the approve node then re-reads the
   // decisions from the store (and waits again if some are still pending).
   const input = scan.status === "awaiting_approval" ? new Command({ resume: "decided" }) : null;
-  return runToEnd(app, scanId, input, onProgress);
+  const source = (scan.options as { source?: InventorySource }).source;
+  return runToEnd(app, scanId, input, onProgress, undefined, source);
 }
