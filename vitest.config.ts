@@ -26,6 +26,8 @@ function servicesEnv(): Record<string, string> {
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     fileParallelism: true,
