@@ -108,3 +108,37 @@ export function round(x: number, digits = 6): number {
 export function sortByScore(list: Passage[]): Passage[] {
   return list.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
 }
+
+/** The fields both backends store for a chunk, under the same snake_case names (a SQL row, an OpenSearch source). */
+export interface StoredChunkFields {
+  id: string;
+  document_id: string;
+  chunk_index: number;
+  framework: string;
+  version: string;
+  control_id: string | null;
+  control_ids: string[];
+  section: string | null;
+  page: number | null;
+  source: string;
+  content_hash: string;
+  text: string;
+  embedding_model: string;
+}
+
+/** A stored chunk as a retrieved passage, with its score. */
+export function storedChunkToPassage(c: StoredChunkFields, score: number): Passage {
+  const location: Passage["location"] = {};
+  if (c.section) location.section = c.section;
+  if (c.page !== null && c.page !== undefined) location.page = c.page;
+  return {
+    id: c.id,
+    framework: c.framework,
+    version: c.version,
+    controlId: c.control_id,
+    score: round(score),
+    text: c.text,
+    source: c.source,
+    location,
+  };
+}

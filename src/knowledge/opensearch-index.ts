@@ -9,7 +9,8 @@ import {
   type IndexQuery,
   type KnowledgeIndex,
   reciprocalRankFusion,
-  round,
+  type StoredChunkFields,
+  storedChunkToPassage,
 } from "./index-backend.ts";
 import type { Passage } from "./types.ts";
 
@@ -30,20 +31,7 @@ export interface OpenSearchIndexOptions {
   client?: Client;
 }
 
-interface ChunkSource {
-  id: string;
-  document_id: string;
-  chunk_index: number;
-  framework: string;
-  version: string;
-  control_id: string | null;
-  control_ids: string[];
-  section: string | null;
-  page: number | null;
-  source: string;
-  content_hash: string;
-  text: string;
-  embedding_model: string;
+interface ChunkSource extends StoredChunkFields {
   embedding: number[];
 }
 
@@ -401,23 +389,6 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
     };
   }
 
-  private toPassage(h: Hit, score: number): Passage {
-    const s = h._source;
-    const location: Passage["location"] = {};
-    if (s.section) location.section = s.section;
-    if (s.page !== null && s.page !== undefined) location.page = s.page;
-    return {
-      id: s.id,
-      framework: s.framework,
-      version: s.version,
-      controlId: s.control_id,
-      score: round(score),
-      text: s.text,
-      source: s.source,
-      location,
-    };
-  }
-
   /** Whether the neural-search plugin (and so the `hybrid` query) is installed. Checked once. */
   hasNativeHybrid(): Promise<boolean> {
     if (this.options.nativeHybrid === "off") return Promise.resolve(false);
@@ -437,7 +408,7 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
         _source: source,
         query: this.bm25Query(q),
       });
-      return res.body.hits.hits.map((h) => this.toPassage(h, h._score));
+      return res.body.hits.hits.map((h) => storedChunkToPassage(h._source, h._score));
     }
     if (q.mode === "vector") {
       const res = await this.req<SearchResponse>("POST", `/${this.alias}/_search`, {
@@ -445,7 +416,7 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
         _source: source,
         query: this.knnQuery(q, q.k),
       });
-      return res.body.hits.hits.map((h) => this.toPassage(h, cos(h._score)));
+      return res.body.hits.hits.map((h) => storedChunkToPassage(h._source, cos(h._score)));
     }
     const n = candidateCount(q.k);
     if (await this.hasNativeHybrid()) {
@@ -488,8 +459,8 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
     const [text, vector] = responses;
     return reciprocalRankFusion(
       [
-        text!.hits.hits.map((h) => this.toPassage(h, h._score)),
-        vector!.hits.hits.map((h) => this.toPassage(h, cos(h._score))),
+        text!.hits.hits.map((h) => storedChunkToPassage(h._source, h._score)),
+        vector!.hits.hits.map((h) => storedChunkToPassage(h._source, cos(h._score))),
       ],
       q.k,
     );
@@ -514,7 +485,7 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
       },
       { search_pipeline: pipeline },
     );
-    return res.body.hits.hits.map((h) => this.toPassage(h, h._score));
+    return res.body.hits.hits.map((h) => storedChunkToPassage(h._source, h._score));
   }
 
   async reindex(

@@ -9,8 +9,9 @@ import {
   type IndexQuery,
   type KnowledgeIndex,
   reciprocalRankFusion,
-  round,
+  type StoredChunkFields,
   sortByScore,
+  storedChunkToPassage,
 } from "./index-backend.ts";
 import type { Passage } from "./types.ts";
 
@@ -18,42 +19,13 @@ import type { Passage } from "./types.ts";
 const BM25_K1 = 1.2;
 const BM25_B = 0.75;
 
-interface ChunkRow {
-  id: string;
-  document_id: string;
-  chunk_index: number;
-  framework: string;
-  version: string;
-  control_id: string | null;
-  control_ids: string[];
-  section: string | null;
-  page: number | null;
-  source: string;
-  content_hash: string;
-  text: string;
-  embedding_model: string;
+interface ChunkRow extends StoredChunkFields {
   score?: number;
   embedding_text?: string;
 }
 
 const COLUMNS =
   "c.id, c.document_id, c.chunk_index, c.framework, c.version, c.control_id, c.control_ids, c.section, c.page, c.source, c.content_hash, c.text, c.embedding_model";
-
-function toPassage(r: ChunkRow, score: number): Passage {
-  const location: Passage["location"] = {};
-  if (r.section) location.section = r.section;
-  if (r.page !== null) location.page = r.page;
-  return {
-    id: r.id,
-    framework: r.framework,
-    version: r.version,
-    controlId: r.control_id,
-    score: round(score),
-    text: r.text,
-    source: r.source,
-    location,
-  };
-}
 
 function parseVectorText(text: string): number[] {
   const inner = text.trim().slice(1, -1);
@@ -214,7 +186,7 @@ export class PgKnowledgeIndex implements KnowledgeIndex {
         LIMIT $${params.length}`,
       params,
     );
-    return rows.map((r) => toPassage(r, Number(r.score)));
+    return rows.map((r) => storedChunkToPassage(r, Number(r.score)));
   }
 
   private async vector(q: IndexQuery, limit: number): Promise<Passage[]> {
@@ -230,7 +202,7 @@ export class PgKnowledgeIndex implements KnowledgeIndex {
           LIMIT $${params.length}`,
         params,
       );
-      return rows.map((r) => toPassage(r, Number(r.score)));
+      return rows.map((r) => storedChunkToPassage(r, Number(r.score)));
     }
     // real[]: exact cosine in the application, then the details of the best ones only
     const { rows } = await this.pool.query<{ id: string; embedding: number[] }>(
@@ -247,7 +219,9 @@ export class PgKnowledgeIndex implements KnowledgeIndex {
       [best.map((b) => b.id)],
     );
     const byId = new Map(details.rows.map((r) => [r.id, r]));
-    return sortByScore(best.filter((b) => byId.has(b.id)).map((b) => toPassage(byId.get(b.id)!, b.score)));
+    return sortByScore(
+      best.filter((b) => byId.has(b.id)).map((b) => storedChunkToPassage(byId.get(b.id)!, b.score)),
+    );
   }
 
   async reindex(
