@@ -3,17 +3,16 @@
  * a role: its progress stream carries the discovery events (per service and region), and its findings are the
  * account's.
  */
-import { randomInt } from "node:crypto";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { scanEventSchema } from "../../src/api/schemas.ts";
 import { openStore } from "../../src/store/index.ts";
+import { accountCredentials, randomAccountId } from "../aws/moto-helpers.ts";
 import { serviceDescribe } from "../helpers/services.ts";
 import { conforms, type Harness, startHarness } from "./harness.ts";
 
 serviceDescribe("moto", "a live scan through the API", (moto) => {
-  const account = String(randomInt(100_000_000_000, 999_999_999_999));
+  const account = randomAccountId();
   const roleArn = `arn:aws:iam::${account}:role/EnforceAIScan`;
   const bucket = `api-live-${account}`;
   let h: Harness;
@@ -22,23 +21,11 @@ serviceDescribe("moto", "a live scan through the API", (moto) => {
     // The SDK's default credential chain of the server process: moto accepts any.
     process.env.AWS_ACCESS_KEY_ID = "testing";
     process.env.AWS_SECRET_ACCESS_KEY = "testing";
-    const sts = new STSClient({
-      endpoint: moto,
-      region: "us-east-1",
-      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-    });
-    const { Credentials: c } = await sts.send(
-      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "seed" }),
-    );
     const s3 = new S3Client({
       endpoint: moto,
       region: "us-east-1",
       forcePathStyle: true,
-      credentials: {
-        accessKeyId: c!.AccessKeyId!,
-        secretAccessKey: c!.SecretAccessKey!,
-        sessionToken: c!.SessionToken,
-      },
+      credentials: accountCredentials(moto, account),
     });
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     h = await startHarness(await openStore({ dataDir: "memory://" }), {

@@ -1,10 +1,9 @@
-import { randomInt } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { accountCredentials, randomAccountId } from "../aws/moto-helpers.ts";
 import { runCli } from "../helpers/cli.ts";
 import { serviceDescribe } from "../helpers/services.ts";
 
@@ -13,7 +12,7 @@ vi.setConfig({ testTimeout: 180_000 });
 
 serviceDescribe("moto", "enforceai scan against a live (emulated) account", (moto) => {
   let home: string;
-  const account = String(randomInt(100_000_000_000, 999_999_999_999));
+  const account = randomAccountId();
   const roleArn = `arn:aws:iam::${account}:role/EnforceAIScan`;
   const bucket = `live-scan-${account}`;
   const env = () => ({
@@ -27,23 +26,11 @@ serviceDescribe("moto", "enforceai scan against a live (emulated) account", (mot
   beforeAll(async () => {
     home = await mkdtemp(path.join(os.tmpdir(), "enforceai-live-"));
     // moto switches to the role's account on AssumeRole: a private account for this test file.
-    const sts = new STSClient({
-      endpoint: moto,
-      region: "us-east-1",
-      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-    });
-    const { Credentials: c } = await sts.send(
-      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "seed" }),
-    );
     const s3 = new S3Client({
       endpoint: moto,
       region: "us-east-1",
       forcePathStyle: true,
-      credentials: {
-        accessKeyId: c!.AccessKeyId!,
-        secretAccessKey: c!.SecretAccessKey!,
-        sessionToken: c!.SessionToken,
-      },
+      credentials: accountCredentials(moto, account),
     });
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   });

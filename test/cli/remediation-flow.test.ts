@@ -1,10 +1,9 @@
-import { randomInt } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { CreateKeyCommand, GetKeyRotationStatusCommand, KMSClient } from "@aws-sdk/client-kms";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { accountCredentials, randomAccountId } from "../aws/moto-helpers.ts";
 import { runCli } from "../helpers/cli.ts";
 import { serviceDescribe } from "../helpers/services.ts";
 
@@ -17,7 +16,7 @@ serviceDescribe(
     let home: string;
     let kms: KMSClient;
     let keyId: string;
-    const account = String(randomInt(100_000_000_000, 999_999_999_999));
+    const account = randomAccountId();
     const scanRole = `arn:aws:iam::${account}:role/EnforceAIScan`;
     const env = (user: string) => ({
       ENFORCEAI_HOME: home,
@@ -32,22 +31,10 @@ serviceDescribe(
 
     beforeAll(async () => {
       home = await mkdtemp(path.join(os.tmpdir(), "enforceai-remediate-"));
-      const sts = new STSClient({
-        endpoint: moto,
-        region: "us-east-1",
-        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-      });
-      const { Credentials: c } = await sts.send(
-        new AssumeRoleCommand({ RoleArn: scanRole, RoleSessionName: "seed" }),
-      );
       kms = new KMSClient({
         endpoint: moto,
         region: "us-east-1",
-        credentials: {
-          accessKeyId: c!.AccessKeyId!,
-          secretAccessKey: c!.SecretAccessKey!,
-          sessionToken: c!.SessionToken,
-        },
+        credentials: accountCredentials(moto, account),
       });
       keyId = (await kms.send(new CreateKeyCommand({ Description: "orders data key" }))).KeyMetadata!.KeyId!;
     });
