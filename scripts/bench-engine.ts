@@ -2,13 +2,13 @@
 // and prints resources × checks per second, peak memory and how the cost grows.
 
 import { assess } from "../src/engine/assess.ts";
-import { loadEngineKnowledge } from "../src/engine/knowledge.ts";
+import { loadCatalog } from "../src/engine/catalog.ts";
 import { SAMPLE_INVENTORY_FILE } from "../src/paths.ts";
 import { readInventoryFile } from "../tools/aws/inventory-file.ts";
 import { syntheticInventory } from "./lib/synthetic-inventory.ts";
 
 const sizes = (process.argv[2] ?? "10000,100000").split(",").map(Number);
-const knowledge = await loadEngineKnowledge();
+const knowledge = await loadCatalog();
 const sample = await readInventoryFile(SAMPLE_INVENTORY_FILE);
 const now = new Date();
 const rows: Record<string, string | number>[] = [];

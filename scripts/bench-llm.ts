@@ -7,7 +7,7 @@ import { createApp } from "../src/app.ts";
 import { createMemoryCache } from "../src/cache/index.ts";
 import { loadConfig } from "../src/config/index.ts";
 import { withContentHash } from "../src/domain/shape.ts";
-import { startScan } from "../src/engine/scan-runner.ts";
+import { startScan } from "../src/services/scan-service.ts";
 import { createLogger } from "../src/logger.ts";
 import { SAMPLE_INVENTORY_FILE } from "../src/paths.ts";
 import { openStore } from "../src/store/index.ts";

@@ -2,10 +2,10 @@ import type { Cache } from "./cache/index.ts";
 import { createCache } from "./cache/index.ts";
 import type { Config } from "./config/index.ts";
 import { frameworkRefsByCheck } from "./engine/frameworks.ts";
-import { type EngineKnowledge, loadEngineKnowledge } from "./engine/knowledge.ts";
+import { type Catalog, loadCatalog } from "./engine/catalog.ts";
 import { mergePolicies } from "./engine/stored-policies.ts";
-import { confirmedMappings } from "./knowledge/mappings.ts";
-import { createKnowledge, type Knowledge } from "./knowledge/service.ts";
+import { confirmedMappings } from "./services/mappings.ts";
+import { createKnowledge, type Knowledge } from "./services/knowledge-base.ts";
 import type { KnowledgeSearch } from "./knowledge/types.ts";
 import { type CallPolicy, DEFAULT_CALL_POLICY, Semaphore } from "./llm/invoke.ts";
 import { createModels, type ModelPair } from "./llm/models.ts";
@@ -25,7 +25,7 @@ export interface App {
   store: Store;
   cache: Cache;
   clock: Clock;
-  knowledge(): Promise<EngineKnowledge>;
+  knowledge(): Promise<Catalog>;
   /** The configured models, or undefined offline. */
   models(): Promise<ModelPair | undefined>;
   callPolicy: CallPolicy;
@@ -76,11 +76,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     })();
     return knowledgeBase;
   };
-  let knowledge: Promise<EngineKnowledge> | undefined;
+  let knowledge: Promise<Catalog> | undefined;
   // Built-in and file frameworks, plus ingested frameworks whose control mappings a person confirmed.
   const loadKnowledge = () => {
     knowledge ??= (async () => {
-      const base = await loadEngineKnowledge({
+      const base = await loadCatalog({
         checksDir: config.checksDir,
         frameworksDir: config.frameworksDir,
         settingsFile: config.settingsFile,

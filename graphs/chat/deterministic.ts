@@ -8,7 +8,7 @@ import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager
 import { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
-import type { EngineKnowledge } from "../../src/engine/knowledge.ts";
+import type { Catalog } from "../../src/engine/catalog.ts";
 import { unwrapToolData } from "./data.ts";
 import type { ToolName } from "./tools.ts";
 
@@ -20,7 +20,7 @@ export interface PlannedCall {
   args: Record<string, unknown>;
 }
 
-type Frameworks = EngineKnowledge["frameworks"];
+type Frameworks = Catalog["frameworks"];
 
 const SERVICES: [RegExp, string][] = [
   [/\b(s3|buckets?)\b/, "s3"],

@@ -11,10 +11,10 @@ import {
   latestCompletedScan,
   resolveScan,
   searchFindings,
-} from "../../src/api/queries.ts";
+} from "../../src/store/read-model.ts";
 import { FINDING_STATUSES, type Finding, SEVERITIES } from "../../src/domain/types.ts";
 import { errorMessage } from "../../src/errors.ts";
-import { buildReport } from "../../src/report/build.ts";
+import { buildReport } from "../../src/services/report-builder.ts";
 import { roleAtLeast } from "../../src/store/api-keys.ts";
 import type { InventorySource } from "../scan.ts";
 import { wrapToolData } from "./data.ts";

@@ -1,10 +1,10 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Clock } from "../../src/app.ts";
 import type { Finding } from "../../src/domain/types.ts";
-import type { EngineKnowledge } from "../../src/engine/knowledge.ts";
+import type { Catalog } from "../../src/engine/catalog.ts";
 import type { KnowledgeSearch } from "../../src/knowledge/types.ts";
 import type { Logger } from "../../src/logger.ts";
-import type { ApprovalSummary } from "../../src/remediation/service.ts";
+import type { ApprovalSummary } from "../../src/services/remediation/service.ts";
 import type { Store } from "../../src/store/index.ts";
 import type { ScanRecord } from "../../src/store/scans.ts";
 import type { InventorySource } from "../scan.ts";
@@ -15,7 +15,7 @@ export interface ChatDeps {
   clock: Clock;
   logger: Logger;
   /** The engine's knowledge (with stored custom policies, where the caller has them). */
-  knowledge: () => Promise<EngineKnowledge>;
+  knowledge: () => Promise<Catalog>;
   /** Retrieval over the framework documents; undefined answers cite no passages. */
   retrieval: () => Promise<KnowledgeSearch | undefined>;
   /** The chat model; undefined runs the deterministic responder (templates over the same tools). */

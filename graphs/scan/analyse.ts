@@ -2,7 +2,7 @@ import { HumanMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import type { Explanation, Finding } from "../../src/domain/types.ts";
 import { SEVERITY_RANK } from "../../src/domain/types.ts";
-import type { EngineKnowledge } from "../../src/engine/knowledge.ts";
+import type { Catalog } from "../../src/engine/catalog.ts";
 import { errorMessage } from "../../src/errors.ts";
 import type { KnowledgeSearch, Passage } from "../../src/knowledge/types.ts";
 import { cacheKeyOf, InvalidModelOutput, invokeJson } from "../../src/llm/invoke.ts";
@@ -51,7 +51,7 @@ export function citationProblem(
 /** An explanation written from the check's own text and the retrieved passages, with no model. */
 export function templateExplanation(
   f: Finding,
-  knowledge: EngineKnowledge,
+  knowledge: Catalog,
   passages: readonly Passage[],
 ): Explanation {
   const check = knowledge.checks.find((c) => c.check.id === f.checkId)?.check;

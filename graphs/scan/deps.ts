@@ -1,7 +1,7 @@
 import type { Clock } from "../../src/app.ts";
 import type { Cache } from "../../src/cache/index.ts";
 import type { Inventory } from "../../src/domain/types.ts";
-import type { EngineKnowledge } from "../../src/engine/knowledge.ts";
+import type { Catalog } from "../../src/engine/catalog.ts";
 import type { KnowledgeSearch } from "../../src/knowledge/types.ts";
 import type { CallPolicy } from "../../src/llm/invoke.ts";
 import type { ModelPair } from "../../src/llm/models.ts";
@@ -25,7 +25,7 @@ export type ScanProgressEvent =
 /** What the scan graph's nodes need, passed in (no singletons). */
 export interface ScanDeps {
   store: Store;
-  knowledge: () => Promise<EngineKnowledge>;
+  knowledge: () => Promise<Catalog>;
   /** Turns a source into an inventory: the bundled sample, a file, or live discovery. */
   loadInventory: (
     source: InventorySource,

@@ -2,7 +2,7 @@ import type { ConfigurationItem, Finding, FrameworkRef } from "../domain/types.t
 import type { Suppression } from "../store/suppressions.ts";
 import { createContext, evaluateInventory } from "./evaluate.ts";
 import type { Framework } from "./frameworks.ts";
-import type { EngineKnowledge } from "./knowledge.ts";
+import type { Catalog } from "./catalog.ts";
 import { type Posture, scorePosture } from "./scoring.ts";
 import { applySuppressions } from "./suppress.ts";
 
@@ -17,7 +17,7 @@ export interface Assessment {
  */
 export function assess(
   items: readonly ConfigurationItem[],
-  knowledge: EngineKnowledge,
+  knowledge: Catalog,
   selected: readonly Framework[],
   suppressions: readonly Suppression[],
   now: Date,

@@ -1,7 +1,7 @@
 import { getOrInit } from "../domain/maps.ts";
 import type { ConfigurationItem, Finding, FindingStatus, FrameworkRef } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
-import type { CompiledCheck } from "./catalog.ts";
+import type { CompiledCheck } from "./checks.ts";
 import { EvaluatorFailure, type Outcome } from "./condition.ts";
 import type { EvaluationContext } from "./evaluators/types.ts";
 import { UnreadableValue } from "./path.ts";

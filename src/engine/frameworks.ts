@@ -4,7 +4,7 @@ import { z } from "zod";
 import { getOrInit } from "../domain/maps.ts";
 import type { FrameworkRef } from "../domain/types.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { aggregate, formatZodIssue, yamlFilesBelow } from "./catalog.ts";
+import { aggregate, formatZodIssue, yamlFilesBelow } from "./checks.ts";
 
 const controlSchema = z
   .object({

@@ -1,11 +1,11 @@
 import type { FrameworkRef } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
 import type { CheckDefinition } from "../store/policies.ts";
-import { type CompiledCheck, compileCheck, parseCheck } from "./catalog.ts";
+import { type CompiledCheck, compileCheck, parseCheck } from "./checks.ts";
 import type { Check } from "./check-schema.ts";
 import { builtinEvaluators } from "./evaluators/index.ts";
 import { frameworkRefsByCheck } from "./frameworks.ts";
-import type { EngineKnowledge } from "./knowledge.ts";
+import type { Catalog } from "./catalog.ts";
 
 /**
  * Custom checks stored in the database (`/api/v1/policies`) join the catalog: each is validated and compiled
@@ -18,10 +18,10 @@ export function withoutSource(check: Check): CheckDefinition {
 
 /** The engine's knowledge plus stored policies: their checks, and the controls they were mapped to. */
 export function mergePolicies(
-  base: EngineKnowledge,
+  base: Catalog,
   stored: readonly { check: Check; controls: FrameworkRef[] }[],
   onSkip: (id: string, reason: string) => void = () => {},
-): EngineKnowledge {
+): Catalog {
   if (stored.length === 0) return base;
   const known = new Set(base.checks.map((c) => c.check.id));
   const extra: CompiledCheck[] = [];

@@ -2,7 +2,7 @@ export type { Embedder } from "./embeddings.ts";
 export { createEmbedder, withBatchingAndCache } from "./embeddings.ts";
 export type { IndexedChunk, IndexQuery, KnowledgeIndex } from "./index-backend.ts";
 export { createLocalEmbedder } from "./local-embedder.ts";
-export { confirmedMappings, type MappingRow } from "./mappings.ts";
+export { confirmedMappings, type MappingRow } from "../services/mappings.ts";
 export { OpenSearchKnowledgeIndex } from "./opensearch-index.ts";
 export { PgKnowledgeIndex } from "./pg-index.ts";
 export {
@@ -12,5 +12,5 @@ export {
   type IngestInput,
   type IngestResult,
   type Knowledge,
-} from "./service.ts";
+} from "../services/knowledge-base.ts";
 export type { KnowledgeSearch, Passage, SearchOptions } from "./types.ts";

@@ -4,7 +4,7 @@
  * caller (its clock); no row relies on the database's now().
  */
 import type pg from "pg";
-import type { ProposalDocument } from "../remediation/types.ts";
+import type { ProposalDocument } from "../domain/remediation.ts";
 
 export const APPROVAL_STATUSES = ["pending", "approved", "rejected", "expired"] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];

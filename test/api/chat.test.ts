@@ -4,7 +4,7 @@ import { fakeModel } from "@langchain/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatEventSchema } from "../../src/api/routes/chat.ts";
 import { chatThreadSchema } from "../../src/api/schemas.ts";
-import { startScan } from "../../src/engine/scan-runner.ts";
+import { startScan } from "../../src/services/scan-service.ts";
 import { openStore } from "../../src/store/index.ts";
 import { conforms, type Harness, startHarness } from "./harness.ts";
 

@@ -25,7 +25,7 @@ import {
   suppressionSchema,
   trendSchema,
 } from "../../src/api/schemas.ts";
-import { startScan } from "../../src/engine/scan-runner.ts";
+import { startScan } from "../../src/services/scan-service.ts";
 import { openStore } from "../../src/store/index.ts";
 import { conforms, type Harness, startHarness } from "./harness.ts";
 import { routeDocumented } from "./openapi-helpers.ts";

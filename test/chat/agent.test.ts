@@ -9,14 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unwrapToolData } from "../../graphs/chat/data.ts";
 import { type ChatDeps, type ChatEvent, ChatService, NO_MODEL_NOTE } from "../../graphs/chat.ts";
 import { localPrincipal, type Principal } from "../../src/api/auth.ts";
-import { PolicyService } from "../../src/api/policies.ts";
+import { PolicyService } from "../../src/services/policies.ts";
 import { type App, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import type { Finding } from "../../src/domain/types.ts";
-import { startScan } from "../../src/engine/scan-runner.ts";
+import { startScan } from "../../src/services/scan-service.ts";
 import { createLogger } from "../../src/logger.ts";
-import { RemediationService } from "../../src/remediation/service.ts";
-import { remediationSettingsFromEnv } from "../../src/remediation/settings.ts";
+import { RemediationService } from "../../src/services/remediation/service.ts";
+import { remediationSettingsFromEnv } from "../../src/config/remediation.ts";
 import { openStore } from "../../src/store/index.ts";
 
 let app: App;

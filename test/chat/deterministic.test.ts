@@ -14,12 +14,12 @@ import {
   NO_MODEL_NOTE,
   routeQuestion,
 } from "../../graphs/chat/deterministic.ts";
-import { type EngineKnowledge, loadEngineKnowledge } from "../../src/engine/knowledge.ts";
+import { type Catalog, loadCatalog } from "../../src/engine/catalog.ts";
 
-let frameworks: EngineKnowledge["frameworks"];
+let frameworks: Catalog["frameworks"];
 
 beforeAll(async () => {
-  frameworks = (await loadEngineKnowledge()).frameworks;
+  frameworks = (await loadCatalog()).frameworks;
 });
 
 const route = (q: string) => routeQuestion(q, frameworks);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
-import { type CompiledCheck, loadCatalog } from "../../src/engine/catalog.ts";
+import { type CompiledCheck, loadChecks } from "../../src/engine/checks.ts";
 import { createContext, evaluateOne } from "../../src/engine/evaluate.ts";
 import { builtinEvaluators } from "../../src/engine/evaluators/index.ts";
 import { loadSettings, type Settings } from "../../src/engine/settings.ts";
@@ -37,7 +37,7 @@ function complete(partial: Partial<ConfigurationItem>, resourceType: string): Co
 }
 
 const settings: Settings = await loadSettings(SETTINGS_FILE);
-const catalog: CompiledCheck[] = await loadCatalog(
+const catalog: CompiledCheck[] = await loadChecks(
   { builtinDir: BUILTIN_CHECKS_DIR },
   { settings, evaluators: builtinEvaluators() },
 );

@@ -22,7 +22,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConflictError, ForbiddenError } from "../../src/errors.ts";
-import { parseMaintenanceWindow } from "../../src/remediation/window.ts";
+import { parseMaintenanceWindow } from "../../src/planning/window.ts";
 import type { Store } from "../../src/store/index.ts";
 import { openStore } from "../../src/store/index.ts";
 import { requireService } from "../helpers/services.ts";

@@ -4,12 +4,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { assess } from "../../src/engine/assess.ts";
-import { type EngineKnowledge, loadEngineKnowledge } from "../../src/engine/knowledge.ts";
-import { remediationAws } from "../../src/remediation/aws.ts";
-import { parseRemediationPolicy, type RemediationPolicy } from "../../src/remediation/policy.ts";
-import { RemediationService } from "../../src/remediation/service.ts";
-import type { RemediationSettings } from "../../src/remediation/settings.ts";
-import type { DiscoveryAccess } from "../../src/remediation/verify.ts";
+import { type Catalog, loadCatalog } from "../../src/engine/catalog.ts";
+import { remediationAws } from "../../tools/aws/remediation-access.ts";
+import { parseRemediationPolicy, type RemediationPolicy } from "../../src/planning/strategy.ts";
+import { RemediationService } from "../../src/services/remediation/service.ts";
+import type { RemediationSettings } from "../../src/config/remediation.ts";
+import type { DiscoveryAccess } from "../../src/services/remediation/verify.ts";
 import type { Store } from "../../src/store/index.ts";
 import type { ClientFactory, ClientKind, ClientKinds } from "../../tools/aws/clients.ts";
 import { createClient } from "../../tools/aws/clients.ts";
@@ -18,9 +18,9 @@ import { accountCredentials, DUMMY_CREDENTIALS, randomAccountId } from "../aws/m
 
 export const REGION = "us-east-1";
 
-let knowledgePromise: Promise<EngineKnowledge> | undefined;
-export function knowledge(): Promise<EngineKnowledge> {
-  knowledgePromise ??= loadEngineKnowledge();
+let knowledgePromise: Promise<Catalog> | undefined;
+export function knowledge(): Promise<Catalog> {
+  knowledgePromise ??= loadCatalog();
   return knowledgePromise;
 }
 

@@ -9,10 +9,10 @@ import {
   loadRemediationPolicy,
   type PolicyInput,
   parseRemediationPolicy,
-} from "../../src/remediation/policy.ts";
-import { remediationSettingsFromEnv } from "../../src/remediation/settings.ts";
-import { escapeMrkdwn, taskMessage } from "../../src/remediation/webhook.ts";
-import { inWindow, nextWindowStart, parseMaintenanceWindow } from "../../src/remediation/window.ts";
+} from "../../src/planning/strategy.ts";
+import { remediationSettingsFromEnv } from "../../src/config/remediation.ts";
+import { escapeMrkdwn, taskMessage } from "../../src/notify/webhook.ts";
+import { inWindow, nextWindowStart, parseMaintenanceWindow } from "../../src/planning/window.ts";
 
 const input = (over: Partial<PolicyInput> = {}): PolicyInput => ({
   actionId: "s3_bucket_enable_versioning",

@@ -3,7 +3,7 @@ import type { ScanRecord } from "../../store/scans.ts";
 import { SCAN_STATUSES } from "../../store/scans.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { HttpProblem, validationProblem } from "../problem.ts";
-import { countScans } from "../queries.ts";
+import { countScans } from "../../store/read-model.ts";
 import {
   csvEnum,
   idParams,

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { startScan } from "../../engine/scan-runner.ts";
+import { startScan } from "../../services/scan-service.ts";
 import { REPORT_FORMATS } from "../../report/model.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import type { Io } from "../output.ts";

@@ -2,8 +2,8 @@ import type pg from "pg";
 import type { Framework } from "../engine/frameworks.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Store } from "../store/index.ts";
-import { cosine, type Embedder } from "./embeddings.ts";
-import type { ExtractedControl } from "./extract-controls.ts";
+import { cosine, type Embedder } from "../knowledge/embeddings.ts";
+import type { ExtractedControl } from "../knowledge/extract-controls.ts";
 
 /** A check as mapping suggestions see it. */
 export interface CheckInfo {

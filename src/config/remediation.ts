@@ -5,7 +5,7 @@
 
 import type { ChangeRisk } from "../../tools/remediation/types.ts";
 import { ConfigError } from "../errors.ts";
-import { type MaintenanceWindow, parseMaintenanceWindow } from "./window.ts";
+import { type MaintenanceWindow, parseMaintenanceWindow } from "../planning/window.ts";
 
 export interface RemediationSettings {
   /** ENFORCEAI_APPROVERS: user names with the approver role for the CLI; undefined when not configured. */

@@ -1,16 +1,16 @@
 import { type Framework, selectFrameworks, summarize } from "../engine/frameworks.ts";
-import type { EngineKnowledge } from "../engine/knowledge.ts";
+import type { Catalog } from "../engine/catalog.ts";
 import { scorePosture } from "../engine/scoring.ts";
 import type { Store } from "../store/index.ts";
 import type { LlmUsage } from "../store/scans.ts";
-import type { ScanReport } from "./model.ts";
+import type { ScanReport } from "../report/model.ts";
 
 const OFFLINE_USAGE: LlmUsage = { mode: "offline", calls: 0, inputTokens: 0, outputTokens: 0 };
 
 /** Assembles the report model of a stored scan: the scan record, its findings, posture and trend. */
 export async function buildReport(
   store: Store,
-  knowledge: EngineKnowledge,
+  knowledge: Catalog,
   scanId: string,
 ): Promise<ScanReport> {
   const scan = await store.scans.get(scanId);

@@ -1,8 +1,8 @@
 import { Annotation } from "@langchain/langgraph";
-import type { ChunkDraft } from "../../src/knowledge/chunker.ts";
-import type { IndexedChunk } from "../../src/knowledge/index-backend.ts";
-import type { DocumentFormat, FrontMatter, LoadedDocument } from "../../src/knowledge/loaders.ts";
-import type { KnowledgeDocument } from "../../src/store/documents.ts";
+import type { ChunkDraft } from "../../knowledge/chunker.ts";
+import type { IndexedChunk } from "../../knowledge/index-backend.ts";
+import type { DocumentFormat, FrontMatter, LoadedDocument } from "../../knowledge/loaders.ts";
+import type { KnowledgeDocument } from "../../store/documents.ts";
 
 /** What to ingest: the bytes and what the caller knows about them. */
 export interface IngestRequest {

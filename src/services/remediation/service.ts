@@ -4,19 +4,19 @@
  * (`enforceai approvals`) and, later, the API. Every time comes from the clock passed in.
  */
 import { createHash } from "node:crypto";
-import { buildPlan, getAction, planHash } from "../../tools/remediation/index.ts";
-import type { PlanContext, RemediationAction, RemediationPlan } from "../../tools/remediation/types.ts";
-import { PlanError } from "../../tools/remediation/types.ts";
-import type { Clock } from "../app.ts";
-import { canonicalJson } from "../domain/shape.ts";
-import { type ConfigurationItem, type Finding, SEVERITY_RANK, type Severity } from "../domain/types.ts";
-import type { Check } from "../engine/check-schema.ts";
-import type { EngineKnowledge } from "../engine/knowledge.ts";
-import { ConflictError, errorMessage, ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
-import { type AuditEntry, AuditLog } from "../store/audit.ts";
-import { withTransaction } from "../store/database.ts";
-import type { Store } from "../store/index.ts";
+import { buildPlan, getAction, planHash } from "../../../tools/remediation/index.ts";
+import type { PlanContext, RemediationAction, RemediationPlan } from "../../../tools/remediation/types.ts";
+import { PlanError } from "../../../tools/remediation/types.ts";
+import type { Clock } from "../../app.ts";
+import { canonicalJson } from "../../domain/shape.ts";
+import { type ConfigurationItem, type Finding, SEVERITY_RANK, type Severity } from "../../domain/types.ts";
+import type { Check } from "../../engine/check-schema.ts";
+import type { Catalog } from "../../engine/catalog.ts";
+import { ConflictError, errorMessage, ForbiddenError, NotFoundError, ValidationError } from "../../errors.ts";
+import type { Logger } from "../../logger.ts";
+import { type AuditEntry, AuditLog } from "../../store/audit.ts";
+import { withTransaction } from "../../store/database.ts";
+import type { Store } from "../../store/index.ts";
 import {
   type ApprovalFilter,
   type ApprovalRecord,
@@ -24,12 +24,12 @@ import {
   type DecisionRecord,
   type ExecutionRecord,
   RemediationRepository,
-} from "../store/remediations.ts";
-import type { RemediationAws } from "./aws.ts";
+} from "../../store/remediations.ts";
+import type { RemediationAws } from "../../../tools/aws/remediation-access.ts";
 import { describeCallError, type ExecuteOptions, type ExecutionOutcome, executeApproval } from "./execute.ts";
-import { decideStrategy, loadRemediationPolicy, type RemediationPolicy } from "./policy.ts";
-import type { RemediationSettings } from "./settings.ts";
-import type { ManualTask, ProposalDocument, ProposalFinding, StrategyDecision } from "./types.ts";
+import { decideStrategy, loadRemediationPolicy, type RemediationPolicy } from "../../planning/strategy.ts";
+import type { RemediationSettings } from "../../config/remediation.ts";
+import type { ManualTask, ProposalDocument, ProposalFinding, StrategyDecision } from "../../domain/remediation.ts";
 import {
   type DiscoveryAccess,
   overallStatus,
@@ -42,7 +42,7 @@ import {
 export interface RemediationServiceDeps {
   store: Store;
   clock: Clock;
-  knowledge: () => Promise<EngineKnowledge>;
+  knowledge: () => Promise<Catalog>;
   settings: RemediationSettings;
   /** Default: ENFORCEAI_REMEDIATION_POLICY_FILE, else knowledge/remediation-policy.yaml. */
   policy?: RemediationPolicy;
@@ -284,7 +284,7 @@ export class RemediationService {
     findings: Finding[],
     checks: Map<string, Check>,
     byType: (type: string) => ConfigurationItem[],
-    knowledge: EngineKnowledge,
+    knowledge: Catalog,
     now: Date,
     options: ProposeOptions,
   ): { plan: RemediationPlan | null; error?: string } {

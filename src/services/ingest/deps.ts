@@ -1,8 +1,8 @@
-import type { ChunkOptions } from "../../src/knowledge/chunker.ts";
-import type { Embedder } from "../../src/knowledge/embeddings.ts";
-import type { KnowledgeIndex } from "../../src/knowledge/index-backend.ts";
-import type { Logger } from "../../src/logger.ts";
-import type { DocumentRepository, DocumentStatus, KnowledgeDocument } from "../../src/store/documents.ts";
+import type { ChunkOptions } from "../../knowledge/chunker.ts";
+import type { Embedder } from "../../knowledge/embeddings.ts";
+import type { KnowledgeIndex } from "../../knowledge/index-backend.ts";
+import type { Logger } from "../../logger.ts";
+import type { DocumentRepository, DocumentStatus, KnowledgeDocument } from "../../store/documents.ts";
 import type { NormalizedDocument } from "./state.ts";
 
 export interface IngestStatusEvent {

@@ -6,14 +6,14 @@
  */
 import type { App } from "../app.ts";
 import type { FrameworkRef } from "../domain/types.ts";
-import { type CompiledCheck, compileCheck, parseCheck } from "../engine/catalog.ts";
+import { type CompiledCheck, compileCheck, parseCheck } from "../engine/checks.ts";
 import type { Check } from "../engine/check-schema.ts";
 import { builtinEvaluators } from "../engine/evaluators/index.ts";
 import { type Framework, frameworkRefsByCheck } from "../engine/frameworks.ts";
-import type { EngineKnowledge } from "../engine/knowledge.ts";
+import type { Catalog } from "../engine/catalog.ts";
 import { mergePolicies, withoutSource } from "../engine/stored-policies.ts";
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from "../errors.ts";
-import { confirmedMappings } from "../knowledge/mappings.ts";
+import { confirmedMappings } from "./mappings.ts";
 import {
   type CheckDefinition,
   loadStoredChecks,
@@ -21,7 +21,7 @@ import {
   policySourceName,
   type StoredPolicy,
 } from "../store/policies.ts";
-import { type FieldError, issuesToErrors, validationProblem } from "./problem.ts";
+import { type FieldError, issuesToErrors, validationProblem } from "../api/problem.ts";
 
 export interface PolicyInput {
   check: unknown;
@@ -31,7 +31,7 @@ export interface PolicyInput {
 /** Validates one check definition like a check file; field errors point into `body.check`. */
 export function validateCheck(
   definition: unknown,
-  knowledge: EngineKnowledge,
+  knowledge: Catalog,
   sourceName: string,
 ): { check: Check; compiled: CompiledCheck } {
   let check: Check;
@@ -85,9 +85,9 @@ export class PolicyService {
   private cached?: {
     at: number;
     version: number;
-    base: EngineKnowledge;
+    base: Catalog;
     signature: string;
-    merged: EngineKnowledge;
+    merged: Catalog;
   };
   private version = 0;
 
@@ -148,7 +148,7 @@ export class PolicyService {
    * mappings stand now (the app loads them once per process) and the stored policies merged in. Re-read at most
    * every few seconds; unchanged inputs keep the same object (reports of completed scans are cached per object).
    */
-  async knowledge(): Promise<EngineKnowledge> {
+  async knowledge(): Promise<Catalog> {
     const base = await this.app.knowledge();
     const now = Date.now();
     const c = this.cached;
@@ -159,7 +159,7 @@ export class PolicyService {
       (f) => !files.some((x) => x.id === f.id),
     );
     const signature = JSON.stringify({ stored, ingested });
-    let merged: EngineKnowledge;
+    let merged: Catalog;
     if (c && c.base === base && c.signature === signature) {
       merged = c.merged;
     } else {

@@ -1,5 +1,5 @@
 import type { RemediationPlan } from "../../tools/remediation/types.ts";
-import type { Severity } from "../domain/types.ts";
+import type { Severity } from "./types.ts";
 
 export type StrategyName = "immediate" | "scheduled" | "manual" | "compensating";
 

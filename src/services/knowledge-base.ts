@@ -1,17 +1,17 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { NormalizedDocument } from "../../graphs/ingest/state.ts";
+import type { NormalizedDocument } from "./ingest/state.ts";
 import {
   buildIngestGraph,
   type IngestGraph,
   type IngestStatusEvent,
   runIngest,
-} from "../../graphs/ingest.ts";
+} from "./ingest/pipeline.ts";
 import type { Cache } from "../cache/index.ts";
 import type { Config } from "../config/index.ts";
-import type { EngineKnowledge } from "../engine/knowledge.ts";
-import { loadEngineKnowledge } from "../engine/knowledge.ts";
+import type { Catalog } from "../engine/catalog.ts";
+import { loadCatalog } from "../engine/catalog.ts";
 import { EnforceAIError, errorMessage, NotFoundError, ValidationError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { DOCUMENTS_DIR } from "../paths.ts";
@@ -23,22 +23,22 @@ import {
   type KnowledgeDocument,
 } from "../store/documents.ts";
 import type { Store } from "../store/index.ts";
-import { CHUNKER_VERSION, type ChunkOptions } from "./chunker.ts";
-import { createEmbedder, type Embedder } from "./embeddings.ts";
+import { CHUNKER_VERSION, type ChunkOptions } from "../knowledge/chunker.ts";
+import { createEmbedder, type Embedder } from "../knowledge/embeddings.ts";
 import {
   type ExtractedControl,
   ExtractionError,
   extractControlsDeterministic,
   extractControlsWithModel,
-} from "./extract-controls.ts";
-import type { IndexedChunk, KnowledgeIndex } from "./index-backend.ts";
+} from "../knowledge/extract-controls.ts";
+import type { IndexedChunk, KnowledgeIndex } from "../knowledge/index-backend.ts";
 import {
   DEFAULT_MAX_DOCUMENT_BYTES,
   type DocumentFormat,
   sha256,
   splitFrontMatter,
   tooLarge,
-} from "./loaders.ts";
+} from "../knowledge/loaders.ts";
 import {
   type CheckInfo,
   MappingRepository,
@@ -48,9 +48,9 @@ import {
   type SuggestOptions,
   suggestMappings,
 } from "./mappings.ts";
-import { OpenSearchKnowledgeIndex } from "./opensearch-index.ts";
-import { PgKnowledgeIndex } from "./pg-index.ts";
-import type { KnowledgeSearch, Passage, SearchOptions } from "./types.ts";
+import { OpenSearchKnowledgeIndex } from "../knowledge/opensearch-index.ts";
+import { PgKnowledgeIndex } from "../knowledge/pg-index.ts";
+import type { KnowledgeSearch, Passage, SearchOptions } from "../knowledge/types.ts";
 
 /** What the knowledge base needs to know about the check catalog: checks to map to, frameworks that are built in. */
 export interface CatalogView {
@@ -64,7 +64,7 @@ export interface CreateKnowledgeOptions {
   cache?: Cache;
   logger?: Logger;
   /** The engine's checks and frameworks (e.g. `app.knowledge`); loaded from the configured folders if absent. */
-  engine?: () => Promise<Pick<EngineKnowledge, "checks" | "frameworks">>;
+  engine?: () => Promise<Pick<Catalog, "checks" | "frameworks">>;
   /** Overrides `engine` with a plain view (tests). */
   catalog?: () => Promise<CatalogView>;
   /** A chat model for control extraction; without one the deterministic parser extracts controls. */
@@ -158,7 +158,7 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
       const engine = await (
         options.engine ??
         (() =>
-          loadEngineKnowledge({
+          loadCatalog({
             checksDir: config.checksDir,
             frameworksDir: config.frameworksDir,
             settingsFile: config.settingsFile,

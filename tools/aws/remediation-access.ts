@@ -13,11 +13,11 @@ import {
   type ClientSettings,
   createClient,
   endpointFor,
-} from "../../tools/aws/clients.ts";
-import { assumeRoleCredentials } from "../../tools/aws/discover.ts";
-import { sendCall } from "../../tools/remediation/commands.ts";
-import type { Exec } from "../../tools/remediation/types.ts";
-import { ConfigError } from "../errors.ts";
+} from "./clients.ts";
+import { assumeRoleCredentials } from "./discover.ts";
+import { sendCall } from "../remediation/commands.ts";
+import type { Exec } from "../remediation/types.ts";
+import { ConfigError } from "../../src/errors.ts";
 
 export interface RemediationAws {
   homeRegion: string;

@@ -11,15 +11,15 @@ import {
   type ClientFactory,
   createClient,
   endpointFor,
-} from "../../tools/aws/clients.ts";
-import type { CollectorContext, ServiceName } from "../../tools/aws/collector.ts";
-import { errorCode, errorText } from "../../tools/aws/collector.ts";
-import { COLLECTORS } from "../../tools/aws/discover.ts";
-import { compareItems, withContentHash } from "../domain/shape.ts";
-import type { ConfigurationItem, FindingStatus } from "../domain/types.ts";
-import { createContext, evaluateOne } from "../engine/evaluate.ts";
-import type { EngineKnowledge } from "../engine/knowledge.ts";
-import type { ProposalFinding } from "./types.ts";
+} from "../../../tools/aws/clients.ts";
+import type { CollectorContext, ServiceName } from "../../../tools/aws/collector.ts";
+import { errorCode, errorText } from "../../../tools/aws/collector.ts";
+import { COLLECTORS } from "../../../tools/aws/discover.ts";
+import { compareItems, withContentHash } from "../../domain/shape.ts";
+import type { ConfigurationItem, FindingStatus } from "../../domain/types.ts";
+import { createContext, evaluateOne } from "../../engine/evaluate.ts";
+import type { Catalog } from "../../engine/catalog.ts";
+import type { ProposalFinding } from "../../domain/remediation.ts";
 
 /** How verification reads AWS: the scan's (read-only) access, not the remediation credentials. */
 export interface DiscoveryAccess {
@@ -158,7 +158,7 @@ export function reevaluate(
   findings: readonly ProposalFinding[],
   fresh: readonly ConfigurationItem[],
   context: readonly ConfigurationItem[],
-  knowledge: EngineKnowledge,
+  knowledge: Catalog,
   now: Date,
 ): VerificationResult["results"] {
   const merged = new Map(context.map((i) => [keyOf(i), i] as const));

@@ -1,6 +1,6 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
-import { documentIdFor } from "../src/store/documents.ts";
-import type { IngestDeps } from "./ingest/deps.ts";
+import { documentIdFor } from "../../store/documents.ts";
+import type { IngestDeps } from "./deps.ts";
 import {
   chunkNode,
   embedNode,
@@ -10,11 +10,11 @@ import {
   loadNode,
   normalizeNode,
   registerNode,
-} from "./ingest/nodes.ts";
-import { type IngestRequest, IngestState, type IngestStateType, type IngestUpdate } from "./ingest/state.ts";
+} from "./nodes.ts";
+import { type IngestRequest, IngestState, type IngestStateType, type IngestUpdate } from "./state.ts";
 
-export type { ExtractStep, IngestDeps, IngestStatusEvent } from "./ingest/deps.ts";
-export type { IngestOutcome, IngestRequest, IngestStateType, NormalizedDocument } from "./ingest/state.ts";
+export type { ExtractStep, IngestDeps, IngestStatusEvent } from "./deps.ts";
+export type { IngestOutcome, IngestRequest, IngestStateType, NormalizedDocument } from "./state.ts";
 
 /** A node whose error becomes state (`failure`), so the graph can route to `fail` and record the reason. */
 function guarded(name: string, node: (s: IngestStateType) => Promise<IngestUpdate>) {

@@ -1,10 +1,10 @@
 import path from "node:path";
-import { ValidationError } from "../../src/errors.ts";
-import { chunkDocument } from "../../src/knowledge/chunker.ts";
-import { parseControlHeading } from "../../src/knowledge/control-ids.ts";
-import type { IndexedChunk } from "../../src/knowledge/index-backend.ts";
-import { loadDocument, sha256, tooLarge } from "../../src/knowledge/loaders.ts";
-import { dehyphenate, htmlToText, normalizeText } from "../../src/knowledge/normalize.ts";
+import { ValidationError } from "../../errors.ts";
+import { chunkDocument } from "../../knowledge/chunker.ts";
+import { parseControlHeading } from "../../knowledge/control-ids.ts";
+import type { IndexedChunk } from "../../knowledge/index-backend.ts";
+import { loadDocument, sha256, tooLarge } from "../../knowledge/loaders.ts";
+import { dehyphenate, htmlToText, normalizeText } from "../../knowledge/normalize.ts";
 import type { IngestDeps } from "./deps.ts";
 import type { IngestStateType, IngestUpdate, NormalizedDocument } from "./state.ts";
 

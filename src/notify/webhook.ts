@@ -4,7 +4,7 @@
  * for Slack's mrkdwn so they cannot turn into mentions or links.
  */
 import { errorMessage, ServiceError } from "../errors.ts";
-import type { ManualTask } from "./types.ts";
+import type { ManualTask } from "../domain/remediation.ts";
 
 export interface TaskMessageInput {
   approvalId: string;

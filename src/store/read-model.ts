@@ -4,9 +4,9 @@
  */
 import type { Finding } from "../domain/types.ts";
 import { NotFoundError } from "../errors.ts";
-import type { Role } from "../store/api-keys.ts";
-import type { Store } from "../store/index.ts";
-import type { ScanRecord, ScanStatus } from "../store/scans.ts";
+import type { Role } from "./api-keys.ts";
+import type { Store } from "./index.ts";
+import type { ScanRecord, ScanStatus } from "./scans.ts";
 
 export async function latestCompletedScan(store: Store): Promise<ScanRecord | undefined> {
   const { rows } = await store.db.pool.query<{ id: string }>(

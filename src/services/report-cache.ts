@@ -4,19 +4,19 @@
  * policies change the controls) and kept in a small in-process LRU; a running scan's report is built every time.
  */
 import { LRUCache } from "lru-cache";
-import type { EngineKnowledge } from "../engine/knowledge.ts";
-import { buildReport } from "../report/build.ts";
+import type { Catalog } from "../engine/catalog.ts";
+import { buildReport } from "./report-builder.ts";
 import type { ScanReport } from "../report/model.ts";
 import type { Store } from "../store/index.ts";
 
 export class ReportCache {
   private readonly entries = new LRUCache<string, Promise<ScanReport>>({ max: 16 });
-  private readonly versions = new WeakMap<EngineKnowledge, number>();
+  private readonly versions = new WeakMap<Catalog, number>();
   private nextVersion = 1;
 
   constructor(private readonly store: Store) {}
 
-  private versionOf(knowledge: EngineKnowledge): number {
+  private versionOf(knowledge: Catalog): number {
     let v = this.versions.get(knowledge);
     if (v === undefined) {
       v = this.nextVersion++;
@@ -25,7 +25,7 @@ export class ReportCache {
     return v;
   }
 
-  async get(scanId: string, knowledge: EngineKnowledge): Promise<ScanReport> {
+  async get(scanId: string, knowledge: Catalog): Promise<ScanReport> {
     const scan = await this.store.scans.get(scanId);
     if (scan.status !== "completed") return buildReport(this.store, knowledge, scanId);
     const key = `${scanId}|${scan.completedAt}|${scan.findingCount}|${this.versionOf(knowledge)}`;

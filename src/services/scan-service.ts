@@ -18,12 +18,12 @@ import type { App } from "../app.ts";
 import type { Inventory } from "../domain/types.ts";
 import { ConflictError, errorMessage, NotFoundError } from "../errors.ts";
 import { SAMPLE_INVENTORY_FILE } from "../paths.ts";
-import { remediationAws } from "../remediation/aws.ts";
-import { RemediationService } from "../remediation/service.ts";
-import { remediationSettingsFromEnv } from "../remediation/settings.ts";
+import { remediationAws } from "../../tools/aws/remediation-access.ts";
+import { RemediationService } from "./remediation/service.ts";
+import { remediationSettingsFromEnv } from "../config/remediation.ts";
 import { createCheckpointer } from "../store/checkpoints.ts";
 import type { ScanRecord } from "../store/scans.ts";
-import { selectFrameworks } from "./frameworks.ts";
+import { selectFrameworks } from "../engine/frameworks.ts";
 
 export interface StartScanOptions {
   source: InventorySource;
