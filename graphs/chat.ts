@@ -10,16 +10,16 @@ import { type BaseMessage, HumanMessage } from "@langchain/core/messages";
 import { createAgent } from "langchain";
 import type { Principal } from "../src/api/auth.ts";
 import { ConflictError, errorMessage } from "../src/errors.ts";
+import { ChatThreads } from "../src/services/chat/threads.ts";
 import { createCheckpointer } from "../src/store/checkpoints.ts";
 import { type Citable, checkCitations, citablesOf, unwrapToolData } from "./chat/data.ts";
 import { DeterministicChatModel } from "./chat/deterministic.ts";
-import { ChatThreads } from "../src/services/chat/threads.ts";
 import { buildChatTools, type ChatContext } from "./chat/tools.ts";
 import type { ChatDeps } from "./chat/types.ts";
 
+export type { ChatThreadRecord } from "../src/services/chat/threads.ts";
 export type { Citable } from "./chat/data.ts";
 export { NO_MODEL_NOTE, routeQuestion } from "./chat/deterministic.ts";
-export type { ChatThreadRecord } from "../src/services/chat/threads.ts";
 export type { ChatDeps } from "./chat/types.ts";
 
 export const CHAT_SYSTEM_PROMPT = `You are EnforceAI's compliance assistant for AWS accounts. You answer questions about compliance posture, findings, resources and framework controls, using your tools.

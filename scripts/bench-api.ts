@@ -13,8 +13,8 @@ import pg from "pg";
 import { createServer } from "../src/api/server.ts";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config/index.ts";
-import { startScan } from "../src/services/scan-service.ts";
 import { createLogger } from "../src/logger.ts";
+import { startScan } from "../src/services/scan-service.ts";
 import { openStore, type Store } from "../src/store/index.ts";
 
 function option(name: string, fallback: string): string {

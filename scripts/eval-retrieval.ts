@@ -18,9 +18,9 @@ import { createMemoryCache } from "../src/cache/index.ts";
 import { loadConfig } from "../src/config/index.ts";
 import type { KnowledgeIndex } from "../src/knowledge/index-backend.ts";
 import { OpenSearchKnowledgeIndex } from "../src/knowledge/opensearch-index.ts";
-import { createKnowledge, type Knowledge } from "../src/services/knowledge-base.ts";
 import type { Passage } from "../src/knowledge/types.ts";
 import { KNOWLEDGE_DIR } from "../src/paths.ts";
+import { createKnowledge, type Knowledge } from "../src/services/knowledge-base.ts";
 import { openStore, type Store } from "../src/store/index.ts";
 
 const questionSchema = z

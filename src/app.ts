@@ -1,15 +1,15 @@
 import type { Cache } from "./cache/index.ts";
 import { createCache } from "./cache/index.ts";
 import type { Config } from "./config/index.ts";
-import { frameworkRefsByCheck } from "./engine/frameworks.ts";
 import { type Catalog, loadCatalog } from "./engine/catalog.ts";
+import { frameworkRefsByCheck } from "./engine/frameworks.ts";
 import { mergePolicies } from "./engine/stored-policies.ts";
-import { confirmedMappings } from "./services/mappings.ts";
-import { createKnowledge, type Knowledge } from "./services/knowledge-base.ts";
 import type { KnowledgeSearch } from "./knowledge/types.ts";
 import { type CallPolicy, DEFAULT_CALL_POLICY, Semaphore } from "./llm/invoke.ts";
 import { createModels, type ModelPair } from "./llm/models.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { createKnowledge, type Knowledge } from "./services/knowledge-base.ts";
+import { confirmedMappings } from "./services/mappings.ts";
 import { openStore, type Store } from "./store/index.ts";
 import { loadStoredChecks } from "./store/policies.ts";
 

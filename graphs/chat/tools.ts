@@ -6,16 +6,16 @@
 import { tool } from "langchain";
 import { z } from "zod";
 import type { Principal } from "../../src/api/auth.ts";
+import { FINDING_STATUSES, type Finding, SEVERITIES } from "../../src/domain/types.ts";
+import { errorMessage } from "../../src/errors.ts";
+import { buildReport } from "../../src/services/report-builder.ts";
+import { roleAtLeast } from "../../src/store/api-keys.ts";
 import {
   findingsOfResource,
   latestCompletedScan,
   resolveScan,
   searchFindings,
 } from "../../src/store/read-model.ts";
-import { FINDING_STATUSES, type Finding, SEVERITIES } from "../../src/domain/types.ts";
-import { errorMessage } from "../../src/errors.ts";
-import { buildReport } from "../../src/services/report-builder.ts";
-import { roleAtLeast } from "../../src/store/api-keys.ts";
 import type { InventorySource } from "../scan.ts";
 import { wrapToolData } from "./data.ts";
 import type { ChatDeps } from "./types.ts";

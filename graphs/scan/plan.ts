@@ -1,7 +1,7 @@
 import { Annotation } from "@langchain/langgraph";
-import type { RemediationAws } from "../../tools/aws/remediation-access.ts";
 import type { RemediationService } from "../../src/services/remediation/service.ts";
 import type { DiscoveryAccess } from "../../src/services/remediation/verify.ts";
+import type { RemediationAws } from "../../tools/aws/remediation-access.ts";
 import type { ScanDeps } from "./deps.ts";
 
 /** What the plan → approve → remediate → verify nodes need besides the scan's store and clock. */

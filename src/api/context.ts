@@ -2,12 +2,12 @@
 import type { ChatService } from "../../graphs/chat.ts";
 import type { App } from "../app.ts";
 import type { Knowledge } from "../services/knowledge-base.ts";
-import type { RemediationService } from "../services/remediation/service.ts";
-import type { KeyCache } from "./auth.ts";
 import type { PolicyService } from "../services/policies.ts";
-import type { RateLimiter } from "./rate-limit.ts";
+import type { RemediationService } from "../services/remediation/service.ts";
 import type { ReportCache } from "../services/report-cache.ts";
 import type { ScanJobs } from "../services/scan-jobs.ts";
+import type { KeyCache } from "./auth.ts";
+import type { RateLimiter } from "./rate-limit.ts";
 
 export interface ApiLimits {
   /** JSON request bodies (bytes). */

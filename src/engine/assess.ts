@@ -1,8 +1,8 @@
 import type { ConfigurationItem, Finding, FrameworkRef } from "../domain/types.ts";
 import type { Suppression } from "../store/suppressions.ts";
+import type { Catalog } from "./catalog.ts";
 import { createContext, evaluateInventory } from "./evaluate.ts";
 import type { Framework } from "./frameworks.ts";
-import type { Catalog } from "./catalog.ts";
 import { type Posture, scorePosture } from "./scoring.ts";
 import { applySuppressions } from "./suppress.ts";
 

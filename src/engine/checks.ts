@@ -85,10 +85,7 @@ export interface CheckSources {
 }
 
 /** Loads built-in and custom checks. A custom check may not reuse a built-in id. */
-export async function loadChecks(
-  sources: CheckSources,
-  options: CompileOptions,
-): Promise<CompiledCheck[]> {
+export async function loadChecks(sources: CheckSources, options: CompileOptions): Promise<CompiledCheck[]> {
   const compiled: CompiledCheck[] = [];
   const seen = new Map<string, string>();
   const errors: string[] = [];

@@ -1,11 +1,11 @@
 import type { FrameworkRef } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
 import type { CheckDefinition } from "../store/policies.ts";
-import { type CompiledCheck, compileCheck, parseCheck } from "./checks.ts";
+import type { Catalog } from "./catalog.ts";
 import type { Check } from "./check-schema.ts";
+import { type CompiledCheck, compileCheck, parseCheck } from "./checks.ts";
 import { builtinEvaluators } from "./evaluators/index.ts";
 import { frameworkRefsByCheck } from "./frameworks.ts";
-import type { Catalog } from "./catalog.ts";
 
 /**
  * Custom checks stored in the database (`/api/v1/policies`) join the catalog: each is validated and compiled

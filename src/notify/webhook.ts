@@ -3,8 +3,9 @@
  * blocks). `text` is the fallback every receiver shows; resource names and tags inside it are data, escaped
  * for Slack's mrkdwn so they cannot turn into mentions or links.
  */
-import { errorMessage, ServiceError } from "../errors.ts";
+
 import type { ManualTask } from "../domain/remediation.ts";
+import { errorMessage, ServiceError } from "../errors.ts";
 
 export interface TaskMessageInput {
   approvalId: string;

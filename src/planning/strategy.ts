@@ -7,10 +7,10 @@ import path from "node:path";
 import { parse, YAMLParseError } from "yaml";
 import { z } from "zod";
 import type { ChangeRisk } from "../../tools/remediation/types.ts";
+import type { StrategyName } from "../domain/remediation.ts";
 import { SEVERITIES, type Severity } from "../domain/types.ts";
 import { ValidationError } from "../errors.ts";
 import { KNOWLEDGE_DIR } from "../paths.ts";
-import type { StrategyName } from "../domain/remediation.ts";
 
 export const REMEDIATION_POLICY_FILE = path.join(KNOWLEDGE_DIR, "remediation-policy.yaml");
 

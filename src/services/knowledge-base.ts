@@ -1,28 +1,11 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { NormalizedDocument } from "./ingest/state.ts";
-import {
-  buildIngestGraph,
-  type IngestGraph,
-  type IngestStatusEvent,
-  runIngest,
-} from "./ingest/pipeline.ts";
 import type { Cache } from "../cache/index.ts";
 import type { Config } from "../config/index.ts";
 import type { Catalog } from "../engine/catalog.ts";
 import { loadCatalog } from "../engine/catalog.ts";
 import { EnforceAIError, errorMessage, NotFoundError, ValidationError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
-import { DOCUMENTS_DIR } from "../paths.ts";
-import { withTransaction } from "../store/database.ts";
-import {
-  DocumentRepository,
-  type DocumentStatus,
-  documentIdFor,
-  type KnowledgeDocument,
-} from "../store/documents.ts";
-import type { Store } from "../store/index.ts";
 import { CHUNKER_VERSION, type ChunkOptions } from "../knowledge/chunker.ts";
 import { createEmbedder, type Embedder } from "../knowledge/embeddings.ts";
 import {
@@ -39,6 +22,21 @@ import {
   splitFrontMatter,
   tooLarge,
 } from "../knowledge/loaders.ts";
+import { OpenSearchKnowledgeIndex } from "../knowledge/opensearch-index.ts";
+import { PgKnowledgeIndex } from "../knowledge/pg-index.ts";
+import type { KnowledgeSearch, Passage, SearchOptions } from "../knowledge/types.ts";
+import type { Logger } from "../logger.ts";
+import { DOCUMENTS_DIR } from "../paths.ts";
+import { withTransaction } from "../store/database.ts";
+import {
+  DocumentRepository,
+  type DocumentStatus,
+  documentIdFor,
+  type KnowledgeDocument,
+} from "../store/documents.ts";
+import type { Store } from "../store/index.ts";
+import { buildIngestGraph, type IngestGraph, type IngestStatusEvent, runIngest } from "./ingest/pipeline.ts";
+import type { NormalizedDocument } from "./ingest/state.ts";
 import {
   type CheckInfo,
   MappingRepository,
@@ -48,9 +46,6 @@ import {
   type SuggestOptions,
   suggestMappings,
 } from "./mappings.ts";
-import { OpenSearchKnowledgeIndex } from "../knowledge/opensearch-index.ts";
-import { PgKnowledgeIndex } from "../knowledge/pg-index.ts";
-import type { KnowledgeSearch, Passage, SearchOptions } from "../knowledge/types.ts";
 
 /** What the knowledge base needs to know about the check catalog: checks to map to, frameworks that are built in. */
 export interface CatalogView {

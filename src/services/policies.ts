@@ -4,16 +4,17 @@
  * may not clash with a built-in check; the framework controls it serves must exist. Stored policies join the
  * engine's catalog for the next scan (`knowledgeWithPolicies`).
  */
+
+import { type FieldError, issuesToErrors, validationProblem } from "../api/problem.ts";
 import type { App } from "../app.ts";
 import type { FrameworkRef } from "../domain/types.ts";
-import { type CompiledCheck, compileCheck, parseCheck } from "../engine/checks.ts";
+import type { Catalog } from "../engine/catalog.ts";
 import type { Check } from "../engine/check-schema.ts";
+import { type CompiledCheck, compileCheck, parseCheck } from "../engine/checks.ts";
 import { builtinEvaluators } from "../engine/evaluators/index.ts";
 import { type Framework, frameworkRefsByCheck } from "../engine/frameworks.ts";
-import type { Catalog } from "../engine/catalog.ts";
 import { mergePolicies, withoutSource } from "../engine/stored-policies.ts";
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from "../errors.ts";
-import { confirmedMappings } from "./mappings.ts";
 import {
   type CheckDefinition,
   loadStoredChecks,
@@ -21,7 +22,7 @@ import {
   policySourceName,
   type StoredPolicy,
 } from "../store/policies.ts";
-import { type FieldError, issuesToErrors, validationProblem } from "../api/problem.ts";
+import { confirmedMappings } from "./mappings.ts";
 
 export interface PolicyInput {
   check: unknown;

@@ -1,18 +1,14 @@
-import { type Framework, selectFrameworks, summarize } from "../engine/frameworks.ts";
 import type { Catalog } from "../engine/catalog.ts";
+import { type Framework, selectFrameworks, summarize } from "../engine/frameworks.ts";
 import { scorePosture } from "../engine/scoring.ts";
+import type { ScanReport } from "../report/model.ts";
 import type { Store } from "../store/index.ts";
 import type { LlmUsage } from "../store/scans.ts";
-import type { ScanReport } from "../report/model.ts";
 
 const OFFLINE_USAGE: LlmUsage = { mode: "offline", calls: 0, inputTokens: 0, outputTokens: 0 };
 
 /** Assembles the report model of a stored scan: the scan record, its findings, posture and trend. */
-export async function buildReport(
-  store: Store,
-  knowledge: Catalog,
-  scanId: string,
-): Promise<ScanReport> {
+export async function buildReport(store: Store, knowledge: Catalog, scanId: string): Promise<ScanReport> {
   const scan = await store.scans.get(scanId);
   const findings = await store.findings.allOfScan(scanId);
   const frameworks: Framework[] = selectFrameworks(knowledge.frameworks, scan.frameworks);

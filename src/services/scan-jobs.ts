@@ -5,12 +5,12 @@
  */
 import { EventEmitter } from "node:events";
 import type { InventorySource, ScanProgressEvent } from "../../graphs/scan.ts";
+import { validationProblem } from "../api/problem.ts";
 import type { App } from "../app.ts";
 import { selectFrameworks } from "../engine/frameworks.ts";
-import { newScanId, resumeScan, startScan } from "./scan-service.ts";
 import { ConflictError, errorMessage } from "../errors.ts";
 import type { ScanRecord } from "../store/scans.ts";
-import { validationProblem } from "../api/problem.ts";
+import { newScanId, resumeScan, startScan } from "./scan-service.ts";
 
 const resumeHint = (scanId: string) =>
   `the server stopped during the scan; continue it with \`enforceai scan --resume ${scanId}\``;

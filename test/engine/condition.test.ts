@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
-import { compileCheck, parseCheck } from "../../src/engine/checks.ts";
 import { type Condition, checkSchema } from "../../src/engine/check-schema.ts";
+import { compileCheck, parseCheck } from "../../src/engine/checks.ts";
 import { compileCondition } from "../../src/engine/condition.ts";
 import { createContext, evaluateOne } from "../../src/engine/evaluate.ts";
 import type { Evaluator } from "../../src/engine/evaluators/types.ts";

@@ -6,9 +6,9 @@ import { type App, createApp } from "../../src/app.ts";
 import { createMemoryCache } from "../../src/cache/index.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import type { Finding } from "../../src/domain/types.ts";
-import { startScan } from "../../src/services/scan-service.ts";
 import { createLogger } from "../../src/logger.ts";
 import { PACKAGE_ROOT } from "../../src/paths.ts";
+import { startScan } from "../../src/services/scan-service.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 import { analysisAnswer, precheckAnswer, type Script, scriptedModel } from "../helpers/models.ts";
 

@@ -10,8 +10,8 @@ import {
   extractControlsWithModel,
 } from "../../src/knowledge/extract-controls.ts";
 import { createLocalEmbedder } from "../../src/knowledge/local-embedder.ts";
-import { confirmedMappings, suggestMappings } from "../../src/services/mappings.ts";
 import { createKnowledge, type Knowledge } from "../../src/services/knowledge-base.ts";
+import { confirmedMappings, suggestMappings } from "../../src/services/mappings.ts";
 import type { Store } from "../../src/store/index.ts";
 import { storeBackends } from "../helpers/stores.ts";
 

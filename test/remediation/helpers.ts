@@ -3,17 +3,17 @@
  * scan of chosen services stored like the scan graph stores one, and a service with a test clock.
  */
 import { randomBytes } from "node:crypto";
+import type { RemediationSettings } from "../../src/config/remediation.ts";
 import { assess } from "../../src/engine/assess.ts";
 import { type Catalog, loadCatalog } from "../../src/engine/catalog.ts";
-import { remediationAws } from "../../tools/aws/remediation-access.ts";
 import { parseRemediationPolicy, type RemediationPolicy } from "../../src/planning/strategy.ts";
 import { RemediationService } from "../../src/services/remediation/service.ts";
-import type { RemediationSettings } from "../../src/config/remediation.ts";
 import type { DiscoveryAccess } from "../../src/services/remediation/verify.ts";
 import type { Store } from "../../src/store/index.ts";
 import type { ClientFactory, ClientKind, ClientKinds } from "../../tools/aws/clients.ts";
 import { createClient } from "../../tools/aws/clients.ts";
 import { discoverAccount } from "../../tools/aws/discover.ts";
+import { remediationAws } from "../../tools/aws/remediation-access.ts";
 import { accountCredentials, DUMMY_CREDENTIALS, randomAccountId } from "../aws/moto-helpers.ts";
 
 export const REGION = "us-east-1";

@@ -3,15 +3,15 @@
  * Slack-compatible task message. No AWS.
  */
 import { describe, expect, it } from "vitest";
+import { remediationSettingsFromEnv } from "../../src/config/remediation.ts";
 import { ConfigError, ValidationError } from "../../src/errors.ts";
+import { escapeMrkdwn, taskMessage } from "../../src/notify/webhook.ts";
 import {
   decideStrategy,
   loadRemediationPolicy,
   type PolicyInput,
   parseRemediationPolicy,
 } from "../../src/planning/strategy.ts";
-import { remediationSettingsFromEnv } from "../../src/config/remediation.ts";
-import { escapeMrkdwn, taskMessage } from "../../src/notify/webhook.ts";
 import { inWindow, nextWindowStart, parseMaintenanceWindow } from "../../src/planning/window.ts";
 
 const input = (over: Partial<PolicyInput> = {}): PolicyInput => ({

@@ -4,6 +4,9 @@
  * profile (ENFORCEAI_REMEDIATION_PROFILE).
  */
 
+import { ConfigError } from "../../src/errors.ts";
+import { sendCall } from "../remediation/commands.ts";
+import type { Exec } from "../remediation/types.ts";
 import {
   ApiCallCounter,
   AwsClientSet,
@@ -15,9 +18,6 @@ import {
   endpointFor,
 } from "./clients.ts";
 import { assumeRoleCredentials } from "./discover.ts";
-import { sendCall } from "../remediation/commands.ts";
-import type { Exec } from "../remediation/types.ts";
-import { ConfigError } from "../../src/errors.ts";
 
 export interface RemediationAws {
   homeRegion: string;

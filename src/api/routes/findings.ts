@@ -1,8 +1,8 @@
 import { NotFoundError } from "../../errors.ts";
 import { renderCsv, renderOcsf } from "../../report/index.ts";
+import { resolveScan } from "../../store/read-model.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { validationProblem } from "../problem.ts";
-import { resolveScan } from "../../store/read-model.ts";
 import { findingFilterQuery, findingLifeSchema, findingListSchema, findingSchema } from "../schemas.ts";
 
 /** Exports carry every match; this bounds one response. */

@@ -1,7 +1,7 @@
 import { NotFoundError } from "../../errors.ts";
+import { listApiKeys } from "../../store/read-model.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { HttpProblem } from "../problem.ts";
-import { listApiKeys } from "../../store/read-model.ts";
 import { apiKeyListSchema, createdApiKeySchema, newApiKeySchema } from "../schemas.ts";
 
 export function keyRoutes(): AnyRoute[] {

@@ -1,6 +1,6 @@
 import { NotFoundError } from "../../errors.ts";
-import { type AnyRoute, route } from "../http.ts";
 import { resolveScan } from "../../store/read-model.ts";
+import { type AnyRoute, route } from "../http.ts";
 import { postureQuery, postureSchema, trendQuery, trendSchema } from "../schemas.ts";
 
 export function postureRoutes(): AnyRoute[] {

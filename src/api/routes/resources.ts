@@ -1,6 +1,6 @@
 import { NotFoundError } from "../../errors.ts";
-import { type AnyRoute, route, z } from "../http.ts";
 import { findingsOfResource, lastScanOfResource } from "../../store/read-model.ts";
+import { type AnyRoute, route, z } from "../http.ts";
 import { resourceDetailSchema, resourceListSchema, resourceQuery } from "../schemas.ts";
 
 export function resourceRoutes(): AnyRoute[] {

@@ -1,9 +1,9 @@
 import type { InventorySource } from "../../../graphs/scan.ts";
+import { countScans } from "../../store/read-model.ts";
 import type { ScanRecord } from "../../store/scans.ts";
 import { SCAN_STATUSES } from "../../store/scans.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { HttpProblem, validationProblem } from "../problem.ts";
-import { countScans } from "../../store/read-model.ts";
 import {
   csvEnum,
   idParams,

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { startScan } from "../../services/scan-service.ts";
 import { REPORT_FORMATS } from "../../report/model.ts";
+import { startScan } from "../../services/scan-service.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import type { Io } from "../output.ts";
 import { createProgress } from "../progress.ts";

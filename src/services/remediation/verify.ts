@@ -15,11 +15,11 @@ import {
 import type { CollectorContext, ServiceName } from "../../../tools/aws/collector.ts";
 import { errorCode, errorText } from "../../../tools/aws/collector.ts";
 import { COLLECTORS } from "../../../tools/aws/discover.ts";
+import type { ProposalFinding } from "../../domain/remediation.ts";
 import { compareItems, withContentHash } from "../../domain/shape.ts";
 import type { ConfigurationItem, FindingStatus } from "../../domain/types.ts";
-import { createContext, evaluateOne } from "../../engine/evaluate.ts";
 import type { Catalog } from "../../engine/catalog.ts";
-import type { ProposalFinding } from "../../domain/remediation.ts";
+import { createContext, evaluateOne } from "../../engine/evaluate.ts";
 
 /** How verification reads AWS: the scan's (read-only) access, not the remediation credentials. */
 export interface DiscoveryAccess {
