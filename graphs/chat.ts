@@ -8,7 +8,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { type BaseMessage, HumanMessage } from "@langchain/core/messages";
 import { createAgent } from "langchain";
-import type { Principal } from "../src/api/auth.ts";
+import type { Principal } from "../src/domain/roles.ts";
 import { ConflictError, errorMessage } from "../src/errors.ts";
 import { ChatThreads } from "../src/services/chat/threads.ts";
 import { createCheckpointer } from "../src/store/checkpoints.ts";

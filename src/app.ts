@@ -1,6 +1,7 @@
 import type { Cache } from "./cache/index.ts";
 import { createCache } from "./cache/index.ts";
 import type { Config } from "./config/index.ts";
+import type { Clock } from "./domain/types.ts";
 import { type Catalog, loadCatalog } from "./engine/catalog.ts";
 import { frameworkRefsByCheck } from "./engine/frameworks.ts";
 import { mergePolicies } from "./engine/stored-policies.ts";
@@ -12,8 +13,6 @@ import { createKnowledge, type Knowledge } from "./services/knowledge-base.ts";
 import { confirmedMappings } from "./services/mappings.ts";
 import { openStore, type Store } from "./store/index.ts";
 import { loadStoredChecks } from "./store/policies.ts";
-
-export type Clock = () => Date;
 
 /**
  * The composition root: every long-lived dependency is created here, once, and passed down. Nothing else in

@@ -5,11 +5,11 @@
  */
 import { tool } from "langchain";
 import { z } from "zod";
-import type { Principal } from "../../src/api/auth.ts";
+import type { Principal } from "../../src/domain/roles.ts";
+import { roleAtLeast } from "../../src/domain/roles.ts";
 import { FINDING_STATUSES, type Finding, SEVERITIES } from "../../src/domain/types.ts";
 import { errorMessage } from "../../src/errors.ts";
 import { buildReport } from "../../src/services/report-builder.ts";
-import { roleAtLeast } from "../../src/store/api-keys.ts";
 import {
   findingsOfResource,
   latestCompletedScan,

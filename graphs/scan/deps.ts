@@ -1,6 +1,5 @@
-import type { Clock } from "../../src/app.ts";
 import type { Cache } from "../../src/cache/index.ts";
-import type { Inventory } from "../../src/domain/types.ts";
+import type { Clock, Inventory } from "../../src/domain/types.ts";
 import type { Catalog } from "../../src/engine/catalog.ts";
 import type { KnowledgeSearch } from "../../src/knowledge/types.ts";
 import type { CallPolicy } from "../../src/llm/invoke.ts";

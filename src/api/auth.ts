@@ -3,22 +3,15 @@
  * viewer < operator < approver < admin and every route states the least role it needs. The key itself never
  * reaches a log line: only its id does.
  */
+
 import { createHash } from "node:crypto";
 import type { Request } from "express";
 import { LRUCache } from "lru-cache";
-import { type ApiKey, type Role, roleAtLeast } from "../store/api-keys.ts";
+import type { Principal } from "../domain/roles.ts";
+import { type Role, roleAtLeast } from "../domain/roles.ts";
+import type { ApiKey } from "../store/api-keys.ts";
 import type { Store } from "../store/index.ts";
 import { HttpProblem } from "./problem.ts";
-
-export interface Principal {
-  keyId: string;
-  role: Role;
-  name: string | null;
-  /** What the API records as the actor: the key's name when it has one, else `key:<id>`. */
-  identity: string;
-  /** Every identity this caller answers to (four eyes: none of them may approve its own request). */
-  identities: string[];
-}
 
 export function principalOf(key: ApiKey): Principal {
   const byId = `key:${key.id}`;

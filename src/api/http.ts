@@ -6,8 +6,8 @@
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { z } from "zod";
-import type { Role } from "../store/api-keys.ts";
-import { authenticate, bearerKey, type Principal, requireRole } from "./auth.ts";
+import type { Principal, Role } from "../domain/roles.ts";
+import { authenticate, bearerKey, requireRole } from "./auth.ts";
 import type { ApiServices } from "./context.ts";
 import { HttpProblem, issuesToErrors, validationProblem } from "./problem.ts";
 

@@ -4,10 +4,10 @@
  * document (`/api/v1/openapi.json`). Named schemas (`.meta({ id })`) become `components/schemas` entries.
  */
 import { z } from "zod";
+import { ROLES } from "../domain/roles.ts";
+import { SCAN_STATUSES } from "../domain/scan.ts";
 import { FINDING_STATUSES, SEVERITIES } from "../domain/types.ts";
 import { checkSchema, conditionSchema } from "../engine/check-schema.ts";
-import { ROLES } from "../store/api-keys.ts";
-import { SCAN_STATUSES } from "../store/scans.ts";
 import { fieldErrorSchema, problemSchema } from "./problem.ts";
 
 // ---------------------------------------------------------------------------------------------- helpers

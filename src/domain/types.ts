@@ -105,3 +105,6 @@ export interface Explanation {
   fixSteps: string[];
   citations: Citation[];
 }
+
+/** Time, passed in so tests can fix it. */
+export type Clock = () => Date;

@@ -1,5 +1,5 @@
+import type { Suppression } from "../domain/suppression.ts";
 import type { ConfigurationItem, Finding, FrameworkRef } from "../domain/types.ts";
-import type { Suppression } from "../store/suppressions.ts";
 import type { Catalog } from "./catalog.ts";
 import { createContext, evaluateInventory } from "./evaluate.ts";
 import type { Framework } from "./frameworks.ts";

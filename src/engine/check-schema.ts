@@ -125,3 +125,6 @@ export type Check = z.infer<typeof checkSchema> & {
   /** Where the definition came from: a built-in file or a custom one. */
   source: { kind: "builtin" | "custom"; file: string };
 };
+
+/** A check as a person writes it (a stored policy): everything but where it was loaded from. */
+export type CheckDefinition = Omit<Check, "source">;

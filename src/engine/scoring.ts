@@ -1,6 +1,6 @@
 import { getOrInit } from "../domain/maps.ts";
+import type { FrameworkScore as StoredScore } from "../domain/scan.ts";
 import { type Finding, SEVERITIES, type Severity } from "../domain/types.ts";
-import type { FrameworkScore as StoredScore } from "../store/scans.ts";
 import type { Framework } from "./frameworks.ts";
 
 export type ControlStatus = "PASS" | "FAIL" | "MANUAL" | "ERROR" | "NO_RESOURCES";

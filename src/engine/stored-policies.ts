@@ -1,8 +1,7 @@
 import type { FrameworkRef } from "../domain/types.ts";
 import { errorMessage } from "../errors.ts";
-import type { CheckDefinition } from "../store/policies.ts";
 import type { Catalog } from "./catalog.ts";
-import type { Check } from "./check-schema.ts";
+import type { Check, CheckDefinition } from "./check-schema.ts";
 import { type CompiledCheck, compileCheck, parseCheck } from "./checks.ts";
 import { builtinEvaluators } from "./evaluators/index.ts";
 import { frameworkRefsByCheck } from "./frameworks.ts";

@@ -1,5 +1,5 @@
+import type { Suppression } from "../domain/suppression.ts";
 import type { Finding } from "../domain/types.ts";
-import type { Suppression } from "../store/suppressions.ts";
 
 /** True when every field the suppression sets matches the finding. */
 export function suppressionMatches(s: Suppression, f: Finding): boolean {

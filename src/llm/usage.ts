@@ -1,4 +1,4 @@
-import type { LlmUsage } from "../store/scans.ts";
+import type { LlmUsage } from "../domain/scan.ts";
 
 /** USD per million tokens (input, output), for the cost estimate shown in reports. Public list prices. */
 const PRICES: [RegExp, number, number][] = [

@@ -10,9 +10,10 @@
  * at most `maxPassedRows` (default 500), each with a note; evidence is embedded (truncated) for failing
  * findings only, never for passed ones.
  */
+
+import type { FrameworkScore } from "../domain/scan.ts";
 import type { Finding, Severity } from "../domain/types.ts";
 import { topFailingControls } from "../engine/scoring.ts";
-import type { FrameworkScore } from "../store/scans.ts";
 import type { ScanReport } from "./model.ts";
 import {
   compareFindings,

@@ -3,9 +3,10 @@
  * Objects are rebuilt key by key so the output has one stable key order whatever order the model was
  * assembled in; absent optional values are left out rather than printed as `null`.
  */
+
+import type { FrameworkScore, LlmUsage } from "../domain/scan.ts";
 import { type CoverageGap, type Finding, SEVERITIES } from "../domain/types.ts";
 import type { ControlResult } from "../engine/scoring.ts";
-import type { FrameworkScore, LlmUsage } from "../store/scans.ts";
 import type { ScanReport } from "./model.ts";
 import { sortedTags } from "./util.ts";
 

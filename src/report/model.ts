@@ -1,7 +1,7 @@
+import type { FrameworkScore, LlmUsage, ScanStatus } from "../domain/scan.ts";
 import type { CoverageGap, Finding } from "../domain/types.ts";
 import type { FrameworkSummary } from "../engine/frameworks.ts";
 import type { ControlResult, Posture } from "../engine/scoring.ts";
-import type { FrameworkScore, LlmUsage, ScanStatus } from "../store/scans.ts";
 
 /** The JSON report of CONTRACT.md (`--format json`); every other format renders this same model. */
 export interface ScanReport {

@@ -7,8 +7,9 @@
  * Every value that comes from the scanned account is stripped of control characters first, so a resource
  * name cannot smuggle escape sequences into the terminal.
  */
+
+import type { FrameworkScore } from "../domain/scan.ts";
 import type { Finding, Severity } from "../domain/types.ts";
-import type { FrameworkScore } from "../store/scans.ts";
 import type { ScanReport } from "./model.ts";
 import {
   compareFindings,

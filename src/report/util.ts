@@ -3,6 +3,7 @@
  * package version at module load (used for OCSF `metadata.product.version`).
  */
 import { readFileSync } from "node:fs";
+import type { LlmUsage } from "../domain/scan.ts";
 import {
   type Finding,
   type FrameworkRef,
@@ -10,7 +11,6 @@ import {
   SEVERITY_RANK,
   type Severity,
 } from "../domain/types.ts";
-import type { LlmUsage } from "../store/scans.ts";
 
 function readPackageVersion(): string {
   try {

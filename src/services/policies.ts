@@ -9,14 +9,13 @@ import { type FieldError, issuesToErrors, validationProblem } from "../api/probl
 import type { App } from "../app.ts";
 import type { FrameworkRef } from "../domain/types.ts";
 import type { Catalog } from "../engine/catalog.ts";
-import type { Check } from "../engine/check-schema.ts";
+import type { Check, CheckDefinition } from "../engine/check-schema.ts";
 import { type CompiledCheck, compileCheck, parseCheck } from "../engine/checks.ts";
 import { builtinEvaluators } from "../engine/evaluators/index.ts";
 import { type Framework, frameworkRefsByCheck } from "../engine/frameworks.ts";
 import { mergePolicies, withoutSource } from "../engine/stored-policies.ts";
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from "../errors.ts";
 import {
-  type CheckDefinition,
   loadStoredChecks,
   PolicyRepository,
   policySourceName,

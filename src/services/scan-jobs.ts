@@ -7,9 +7,9 @@ import { EventEmitter } from "node:events";
 import type { InventorySource, ScanProgressEvent } from "../../graphs/scan.ts";
 import { validationProblem } from "../api/problem.ts";
 import type { App } from "../app.ts";
+import type { ScanRecord } from "../domain/scan.ts";
 import { selectFrameworks } from "../engine/frameworks.ts";
 import { ConflictError, errorMessage } from "../errors.ts";
-import type { ScanRecord } from "../store/scans.ts";
 import { newScanId, resumeScan, startScan } from "./scan-service.ts";
 
 const resumeHint = (scanId: string) =>

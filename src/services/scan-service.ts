@@ -17,12 +17,12 @@ import { readInventoryFile, writeInventoryFile } from "../../tools/aws/inventory
 import { remediationAws } from "../../tools/aws/remediation-access.ts";
 import type { App } from "../app.ts";
 import { remediationSettingsFromEnv } from "../config/remediation.ts";
+import type { ScanRecord } from "../domain/scan.ts";
 import type { Inventory } from "../domain/types.ts";
 import { selectFrameworks } from "../engine/frameworks.ts";
 import { ConflictError, errorMessage, NotFoundError } from "../errors.ts";
 import { SAMPLE_INVENTORY_FILE } from "../paths.ts";
 import { createCheckpointer } from "../store/checkpoints.ts";
-import type { ScanRecord } from "../store/scans.ts";
 import { RemediationService } from "./remediation/service.ts";
 
 export interface StartScanOptions {

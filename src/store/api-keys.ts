@@ -1,12 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type pg from "pg";
-
-export const ROLES = ["viewer", "operator", "approver", "admin"] as const;
-export type Role = (typeof ROLES)[number];
-
-export function roleAtLeast(role: Role, needed: Role): boolean {
-  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
-}
+import type { Role } from "../domain/roles.ts";
 
 export interface ApiKey {
   id: string;

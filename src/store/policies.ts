@@ -5,10 +5,8 @@
  */
 import type pg from "pg";
 import type { FrameworkRef } from "../domain/types.ts";
-import type { Check } from "../engine/check-schema.ts";
+import type { Check, CheckDefinition } from "../engine/check-schema.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
-
-export type CheckDefinition = Omit<Check, "source">;
 
 export interface StoredPolicy {
   id: string;

@@ -2,11 +2,12 @@
  * Read queries the API and the chat agent need beyond the repositories' own: the latest completed scan, counts
  * for paging, a resource's findings, the API key list. Plain SQL that runs on PostgreSQL and PGlite alike.
  */
+
+import type { Role } from "../domain/roles.ts";
+import type { ScanRecord, ScanStatus } from "../domain/scan.ts";
 import type { Finding } from "../domain/types.ts";
 import { NotFoundError } from "../errors.ts";
-import type { Role } from "./api-keys.ts";
 import type { Store } from "./index.ts";
-import type { ScanRecord, ScanStatus } from "./scans.ts";
 
 export async function latestCompletedScan(store: Store): Promise<ScanRecord | undefined> {
   const { rows } = await store.db.pool.query<{ id: string }>(

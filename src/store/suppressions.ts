@@ -1,23 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import type { NewSuppression, Suppression } from "../domain/suppression.ts";
 import { NotFoundError } from "../errors.ts";
-
-export interface Suppression {
-  id: string;
-  checkId: string | null;
-  resourceArn: string | null;
-  tagKey: string | null;
-  tagValue: string | null;
-  accountId: string | null;
-  region: string | null;
-  reason: string;
-  owner: string;
-  expiresAt: string | null;
-  createdBy: string;
-  createdAt: string;
-}
-
-export type NewSuppression = Omit<Suppression, "id" | "createdAt">;
 
 interface Row {
   id: string;

@@ -8,8 +8,8 @@ import { type ApiServer, createServer, type ServerOptions } from "../../src/api/
 import { parseSse } from "../../src/api/sse.ts";
 import { type App, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/index.ts";
+import type { Role } from "../../src/domain/roles.ts";
 import { createLogger } from "../../src/logger.ts";
-import type { Role } from "../../src/store/api-keys.ts";
 import type { Store } from "../../src/store/index.ts";
 
 export interface Reply {

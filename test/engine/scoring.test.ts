@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { Suppression } from "../../src/domain/suppression.ts";
 import type { Finding } from "../../src/domain/types.ts";
 import { type Framework, parseFramework } from "../../src/engine/frameworks.ts";
 import { scorePosture, topFailingControls } from "../../src/engine/scoring.ts";
 import { applySuppressions } from "../../src/engine/suppress.ts";
 import { ValidationError } from "../../src/errors.ts";
-import type { Suppression } from "../../src/store/suppressions.ts";
 
 function f(
   checkId: string,

@@ -1,6 +1,6 @@
+import type { Principal } from "../../domain/roles.ts";
+import { roleAtLeast } from "../../domain/roles.ts";
 import { ConflictError, NotFoundError } from "../../errors.ts";
-import { roleAtLeast } from "../../store/api-keys.ts";
-import type { Principal } from "../auth.ts";
 import type { ApiServices } from "../context.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { toProblem } from "../problem.ts";

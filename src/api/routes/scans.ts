@@ -1,7 +1,7 @@
 import type { InventorySource } from "../../../graphs/scan.ts";
+import type { ScanRecord } from "../../domain/scan.ts";
+import { SCAN_STATUSES } from "../../domain/scan.ts";
 import { countScans } from "../../store/read-model.ts";
-import type { ScanRecord } from "../../store/scans.ts";
-import { SCAN_STATUSES } from "../../store/scans.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { HttpProblem, validationProblem } from "../problem.ts";
 import {

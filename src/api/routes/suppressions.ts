@@ -1,5 +1,5 @@
+import type { Suppression } from "../../domain/suppression.ts";
 import { isActive } from "../../engine/suppress.ts";
-import type { Suppression } from "../../store/suppressions.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { validationProblem } from "../problem.ts";
 import { newSuppressionSchema, suppressionListSchema, suppressionSchema } from "../schemas.ts";

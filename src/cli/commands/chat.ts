@@ -4,11 +4,11 @@ import type { Command } from "commander";
 import { type ChatEvent, createChatService } from "../../../graphs/chat.ts";
 import { localPrincipal } from "../../api/auth.ts";
 import { remediationSettingsFromEnv } from "../../config/remediation.ts";
+import { ROLES, type Role } from "../../domain/roles.ts";
 import { UsageError } from "../../errors.ts";
 import { PolicyService } from "../../services/policies.ts";
 import { RemediationService } from "../../services/remediation/service.ts";
 import { startScan } from "../../services/scan-service.ts";
-import { ROLES, type Role } from "../../store/api-keys.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
 

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
+import { ROLES, type Role } from "../../domain/roles.ts";
 import { summarize } from "../../engine/frameworks.ts";
 import { UsageError } from "../../errors.ts";
-import { ROLES, type Role } from "../../store/api-keys.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
 

@@ -8,7 +8,6 @@ import type { RemediationAws } from "../../../tools/aws/remediation-access.ts";
 import { buildPlan, getAction, planHash } from "../../../tools/remediation/index.ts";
 import type { PlanContext, RemediationAction, RemediationPlan } from "../../../tools/remediation/types.ts";
 import { PlanError } from "../../../tools/remediation/types.ts";
-import type { Clock } from "../../app.ts";
 import type { RemediationSettings } from "../../config/remediation.ts";
 import type {
   ManualTask,
@@ -17,6 +16,7 @@ import type {
   StrategyDecision,
 } from "../../domain/remediation.ts";
 import { canonicalJson } from "../../domain/shape.ts";
+import type { Clock } from "../../domain/types.ts";
 import { type ConfigurationItem, type Finding, SEVERITY_RANK, type Severity } from "../../domain/types.ts";
 import type { Catalog } from "../../engine/catalog.ts";
 import type { Check } from "../../engine/check-schema.ts";

@@ -1,0 +1,41 @@
+import type { CoverageGap } from "./types.ts";
+
+/** A scan as every ring sees it; the store persists it, reports and the API show it. */
+export const SCAN_STATUSES = ["running", "awaiting_approval", "completed", "failed", "cancelled"] as const;
+export type ScanStatus = (typeof SCAN_STATUSES)[number];
+
+export interface FrameworkScore {
+  /** Passed controls as a percentage of decided (passed + failed) automated controls. */
+  score: number;
+  passed: number;
+  failed: number;
+  manual: number;
+}
+
+export interface LlmUsage {
+  mode: string;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheHits?: number;
+  estimatedCostUsd?: number;
+}
+
+export interface ScanRecord {
+  id: string;
+  status: ScanStatus;
+  source: "live" | "inventory" | "demo";
+  requestedBy: string;
+  startedAt: string;
+  completedAt: string | null;
+  accounts: string[];
+  regions: string[];
+  frameworks: string[];
+  options: Record<string, unknown>;
+  resourceCount: number;
+  findingCount: number;
+  coverageGaps: CoverageGap[];
+  scores: Record<string, FrameworkScore>;
+  llm: LlmUsage | Record<string, never>;
+  error: string | null;
+}
