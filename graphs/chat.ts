@@ -10,14 +10,14 @@ import { type BaseMessage, HumanMessage } from "@langchain/core/messages";
 import { createAgent } from "langchain";
 import type { Principal } from "../src/domain/roles.ts";
 import { ConflictError, errorMessage } from "../src/errors.ts";
-import { ChatThreads } from "../src/services/chat/threads.ts";
+import { ChatThreads } from "../src/store/chat-threads.ts";
 import { createCheckpointer } from "../src/store/checkpoints.ts";
 import { type Citable, checkCitations, citablesOf, unwrapToolData } from "./chat/data.ts";
 import { DeterministicChatModel } from "./chat/deterministic.ts";
 import { buildChatTools, type ChatContext } from "./chat/tools.ts";
 import type { ChatDeps } from "./chat/types.ts";
 
-export type { ChatThreadRecord } from "../src/services/chat/threads.ts";
+export type { ChatThreadRecord } from "../src/store/chat-threads.ts";
 export type { Citable } from "./chat/data.ts";
 export { NO_MODEL_NOTE, routeQuestion } from "./chat/deterministic.ts";
 export type { ChatDeps } from "./chat/types.ts";

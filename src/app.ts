@@ -11,6 +11,7 @@ import { createModels, type ModelPair } from "./llm/models.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createKnowledge, type Knowledge } from "./services/knowledge-base.ts";
 import { confirmedMappings } from "./services/mappings.ts";
+import type { Runtime } from "./services/runtime.ts";
 import { openStore, type Store } from "./store/index.ts";
 import { loadStoredChecks } from "./store/policies.ts";
 
@@ -18,20 +19,7 @@ import { loadStoredChecks } from "./store/policies.ts";
  * The composition root: every long-lived dependency is created here, once, and passed down. Nothing else in
  * the code base opens a database, a cache or a logger on its own.
  */
-export interface App {
-  config: Config;
-  logger: Logger;
-  store: Store;
-  cache: Cache;
-  clock: Clock;
-  knowledge(): Promise<Catalog>;
-  /** The configured models, or undefined offline. */
-  models(): Promise<ModelPair | undefined>;
-  callPolicy: CallPolicy;
-  /** Retrieval over the framework documents (indexed on first use), or undefined when unavailable. */
-  retrieval(): Promise<KnowledgeSearch | undefined>;
-  /** The knowledge base: ingestion, documents, control mappings and retrieval. */
-  knowledgeBase(): Promise<Knowledge>;
+export interface App extends Runtime {
   close(): Promise<void>;
 }
 

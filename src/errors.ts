@@ -1,3 +1,5 @@
+import type { z } from "zod";
+
 /**
  * One error hierarchy for the whole product. Each class carries the CLI exit code (CONTRACT.md) and the HTTP
  * status the API answers with, so the edges never guess.
@@ -93,4 +95,28 @@ export function isEnforceAIError(error: unknown): error is EnforceAIError {
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** One invalid field of a request or a file: where (`body.check.id`) and what is wrong with it. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** zod issues as field errors under a prefix (`body`, `query`, a file name). */
+export function issuesToErrors(issues: readonly z.core.$ZodIssue[], prefix: string): FieldError[] {
+  return issues.map((issue) => {
+    const parts = issue.path.map(String);
+    const path = [prefix, ...parts].filter((p) => p !== "").join(".") || prefix || "(request)";
+    return { path, message: issue.message };
+  });
+}
+
+/** A ValidationError naming the fields; the API answers it as a 400 problem with `errors`. */
+export function invalidFields(errors: FieldError[], detail?: string): ValidationError {
+  const first = errors[0];
+  return new ValidationError(
+    detail ?? (first ? `invalid request: ${first.path}: ${first.message}` : "invalid request"),
+    { errors },
+  );
 }

@@ -9,7 +9,7 @@ import type { Principal } from "../../src/domain/roles.ts";
 import { roleAtLeast } from "../../src/domain/roles.ts";
 import { FINDING_STATUSES, type Finding, SEVERITIES } from "../../src/domain/types.ts";
 import { errorMessage } from "../../src/errors.ts";
-import { buildReport } from "../../src/services/report-builder.ts";
+import { buildReport } from "../../src/report/build.ts";
 import {
   findingsOfResource,
   latestCompletedScan,

@@ -4,7 +4,7 @@ import type { Clock, Finding } from "../../src/domain/types.ts";
 import type { Catalog } from "../../src/engine/catalog.ts";
 import type { KnowledgeSearch } from "../../src/knowledge/types.ts";
 import type { Logger } from "../../src/logger.ts";
-import type { ApprovalSummary } from "../../src/services/remediation/service.ts";
+import type { ApprovalSummary } from "../../src/remediation/service.ts";
 import type { Store } from "../../src/store/index.ts";
 import type { InventorySource } from "../scan.ts";
 

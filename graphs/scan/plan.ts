@@ -1,6 +1,6 @@
 import { Annotation } from "@langchain/langgraph";
-import type { RemediationService } from "../../src/services/remediation/service.ts";
-import type { DiscoveryAccess } from "../../src/services/remediation/verify.ts";
+import type { RemediationService } from "../../src/remediation/service.ts";
+import type { DiscoveryAccess } from "../../src/remediation/verify.ts";
 import type { RemediationAws } from "../../tools/aws/remediation-access.ts";
 import type { ScanDeps } from "./deps.ts";
 

@@ -1,9 +1,9 @@
 /** What every route handler can reach: the app and the services the server composed around it. */
 import type { ChatService } from "../../graphs/chat.ts";
 import type { App } from "../app.ts";
+import type { RemediationService } from "../remediation/service.ts";
 import type { Knowledge } from "../services/knowledge-base.ts";
 import type { PolicyService } from "../services/policies.ts";
-import type { RemediationService } from "../services/remediation/service.ts";
 import type { ReportCache } from "../services/report-cache.ts";
 import type { ScanJobs } from "../services/scan-jobs.ts";
 import type { KeyCache } from "./auth.ts";

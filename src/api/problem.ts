@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from "express";
 import { z } from "zod";
-import { EnforceAIError, errorMessage } from "../errors.ts";
+import { EnforceAIError, errorMessage, type FieldError, issuesToErrors } from "../errors.ts";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
@@ -17,7 +17,7 @@ export const fieldErrorSchema = z
     path: z.string().describe("where the problem is: body.frameworks.0, query.limit, params.id"),
     message: z.string(),
   })
-  .meta({ id: "FieldError" });
+  .meta({ id: "FieldError" }) satisfies z.ZodType<FieldError>;
 
 export const problemSchema = z
   .object({
@@ -31,7 +31,8 @@ export const problemSchema = z
   .meta({ id: "Problem", description: "RFC 9457 problem details" });
 
 export type Problem = z.infer<typeof problemSchema>;
-export type FieldError = z.infer<typeof fieldErrorSchema>;
+export type { FieldError };
+export { issuesToErrors };
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
@@ -134,7 +135,9 @@ export function toProblem(
     );
     problem.type = problemType(error.kind);
     const issues = error.details?.issues;
-    if (status === 400 && Array.isArray(issues))
+    const fields = error.details?.errors;
+    if (status === 400 && Array.isArray(fields)) problem.errors = fields as FieldError[];
+    else if (status === 400 && Array.isArray(issues))
       problem.errors = issuesToErrors(issues as z.core.$ZodIssue[], "");
     return { problem, headers: {} };
   }
@@ -153,14 +156,6 @@ export function toProblem(
     return { problem, headers: {} };
   }
   return { problem: problemOf(500, "internal error", instance), headers: {} };
-}
-
-export function issuesToErrors(issues: readonly z.core.$ZodIssue[], prefix: string): FieldError[] {
-  return issues.map((issue) => {
-    const parts = issue.path.map(String);
-    const path = [prefix, ...parts].filter((p) => p !== "").join(".") || prefix || "(request)";
-    return { path, message: issue.message };
-  });
 }
 
 export function sendProblem(req: Request, res: Response, error: unknown): Problem {

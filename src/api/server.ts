@@ -11,9 +11,9 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { type ChatService, createChatService } from "../../graphs/chat.ts";
 import type { App } from "../app.ts";
 import { remediationSettingsFromEnv } from "../config/remediation.ts";
+import { RemediationService } from "../remediation/service.ts";
 import type { Knowledge } from "../services/knowledge-base.ts";
 import { PolicyService } from "../services/policies.ts";
-import { RemediationService } from "../services/remediation/service.ts";
 import { ReportCache } from "../services/report-cache.ts";
 import { ScanJobs } from "../services/scan-jobs.ts";
 import { KeyCache } from "./auth.ts";

@@ -3,7 +3,7 @@
  * line naming the variable and the expected form (ConfigError, exit 2).
  */
 
-import type { ChangeRisk } from "../../tools/remediation/types.ts";
+import type { ChangeRisk } from "../domain/remediation.ts";
 import { ConfigError } from "../errors.ts";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../planning/window.ts";
 

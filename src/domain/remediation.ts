@@ -1,5 +1,54 @@
-import type { RemediationPlan } from "../../tools/remediation/types.ts";
 import type { Severity } from "./types.ts";
+
+/** One SDK call. `region` is `global` for IAM and S3 Control (sent to the home region). */
+export interface PlannedCall {
+  /** The client's service name (`s3`, `ec2`, `s3control`, …: the AWS access value's client kinds). */
+  service: string;
+  /** The SDK command name without `Command` (`PutPublicAccessBlock`). */
+  operation: string;
+  region: string;
+  input: Record<string, unknown>;
+}
+
+/** The resource a plan changes (not always the one a finding is about: a trail's finding fixes its bucket). */
+export interface RemediationTarget {
+  resourceType: string;
+  resourceId: string;
+  arn: string;
+  region: string;
+  accountId: string;
+}
+
+/**
+ * The relevant configuration of the target, flat: field name → JSON value. `before` is what the scan saw,
+ * `after` what the plan makes of it; the live state read before applying uses the same fields.
+ */
+export type FieldState = Record<string, unknown>;
+
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** The change risk: how likely the change is to break something that works (not the finding's severity). */
+export type ChangeRisk = Exclude<Severity, "informational">;
+
+export interface RemediationPlan {
+  actionId: string;
+  title: string;
+  target: RemediationTarget;
+  params: Record<string, unknown>;
+  calls: PlannedCall[];
+  before: FieldState;
+  after: FieldState;
+  changes: FieldChange[];
+  risk: ChangeRisk;
+  reversible: boolean;
+  /** How a rollback works, or why it is not safe. */
+  rollback: string;
+  notes: string[];
+}
 
 export type StrategyName = "immediate" | "scheduled" | "manual" | "compensating";
 

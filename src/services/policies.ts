@@ -5,8 +5,6 @@
  * engine's catalog for the next scan (`knowledgeWithPolicies`).
  */
 
-import { type FieldError, issuesToErrors, validationProblem } from "../api/problem.ts";
-import type { App } from "../app.ts";
 import type { FrameworkRef } from "../domain/types.ts";
 import type { Catalog } from "../engine/catalog.ts";
 import type { Check, CheckDefinition } from "../engine/check-schema.ts";
@@ -14,7 +12,15 @@ import { type CompiledCheck, compileCheck, parseCheck } from "../engine/checks.t
 import { builtinEvaluators } from "../engine/evaluators/index.ts";
 import { type Framework, frameworkRefsByCheck } from "../engine/frameworks.ts";
 import { mergePolicies, withoutSource } from "../engine/stored-policies.ts";
-import { ConflictError, errorMessage, NotFoundError, ValidationError } from "../errors.ts";
+import {
+  ConflictError,
+  errorMessage,
+  type FieldError,
+  invalidFields,
+  issuesToErrors,
+  NotFoundError,
+  ValidationError,
+} from "../errors.ts";
 import {
   loadStoredChecks,
   PolicyRepository,
@@ -22,6 +28,7 @@ import {
   type StoredPolicy,
 } from "../store/policies.ts";
 import { confirmedMappings } from "./mappings.ts";
+import type { Runtime } from "./runtime.ts";
 
 export interface PolicyInput {
   check: unknown;
@@ -43,7 +50,7 @@ export function validateCheck(
       const errors: FieldError[] = issues
         ? issuesToErrors(issues, "body.check")
         : [{ path: "body.check", message: error.message }];
-      throw validationProblem(errors);
+      throw invalidFields(errors);
     }
     throw error;
   }
@@ -57,7 +64,7 @@ export function validateCheck(
     // the compiler as a raw parser error (not a ValidationError) from quantifiers.
     const raw = errorMessage(error);
     const message = raw.startsWith(`${sourceName}: `) ? raw.slice(sourceName.length + 2) : raw;
-    throw validationProblem([{ path: "body.check", message: `does not compile: ${message.split("\n")[0]}` }]);
+    throw invalidFields([{ path: "body.check", message: `does not compile: ${message.split("\n")[0]}` }]);
   }
 }
 
@@ -77,7 +84,7 @@ function validateControls(controls: readonly FrameworkRef[], frameworks: readonl
       });
     }
   });
-  if (errors.length > 0) throw validationProblem(errors);
+  if (errors.length > 0) throw invalidFields(errors);
 }
 
 export class PolicyService {
@@ -92,7 +99,7 @@ export class PolicyService {
   private version = 0;
 
   constructor(
-    private readonly app: App,
+    private readonly app: Runtime,
     private readonly ttlMs = 5_000,
   ) {
     this.repo = new PolicyRepository(app.store.db.pool);
@@ -126,7 +133,7 @@ export class PolicyService {
     if (!(await this.repo.find(id))) throw new NotFoundError(`no custom policy "${id}"`);
     const { check } = validateCheck(input.check, base, policySourceName(id));
     if (check.id !== id) {
-      throw validationProblem([
+      throw invalidFields([
         { path: "body.check.id", message: `must stay "${id}" (the id names the policy)` },
       ]);
     }
@@ -173,8 +180,8 @@ export class PolicyService {
     return merged;
   }
 
-  /** An App whose knowledge includes the stored policies: scans started through the API run with it. */
-  appWithPolicies(): App {
+  /** An Runtime whose knowledge includes the stored policies: scans started through the API run with it. */
+  appWithPolicies(): Runtime {
     return { ...this.app, knowledge: () => this.knowledge() };
   }
 

@@ -5,9 +5,9 @@
  */
 import { LRUCache } from "lru-cache";
 import type { Catalog } from "../engine/catalog.ts";
+import { buildReport } from "../report/build.ts";
 import type { ScanReport } from "../report/model.ts";
 import type { Store } from "../store/index.ts";
-import { buildReport } from "./report-builder.ts";
 
 export class ReportCache {
   private readonly entries = new LRUCache<string, Promise<ScanReport>>({ max: 16 });

@@ -5,11 +5,10 @@
  */
 import { EventEmitter } from "node:events";
 import type { InventorySource, ScanProgressEvent } from "../../graphs/scan.ts";
-import { validationProblem } from "../api/problem.ts";
-import type { App } from "../app.ts";
 import type { ScanRecord } from "../domain/scan.ts";
 import { selectFrameworks } from "../engine/frameworks.ts";
-import { ConflictError, errorMessage } from "../errors.ts";
+import { ConflictError, errorMessage, invalidFields } from "../errors.ts";
+import type { Runtime } from "./runtime.ts";
 import { newScanId, resumeScan, startScan } from "./scan-service.ts";
 
 const resumeHint = (scanId: string) =>
@@ -56,7 +55,7 @@ export interface ScanJobsOptions {
   /** How long a finished scan's events stay replayable (ms). */
   retainMs?: number;
   /** The app whose knowledge includes the stored custom policies (the scan runs with it). */
-  scanApp?: () => App;
+  scanApp?: () => Runtime;
 }
 
 export class ScanJobs {
@@ -65,7 +64,7 @@ export class ScanJobs {
   private readonly retainMs: number;
 
   constructor(
-    private readonly app: App,
+    private readonly app: Runtime,
     private readonly options: ScanJobsOptions = {},
   ) {
     this.maxConcurrent = options.maxConcurrent ?? 2;
@@ -84,7 +83,7 @@ export class ScanJobs {
     try {
       selectFrameworks(knowledge.frameworks, request.frameworks);
     } catch (error) {
-      throw validationProblem([{ path: "body.frameworks", message: errorMessage(error) }]);
+      throw invalidFields([{ path: "body.frameworks", message: errorMessage(error) }]);
     }
     const scanId = newScanId(this.app.clock());
     return this.run(scanId, (onProgress) =>

@@ -15,15 +15,15 @@ import {
 } from "../../tools/aws/discover.ts";
 import { readInventoryFile, writeInventoryFile } from "../../tools/aws/inventory-file.ts";
 import { remediationAws } from "../../tools/aws/remediation-access.ts";
-import type { App } from "../app.ts";
 import { remediationSettingsFromEnv } from "../config/remediation.ts";
 import type { ScanRecord } from "../domain/scan.ts";
 import type { Inventory } from "../domain/types.ts";
 import { selectFrameworks } from "../engine/frameworks.ts";
 import { ConflictError, errorMessage, NotFoundError } from "../errors.ts";
 import { SAMPLE_INVENTORY_FILE } from "../paths.ts";
+import { RemediationService } from "../remediation/service.ts";
 import { createCheckpointer } from "../store/checkpoints.ts";
-import { RemediationService } from "./remediation/service.ts";
+import type { Runtime } from "./runtime.ts";
 
 export interface StartScanOptions {
   source: InventorySource;
@@ -42,7 +42,7 @@ export interface StartScanOptions {
 
 /** The policy agent's dependencies: approvals in the store, remediation credentials made only when used. */
 export async function remediationDeps(
-  app: App,
+  app: Runtime,
   source?: InventorySource,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RemediationDeps> {
@@ -119,7 +119,7 @@ export async function loadInventory(
 }
 
 async function scanGraph(
-  app: App,
+  app: Runtime,
   onProgress?: (e: ScanProgressEvent) => void,
   saveInventory?: string,
   source?: InventorySource,
@@ -151,7 +151,7 @@ async function scanGraph(
 }
 
 async function runToEnd(
-  app: App,
+  app: Runtime,
   scanId: string,
   input: Partial<ScanStateType> | Command | null,
   onProgress?: (e: ScanProgressEvent) => void,
@@ -173,7 +173,7 @@ async function runToEnd(
 }
 
 /** Starts a scan and runs it to its end (or its first interrupt). */
-export async function startScan(app: App, options: StartScanOptions): Promise<ScanRecord> {
+export async function startScan(app: Runtime, options: StartScanOptions): Promise<ScanRecord> {
   const knowledge = await app.knowledge();
   const frameworks = selectFrameworks(knowledge.frameworks, options.frameworks).map((f) => f.id);
   const now = app.clock();
@@ -212,7 +212,7 @@ export async function startScan(app: App, options: StartScanOptions): Promise<Sc
 
 /** Continues an interrupted scan from its last checkpoint; completed steps are not run again. */
 export async function resumeScan(
-  app: App,
+  app: Runtime,
   scanId: string,
   onProgress?: (e: ScanProgressEvent) => void,
 ): Promise<ScanRecord> {

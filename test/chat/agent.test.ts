@@ -15,8 +15,8 @@ import { remediationSettingsFromEnv } from "../../src/config/remediation.ts";
 import type { Principal } from "../../src/domain/roles.ts";
 import type { Finding } from "../../src/domain/types.ts";
 import { createLogger } from "../../src/logger.ts";
+import { RemediationService } from "../../src/remediation/service.ts";
 import { PolicyService } from "../../src/services/policies.ts";
-import { RemediationService } from "../../src/services/remediation/service.ts";
 import { startScan } from "../../src/services/scan-service.ts";
 import { openStore } from "../../src/store/index.ts";
 

@@ -46,8 +46,8 @@ import {
   GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
   PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3-control";
+import type { PlannedCall } from "../../src/domain/remediation.ts";
 import type { AwsClientSet, ClientKind } from "../aws/clients.ts";
-import type { PlannedCall } from "./types.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: SDK command constructors differ only in their input type.
 type CommandClass = new (input: any) => unknown;
@@ -226,7 +226,7 @@ export async function sendCall(
   if (!found)
     throw new Error(`${callKey(call)} is not in the remediation command registry; refusing to send it`);
   const region = call.region === "global" ? homeRegion : call.region;
-  const client = clientsFor(region).get(call.service) as unknown as {
+  const client = clientsFor(region).get(found.service) as unknown as {
     send(command: unknown): Promise<unknown>;
   };
   const output = (await client.send(new found.command(structuredClone(call.input)))) as Record<

@@ -4,6 +4,7 @@
  * then the policy's, then the caller's, validated by the action's schema.
  */
 import { createHash } from "node:crypto";
+import type { RemediationPlan } from "../../src/domain/remediation.ts";
 import { canonicalJson } from "../../src/domain/shape.ts";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
 import { ValidationError } from "../../src/errors.ts";
@@ -27,7 +28,7 @@ import { s3BucketEnableVersioning } from "./actions/s3-bucket-enable-versioning.
 import { s3BucketPublicAccessBlock } from "./actions/s3-bucket-public-access-block.ts";
 import { s3BucketTlsOnlyPolicy } from "./actions/s3-bucket-tls-only-policy.ts";
 import { commandSpec } from "./commands.ts";
-import { type PlanContext, PlanError, type RemediationAction, type RemediationPlan } from "./types.ts";
+import { type PlanContext, PlanError, type RemediationAction } from "./types.ts";
 import { fieldChanges } from "./util.ts";
 
 export {

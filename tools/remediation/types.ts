@@ -5,59 +5,17 @@
  * a dry run prints, the calls executed and the IAM policy document are one and the same list.
  */
 import type { z } from "zod";
+import type {
+  ChangeRisk,
+  FieldState,
+  PlannedCall,
+  RemediationPlan,
+  RemediationTarget,
+} from "../../src/domain/remediation.ts";
 import type { ConfigurationItem, Severity } from "../../src/domain/types.ts";
 import type { Check } from "../../src/engine/check-schema.ts";
 import type { Settings } from "../../src/engine/settings.ts";
 import type { ClientKind } from "../aws/clients.ts";
-
-/** One SDK call. `region` is `global` for IAM and S3 Control (sent to the home region). */
-export interface PlannedCall {
-  service: ClientKind;
-  /** The SDK command name without `Command` (`PutPublicAccessBlock`). */
-  operation: string;
-  region: string;
-  input: Record<string, unknown>;
-}
-
-/** The resource a plan changes (not always the one a finding is about: a trail's finding fixes its bucket). */
-export interface RemediationTarget {
-  resourceType: string;
-  resourceId: string;
-  arn: string;
-  region: string;
-  accountId: string;
-}
-
-/**
- * The relevant configuration of the target, flat: field name → JSON value. `before` is what the scan saw,
- * `after` what the plan makes of it; the live state read before applying uses the same fields.
- */
-export type FieldState = Record<string, unknown>;
-
-export interface FieldChange {
-  field: string;
-  before: unknown;
-  after: unknown;
-}
-
-/** The change risk: how likely the change is to break something that works (not the finding's severity). */
-export type ChangeRisk = Exclude<Severity, "informational">;
-
-export interface RemediationPlan {
-  actionId: string;
-  title: string;
-  target: RemediationTarget;
-  params: Record<string, unknown>;
-  calls: PlannedCall[];
-  before: FieldState;
-  after: FieldState;
-  changes: FieldChange[];
-  risk: ChangeRisk;
-  reversible: boolean;
-  /** How a rollback works, or why it is not safe. */
-  rollback: string;
-  notes: string[];
-}
 
 /** What an action's `plan` returns; the catalog wraps it into a RemediationPlan. */
 export interface PlanDraft {

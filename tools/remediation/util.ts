@@ -1,7 +1,8 @@
+import type { FieldChange, FieldState, RemediationTarget } from "../../src/domain/remediation.ts";
 import { canonicalJson, isCallError } from "../../src/domain/shape.ts";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
 import { errorCode } from "../aws/collector.ts";
-import { type FieldChange, type FieldState, PlanError, type RemediationTarget } from "./types.ts";
+import { PlanError } from "./types.ts";
 
 /** JSON equality with `undefined` read as `null` and object keys in any order. */
 export function sameValue(a: unknown, b: unknown): boolean {

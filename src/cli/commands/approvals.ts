@@ -7,12 +7,8 @@ import { remediationAws } from "../../../tools/aws/remediation-access.ts";
 import type { App } from "../../app.ts";
 import { remediationSettingsFromEnv } from "../../config/remediation.ts";
 import { ServiceError, UsageError } from "../../errors.ts";
-import type { ExecutionOutcome } from "../../services/remediation/execute.ts";
-import {
-  type ApprovalDetail,
-  type ApprovalSummary,
-  RemediationService,
-} from "../../services/remediation/service.ts";
+import type { ExecutionOutcome } from "../../remediation/execute.ts";
+import { type ApprovalDetail, type ApprovalSummary, RemediationService } from "../../remediation/service.ts";
 import { APPROVAL_STATUSES, type ApprovalStatus } from "../../store/remediations.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";

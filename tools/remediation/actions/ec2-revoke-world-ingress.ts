@@ -1,8 +1,9 @@
 import { z } from "zod";
+import type { FieldState, PlannedCall } from "../../../src/domain/remediation.ts";
 import { lowerCamelKeys } from "../../../src/domain/shape.ts";
 import { isWorld } from "../../../src/engine/cidr.ts";
 import { normaliseProtocol } from "../../../src/engine/evaluators/network.ts";
-import type { FieldState, PlannedCall, RemediationAction } from "../types.ts";
+import type { RemediationAction } from "../types.ts";
 import { PlanError } from "../types.ts";
 import { readable, targetOf } from "../util.ts";
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { PlannedCall, RemediationAction } from "../types.ts";
+import type { PlannedCall } from "../../../src/domain/remediation.ts";
+import type { RemediationAction } from "../types.ts";
 import { PlanError } from "../types.ts";
 import { readable, targetOf } from "../util.ts";
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import type { ChangeRisk, PlannedCall } from "../../../src/domain/remediation.ts";
 import type { ConfigurationItem } from "../../../src/domain/types.ts";
-import type { ChangeRisk, PlanContext, PlannedCall, RemediationAction, RollbackPlan } from "../types.ts";
+import type { PlanContext, RemediationAction, RollbackPlan } from "../types.ts";
 import { PlanError } from "../types.ts";
 import { targetOf } from "../util.ts";
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { FieldState, PlannedCall, RemediationAction } from "../types.ts";
+import type { FieldState, PlannedCall } from "../../../src/domain/remediation.ts";
+import type { RemediationAction } from "../types.ts";
 import { PlanError } from "../types.ts";
 import { readable } from "../util.ts";
 import { BUCKET_RESOURCE_TYPES, bucketOf } from "./s3-bucket.ts";

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import type { PlannedCall } from "../../../src/domain/remediation.ts";
 import { parsePolicyDocument } from "../../aws/collector.ts";
-import type { PlannedCall, RemediationAction } from "../types.ts";
+import type { RemediationAction } from "../types.ts";
 import { PlanError } from "../types.ts";
 import { readable, readOrAbsent, sameValue, targetOf } from "../util.ts";
 

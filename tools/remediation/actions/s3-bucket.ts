@@ -1,5 +1,6 @@
+import type { RemediationTarget } from "../../../src/domain/remediation.ts";
 import type { ConfigurationItem } from "../../../src/domain/types.ts";
-import { type PlanContext, PlanError, type RemediationTarget } from "../types.ts";
+import { type PlanContext, PlanError } from "../types.ts";
 import { targetOf } from "../util.ts";
 
 /**

@@ -15,28 +15,27 @@
  * through step 2 again, so a change that was already sent is not sent twice.
  */
 import { randomBytes } from "node:crypto";
-import { errorCode, errorText, isAccessDenied } from "../../../tools/aws/collector.ts";
-import type { RemediationAws } from "../../../tools/aws/remediation-access.ts";
-import { iamActionOf } from "../../../tools/remediation/commands.ts";
-import { getAction } from "../../../tools/remediation/index.ts";
-import type { PlannedCall, RemediationPlan } from "../../../tools/remediation/types.ts";
-import { sameValue } from "../../../tools/remediation/util.ts";
-import type { RemediationSettings } from "../../config/remediation.ts";
-import type { ProposalDocument } from "../../domain/remediation.ts";
-import type { Clock } from "../../domain/types.ts";
-import { ConfigError, errorMessage } from "../../errors.ts";
-import type { Logger } from "../../logger.ts";
-import { postWebhook, taskMessage } from "../../notify/webhook.ts";
-import { inWindow, nextWindowStart } from "../../planning/window.ts";
-import { AuditLog } from "../../store/audit.ts";
-import { withTransaction } from "../../store/database.ts";
-import type { Store } from "../../store/index.ts";
+import { errorCode, errorText, isAccessDenied } from "../../tools/aws/collector.ts";
+import type { RemediationAws } from "../../tools/aws/remediation-access.ts";
+import { iamActionOf } from "../../tools/remediation/commands.ts";
+import { getAction } from "../../tools/remediation/index.ts";
+import { sameValue } from "../../tools/remediation/util.ts";
+import type { RemediationSettings } from "../config/remediation.ts";
+import type { PlannedCall, ProposalDocument, RemediationPlan } from "../domain/remediation.ts";
+import type { Clock } from "../domain/types.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import { postWebhook, taskMessage } from "../notify/webhook.ts";
+import { inWindow, nextWindowStart } from "../planning/window.ts";
+import { AuditLog } from "../store/audit.ts";
+import { withTransaction } from "../store/database.ts";
+import type { Store } from "../store/index.ts";
 import {
   type ApprovalRecord,
   type ExecutionRecord,
   RemediationRepository,
   type RemediationStatus,
-} from "../../store/remediations.ts";
+} from "../store/remediations.ts";
 
 export type ExecutionOutcomeKind =
   | "succeeded"

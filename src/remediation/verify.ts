@@ -11,15 +11,15 @@ import {
   type ClientFactory,
   createClient,
   endpointFor,
-} from "../../../tools/aws/clients.ts";
-import type { CollectorContext, ServiceName } from "../../../tools/aws/collector.ts";
-import { errorCode, errorText } from "../../../tools/aws/collector.ts";
-import { COLLECTORS } from "../../../tools/aws/discover.ts";
-import type { ProposalFinding } from "../../domain/remediation.ts";
-import { compareItems, withContentHash } from "../../domain/shape.ts";
-import type { ConfigurationItem, FindingStatus } from "../../domain/types.ts";
-import type { Catalog } from "../../engine/catalog.ts";
-import { createContext, evaluateOne } from "../../engine/evaluate.ts";
+} from "../../tools/aws/clients.ts";
+import type { CollectorContext, ServiceName } from "../../tools/aws/collector.ts";
+import { errorCode, errorText } from "../../tools/aws/collector.ts";
+import { COLLECTORS } from "../../tools/aws/discover.ts";
+import type { ProposalFinding } from "../domain/remediation.ts";
+import { compareItems, withContentHash } from "../domain/shape.ts";
+import type { ConfigurationItem, FindingStatus } from "../domain/types.ts";
+import type { Catalog } from "../engine/catalog.ts";
+import { createContext, evaluateOne } from "../engine/evaluate.ts";
 
 /** How verification reads AWS: the scan's (read-only) access, not the remediation credentials. */
 export interface DiscoveryAccess {

@@ -2,8 +2,8 @@ import type { LlmUsage } from "../domain/scan.ts";
 import type { Catalog } from "../engine/catalog.ts";
 import { type Framework, selectFrameworks, summarize } from "../engine/frameworks.ts";
 import { scorePosture } from "../engine/scoring.ts";
-import type { ScanReport } from "../report/model.ts";
 import type { Store } from "../store/index.ts";
+import type { ScanReport } from "./model.ts";
 
 const OFFLINE_USAGE: LlmUsage = { mode: "offline", calls: 0, inputTokens: 0, outputTokens: 0 };
 

@@ -4,28 +4,29 @@
  * (`enforceai approvals`) and, later, the API. Every time comes from the clock passed in.
  */
 import { createHash } from "node:crypto";
-import type { RemediationAws } from "../../../tools/aws/remediation-access.ts";
-import { buildPlan, getAction, planHash } from "../../../tools/remediation/index.ts";
-import type { PlanContext, RemediationAction, RemediationPlan } from "../../../tools/remediation/types.ts";
-import { PlanError } from "../../../tools/remediation/types.ts";
-import type { RemediationSettings } from "../../config/remediation.ts";
+import type { RemediationAws } from "../../tools/aws/remediation-access.ts";
+import { buildPlan, getAction, planHash } from "../../tools/remediation/index.ts";
+import type { PlanContext, RemediationAction } from "../../tools/remediation/types.ts";
+import { PlanError } from "../../tools/remediation/types.ts";
+import type { RemediationSettings } from "../config/remediation.ts";
 import type {
   ManualTask,
   ProposalDocument,
   ProposalFinding,
+  RemediationPlan,
   StrategyDecision,
-} from "../../domain/remediation.ts";
-import { canonicalJson } from "../../domain/shape.ts";
-import type { Clock } from "../../domain/types.ts";
-import { type ConfigurationItem, type Finding, SEVERITY_RANK, type Severity } from "../../domain/types.ts";
-import type { Catalog } from "../../engine/catalog.ts";
-import type { Check } from "../../engine/check-schema.ts";
-import { ConflictError, errorMessage, ForbiddenError, NotFoundError, ValidationError } from "../../errors.ts";
-import type { Logger } from "../../logger.ts";
-import { decideStrategy, loadRemediationPolicy, type RemediationPolicy } from "../../planning/strategy.ts";
-import { type AuditEntry, AuditLog } from "../../store/audit.ts";
-import { withTransaction } from "../../store/database.ts";
-import type { Store } from "../../store/index.ts";
+} from "../domain/remediation.ts";
+import { canonicalJson } from "../domain/shape.ts";
+import type { Clock } from "../domain/types.ts";
+import { type ConfigurationItem, type Finding, SEVERITY_RANK, type Severity } from "../domain/types.ts";
+import type { Catalog } from "../engine/catalog.ts";
+import type { Check } from "../engine/check-schema.ts";
+import { ConflictError, errorMessage, ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import { decideStrategy, loadRemediationPolicy, type RemediationPolicy } from "../planning/strategy.ts";
+import { type AuditEntry, AuditLog } from "../store/audit.ts";
+import { withTransaction } from "../store/database.ts";
+import type { Store } from "../store/index.ts";
 import {
   type ApprovalFilter,
   type ApprovalRecord,
@@ -33,7 +34,7 @@ import {
   type DecisionRecord,
   type ExecutionRecord,
   RemediationRepository,
-} from "../../store/remediations.ts";
+} from "../store/remediations.ts";
 import { describeCallError, type ExecuteOptions, type ExecutionOutcome, executeApproval } from "./execute.ts";
 import {
   type DiscoveryAccess,
