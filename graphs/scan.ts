@@ -11,8 +11,9 @@ import { remediateNode } from "./scan/remediate.ts";
 import { ScanState, type ScanStateType } from "./scan/state.ts";
 import { verifyNode } from "./scan/verify.ts";
 
+export type { InventorySource } from "../src/domain/scan.ts";
 export type { ScanDeps, ScanProgressEvent } from "./scan/deps.ts";
-export type { InventorySource, ScanStateType } from "./scan/state.ts";
+export type { ScanStateType } from "./scan/state.ts";
 
 /** Wraps a node so the CLI progress display (and later the API's server-sent events) can follow the graph. */
 function traced<S extends ScanStateType>(

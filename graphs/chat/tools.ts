@@ -7,6 +7,7 @@ import { tool } from "langchain";
 import { z } from "zod";
 import type { Principal } from "../../src/domain/roles.ts";
 import { roleAtLeast } from "../../src/domain/roles.ts";
+import type { InventorySource } from "../../src/domain/scan.ts";
 import { FINDING_STATUSES, type Finding, SEVERITIES } from "../../src/domain/types.ts";
 import { errorMessage } from "../../src/errors.ts";
 import { buildReport } from "../../src/report/build.ts";
@@ -16,7 +17,6 @@ import {
   resolveScan,
   searchFindings,
 } from "../../src/store/read-model.ts";
-import type { InventorySource } from "../scan.ts";
 import { wrapToolData } from "./data.ts";
 import type { ChatDeps } from "./types.ts";
 

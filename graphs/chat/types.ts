@@ -1,12 +1,11 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { ScanRecord } from "../../src/domain/scan.ts";
+import type { InventorySource, ScanRecord } from "../../src/domain/scan.ts";
 import type { Clock, Finding } from "../../src/domain/types.ts";
 import type { Catalog } from "../../src/engine/catalog.ts";
 import type { KnowledgeSearch } from "../../src/knowledge/types.ts";
 import type { Logger } from "../../src/logger.ts";
 import type { ApprovalSummary } from "../../src/remediation/service.ts";
 import type { Store } from "../../src/store/index.ts";
-import type { InventorySource } from "../scan.ts";
 
 /** What the chat agent needs, passed in (no singletons). */
 export interface ChatDeps {

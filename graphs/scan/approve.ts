@@ -1,5 +1,6 @@
 import { interrupt } from "@langchain/langgraph";
-import type { RemediationNodeDeps, RemediationNodeState, RemediationNodeUpdate } from "./plan.ts";
+import type { RemediationNodeDeps } from "./deps.ts";
+import type { RemediationNodeState, RemediationNodeUpdate } from "./plan.ts";
 
 /** What the graph's interrupt carries: the requests a person still has to decide. */
 export interface ApprovalInterrupt {

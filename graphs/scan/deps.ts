@@ -1,13 +1,15 @@
 import type { Cache } from "../../src/cache/index.ts";
+import type { InventorySource } from "../../src/domain/scan.ts";
 import type { Clock, Inventory } from "../../src/domain/types.ts";
 import type { Catalog } from "../../src/engine/catalog.ts";
 import type { KnowledgeSearch } from "../../src/knowledge/types.ts";
 import type { CallPolicy } from "../../src/llm/invoke.ts";
 import type { ModelPair } from "../../src/llm/models.ts";
 import type { Logger } from "../../src/logger.ts";
+import type { RemediationService } from "../../src/remediation/service.ts";
+import type { DiscoveryAccess } from "../../src/remediation/verify.ts";
 import type { Store } from "../../src/store/index.ts";
-import type { RemediationDeps } from "./plan.ts";
-import type { InventorySource } from "./state.ts";
+import type { RemediationAws } from "../../tools/aws/remediation-access.ts";
 
 export type ScanProgressEvent =
   | { type: "node-start"; scanId: string; node: string }
@@ -47,3 +49,16 @@ export interface ScanDeps {
   remediation?: RemediationDeps;
   onProgress?: (event: ScanProgressEvent) => void;
 }
+
+/** What the plan → approve → remediate → verify nodes need besides the scan's store and clock. */
+export interface RemediationDeps {
+  service: RemediationService;
+  /** The remediation credentials (ENFORCEAI_REMEDIATION_ROLE_ARN / _PROFILE), made on first use. */
+  aws?: () => RemediationAws;
+  /** Read-only access for re-discovery in the verify node (the scan's own access). */
+  discovery?: DiscoveryAccess;
+}
+
+export type RemediationNodeDeps = Pick<ScanDeps, "store" | "clock" | "logger"> & {
+  remediation?: RemediationDeps;
+};

@@ -2,20 +2,7 @@ import { Annotation } from "@langchain/langgraph";
 import type { RemediationService } from "../../src/remediation/service.ts";
 import type { DiscoveryAccess } from "../../src/remediation/verify.ts";
 import type { RemediationAws } from "../../tools/aws/remediation-access.ts";
-import type { ScanDeps } from "./deps.ts";
-
-/** What the plan → approve → remediate → verify nodes need besides the scan's store and clock. */
-export interface RemediationDeps {
-  service: RemediationService;
-  /** The remediation credentials (ENFORCEAI_REMEDIATION_ROLE_ARN / _PROFILE), made on first use. */
-  aws?: () => RemediationAws;
-  /** Read-only access for re-discovery in the verify node (the scan's own access). */
-  discovery?: DiscoveryAccess;
-}
-
-export type RemediationNodeDeps = Pick<ScanDeps, "store" | "clock" | "logger"> & {
-  remediation?: RemediationDeps;
-};
+import type { RemediationNodeDeps, ScanDeps } from "./deps.ts";
 
 /** Counts of what the remediation nodes did; each node adds its own keys. */
 export interface RemediationSummary {

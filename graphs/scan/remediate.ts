@@ -1,4 +1,5 @@
-import type { RemediationNodeDeps, RemediationNodeState, RemediationNodeUpdate } from "./plan.ts";
+import type { RemediationNodeDeps } from "./deps.ts";
+import type { RemediationNodeState, RemediationNodeUpdate } from "./plan.ts";
 
 /**
  * The only node with side effects in AWS: runs the scan's approved requests, each exactly once (idempotency

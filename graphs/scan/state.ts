@@ -1,18 +1,9 @@
 import { Annotation } from "@langchain/langgraph";
+import type { InventorySource } from "../../src/domain/scan.ts";
 import type { CoverageGap } from "../../src/domain/types.ts";
 import { remediationStateFields } from "./plan.ts";
 
 /** Where a scan's inventory comes from. Serializable: it is part of the checkpointed state. */
-export type InventorySource =
-  | { kind: "demo" }
-  | { kind: "inventory"; file: string }
-  | {
-      kind: "live";
-      regions?: string[];
-      roleArns?: string[];
-      externalId?: string;
-      endpoint?: string;
-    };
 
 /**
  * The scan graph's state. Deliberately small: the inventory and the findings live in the store (keyed by

@@ -1,4 +1,5 @@
-import type { RemediationNodeDeps, RemediationNodeState, RemediationNodeUpdate } from "./plan.ts";
+import type { RemediationNodeDeps } from "./deps.ts";
+import type { RemediationNodeState, RemediationNodeUpdate } from "./plan.ts";
 
 /**
  * Re-discovers each changed resource (read-only access) and re-runs the checks it was meant to fix; records

@@ -39,3 +39,15 @@ export interface ScanRecord {
   llm: LlmUsage | Record<string, never>;
   error: string | null;
 }
+
+/** Where a scan reads its inventory from: the bundled sample, a saved file, or live discovery. */
+export type InventorySource =
+  | { kind: "demo" }
+  | { kind: "inventory"; file: string }
+  | {
+      kind: "live";
+      regions?: string[];
+      roleArns?: string[];
+      externalId?: string;
+      endpoint?: string;
+    };

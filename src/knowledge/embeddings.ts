@@ -4,15 +4,7 @@ import { errorMessage, ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { sha256 } from "./loaders.ts";
 import { createLocalEmbedder } from "./local-embedder.ts";
-
-/** Text → vector. Every implementation returns L2-normalised vectors of `dimensions` numbers. */
-export interface Embedder {
-  /** Names the model and its settings; vectors of different ids are never compared. */
-  readonly id: string;
-  readonly dimensions: number;
-  embedDocuments(texts: string[]): Promise<number[][]>;
-  embedQuery(text: string): Promise<number[]>;
-}
+import type { Embedder } from "./types.ts";
 
 export const TITAN_V2_MODEL = "amazon.titan-embed-text-v2:0";
 export const TITAN_V2_DIMENSIONS = 1024;

@@ -1,5 +1,5 @@
 import { stemmer } from "stemmer";
-import type { Embedder } from "./embeddings.ts";
+import type { Embedder } from "./types.ts";
 
 /**
  * The embedded default: a deterministic embedding with no model. Feature hashing ("the hashing trick") of

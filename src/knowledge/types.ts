@@ -27,3 +27,12 @@ export interface SearchOptions {
 export interface KnowledgeSearch {
   search(query: string, options?: SearchOptions): Promise<Passage[]>;
 }
+
+/** Text → vector. Every implementation returns L2-normalised vectors of `dimensions` numbers. */
+export interface Embedder {
+  /** Names the model and its settings; vectors of different ids are never compared. */
+  readonly id: string;
+  readonly dimensions: number;
+  embedDocuments(texts: string[]): Promise<number[][]>;
+  embedQuery(text: string): Promise<number[]>;
+}

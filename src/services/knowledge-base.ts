@@ -7,7 +7,7 @@ import type { Catalog } from "../engine/catalog.ts";
 import { loadCatalog } from "../engine/catalog.ts";
 import { EnforceAIError, errorMessage, NotFoundError, ValidationError } from "../errors.ts";
 import { CHUNKER_VERSION, type ChunkOptions } from "../knowledge/chunker.ts";
-import { createEmbedder, type Embedder } from "../knowledge/embeddings.ts";
+import { createEmbedder } from "../knowledge/embeddings.ts";
 import {
   type ExtractedControl,
   ExtractionError,
@@ -24,7 +24,7 @@ import {
 } from "../knowledge/loaders.ts";
 import { OpenSearchKnowledgeIndex } from "../knowledge/opensearch-index.ts";
 import { PgKnowledgeIndex } from "../knowledge/pg-index.ts";
-import type { KnowledgeSearch, Passage, SearchOptions } from "../knowledge/types.ts";
+import type { Embedder, KnowledgeSearch, Passage, SearchOptions } from "../knowledge/types.ts";
 import type { Logger } from "../logger.ts";
 import { DOCUMENTS_DIR } from "../paths.ts";
 import { withTransaction } from "../store/database.ts";

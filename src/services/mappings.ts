@@ -1,8 +1,9 @@
 import type pg from "pg";
 import type { Framework } from "../engine/frameworks.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import { cosine, type Embedder } from "../knowledge/embeddings.ts";
+import { cosine } from "../knowledge/embeddings.ts";
 import type { ExtractedControl } from "../knowledge/extract-controls.ts";
+import type { Embedder } from "../knowledge/types.ts";
 import type { Store } from "../store/index.ts";
 
 /** A check as mapping suggestions see it. */

@@ -4,8 +4,8 @@
  * cancellation flag: a cancelled scan is marked `cancelled` at once and stops when its next graph step starts.
  */
 import { EventEmitter } from "node:events";
-import type { InventorySource, ScanProgressEvent } from "../../graphs/scan.ts";
-import type { ScanRecord } from "../domain/scan.ts";
+import type { ScanProgressEvent } from "../../graphs/scan.ts";
+import type { InventorySource, ScanRecord } from "../domain/scan.ts";
 import { selectFrameworks } from "../engine/frameworks.ts";
 import { ConflictError, errorMessage, invalidFields } from "../errors.ts";
 import type { Runtime } from "./runtime.ts";

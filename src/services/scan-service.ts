@@ -1,12 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Command } from "@langchain/langgraph";
-import type { RemediationDeps } from "../../graphs/scan/plan.ts";
-import {
-  buildScanGraph,
-  type InventorySource,
-  type ScanProgressEvent,
-  type ScanStateType,
-} from "../../graphs/scan.ts";
+import type { RemediationDeps } from "../../graphs/scan/deps.ts";
+import { buildScanGraph, type ScanProgressEvent, type ScanStateType } from "../../graphs/scan.ts";
 import {
   assumeRoleCredentials,
   discoverAccount,
@@ -16,7 +11,7 @@ import {
 import { readInventoryFile, writeInventoryFile } from "../../tools/aws/inventory-file.ts";
 import { remediationAws } from "../../tools/aws/remediation-access.ts";
 import { remediationSettingsFromEnv } from "../config/remediation.ts";
-import type { ScanRecord } from "../domain/scan.ts";
+import type { InventorySource, ScanRecord } from "../domain/scan.ts";
 import type { Inventory } from "../domain/types.ts";
 import { selectFrameworks } from "../engine/frameworks.ts";
 import { ConflictError, errorMessage, NotFoundError } from "../errors.ts";

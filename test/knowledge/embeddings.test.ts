@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createMemoryCache } from "../../src/cache/index.ts";
 import { ServiceError } from "../../src/errors.ts";
-import { cosine, type Embedder, withBatchingAndCache } from "../../src/knowledge/embeddings.ts";
+import { cosine, withBatchingAndCache } from "../../src/knowledge/embeddings.ts";
 import { createLocalEmbedder, features } from "../../src/knowledge/local-embedder.ts";
+import type { Embedder } from "../../src/knowledge/types.ts";
 
 describe("local embedder", () => {
   const e = createLocalEmbedder();

@@ -7,7 +7,8 @@ import { CreateKeyCommand, GetKeyRotationStatusCommand } from "@aws-sdk/client-k
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approveNode } from "../../graphs/scan/approve.ts";
-import { planNode, type RemediationDeps, remediationStateFields } from "../../graphs/scan/plan.ts";
+import type { RemediationDeps } from "../../graphs/scan/deps.ts";
+import { planNode, remediationStateFields } from "../../graphs/scan/plan.ts";
 import { remediateNode } from "../../graphs/scan/remediate.ts";
 import { verifyNode } from "../../graphs/scan/verify.ts";
 import { createLogger } from "../../src/logger.ts";

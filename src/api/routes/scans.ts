@@ -1,5 +1,4 @@
-import type { InventorySource } from "../../../graphs/scan.ts";
-import type { ScanRecord } from "../../domain/scan.ts";
+import type { InventorySource, ScanRecord } from "../../domain/scan.ts";
 import { SCAN_STATUSES } from "../../domain/scan.ts";
 import { countScans } from "../../store/read-model.ts";
 import { type AnyRoute, route, z } from "../http.ts";

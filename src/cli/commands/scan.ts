@@ -1,8 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import type { InventorySource } from "../../../graphs/scan.ts";
 import type { App } from "../../app.ts";
+import type { InventorySource } from "../../domain/scan.ts";
 import { SEVERITIES, SEVERITY_RANK, type Severity } from "../../domain/types.ts";
 import { UsageError } from "../../errors.ts";
 import { buildReport } from "../../report/build.ts";

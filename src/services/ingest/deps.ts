@@ -1,6 +1,6 @@
 import type { ChunkOptions } from "../../knowledge/chunker.ts";
-import type { Embedder } from "../../knowledge/embeddings.ts";
 import type { KnowledgeIndex } from "../../knowledge/index-backend.ts";
+import type { Embedder } from "../../knowledge/types.ts";
 import type { Logger } from "../../logger.ts";
 import type { DocumentRepository, DocumentStatus, KnowledgeDocument } from "../../store/documents.ts";
 import type { NormalizedDocument } from "./state.ts";
