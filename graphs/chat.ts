@@ -113,7 +113,7 @@ export class ChatService {
     this.agent ??= (async () => {
       const checkpointer = await createCheckpointer(this.deps.store.db);
       const model =
-        this.deps.model ?? new DeterministicChatModel(async () => (await this.deps.knowledge()).frameworks);
+        this.deps.model ?? new DeterministicChatModel(async () => (await this.deps.catalog()).frameworks);
       return buildAgent(this.deps, model, checkpointer) as unknown as Agent;
     })().catch((error) => {
       this.agent = undefined;

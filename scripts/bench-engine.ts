@@ -8,7 +8,7 @@ import { readInventoryFile } from "../tools/aws/inventory-file.ts";
 import { syntheticInventory } from "./lib/synthetic-inventory.ts";
 
 const sizes = (process.argv[2] ?? "10000,100000").split(",").map(Number);
-const knowledge = await loadCatalog();
+const catalog = await loadCatalog();
 const sample = await readInventoryFile(SAMPLE_INVENTORY_FILE);
 const now = new Date();
 const rows: Record<string, string | number>[] = [];
@@ -22,14 +22,14 @@ for (const size of sizes) {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 20);
   const t0 = performance.now();
-  const { findings, posture } = assess(items, knowledge, knowledge.frameworks, [], now);
+  const { findings, posture } = assess(items, catalog, catalog.frameworks, [], now);
   const ms = performance.now() - t0;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   const pairs = findings.length;
   rows.push({
     resources: size,
-    checks: knowledge.checks.length,
+    checks: catalog.checks.length,
     findings: pairs,
     "eval ms": Math.round(ms),
     "pairs/s": Math.round(pairs / (ms / 1000)),

@@ -57,16 +57,16 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         store,
         cache,
         logger,
-        engine: () => loadKnowledge(),
+        engine: () => loadCatalogOnce(),
         chatModel: pair?.analysis.model,
       });
     })();
     return knowledgeBase;
   };
-  let knowledge: Promise<Catalog> | undefined;
+  let catalog: Promise<Catalog> | undefined;
   // Built-in and file frameworks, plus ingested frameworks whose control mappings a person confirmed.
-  const loadKnowledge = () => {
-    knowledge ??= (async () => {
+  const loadCatalogOnce = () => {
+    catalog ??= (async () => {
       const base = await loadCatalog({
         checksDir: config.checksDir,
         frameworksDir: config.frameworksDir,
@@ -82,7 +82,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         logger.warn({ policy: id, reason }, "stored policy skipped"),
       );
     })();
-    return knowledge;
+    return catalog;
   };
   return {
     config,
@@ -90,7 +90,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     store,
     cache,
     clock: options.clock ?? (() => new Date()),
-    knowledge: loadKnowledge,
+    catalog: loadCatalogOnce,
     models: getModels,
     callPolicy: {
       ...DEFAULT_CALL_POLICY,

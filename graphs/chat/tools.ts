@@ -99,7 +99,7 @@ export function buildChatTools(deps: ChatDeps) {
   const postureSummary = tool(
     guarded("posture_summary", async (input: { scanId?: string }) => {
       const scan = await resolveScan(store, input.scanId);
-      const report = await buildReport(store, await deps.knowledge(), scan.id);
+      const report = await buildReport(store, await deps.catalog(), scan.id);
       const failingControls = report.posture.controls
         .filter((c) => c.status === "FAIL")
         .sort(
@@ -239,11 +239,11 @@ export function buildChatTools(deps: ChatDeps) {
 
   const explainControl = tool(
     guarded("explain_control", async (input: { framework: string; controlId: string }) => {
-      const knowledge = await deps.knowledge();
-      const fw = knowledge.frameworks.find((f) => f.id === input.framework);
+      const catalog = await deps.catalog();
+      const fw = catalog.frameworks.find((f) => f.id === input.framework);
       if (!fw)
         return {
-          error: `unknown framework "${input.framework}"; known: ${knowledge.frameworks.map((f) => f.id).join(", ")}`,
+          error: `unknown framework "${input.framework}"; known: ${catalog.frameworks.map((f) => f.id).join(", ")}`,
         };
       const control = fw.controls.find((c) => c.id === input.controlId);
       if (!control) return { error: `framework ${fw.id} has no control "${input.controlId}"` };
@@ -417,7 +417,7 @@ export function buildChatTools(deps: ChatDeps) {
           requestedBy: principal.identity,
           reason: input.reason,
         });
-        const check = (await deps.knowledge()).checks.find((c) => c.check.id === finding.checkId)?.check;
+        const check = (await deps.catalog()).checks.find((c) => c.check.id === finding.checkId)?.check;
         return {
           finding: briefFinding(finding),
           applied: false,

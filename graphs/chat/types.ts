@@ -12,8 +12,8 @@ export interface ChatDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
-  /** The engine's knowledge (with stored custom policies, where the caller has them). */
-  knowledge: () => Promise<Catalog>;
+  /** The engine's catalog (with stored custom policies, where the caller has them). */
+  catalog: () => Promise<Catalog>;
   /** Retrieval over the framework documents; undefined answers cite no passages. */
   retrieval: () => Promise<KnowledgeSearch | undefined>;
   /** The chat model; undefined runs the deterministic responder (templates over the same tools). */

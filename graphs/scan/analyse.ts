@@ -49,12 +49,8 @@ export function citationProblem(
 }
 
 /** An explanation written from the check's own text and the retrieved passages, with no model. */
-export function templateExplanation(
-  f: Finding,
-  knowledge: Catalog,
-  passages: readonly Passage[],
-): Explanation {
-  const check = knowledge.checks.find((c) => c.check.id === f.checkId)?.check;
+export function templateExplanation(f: Finding, catalog: Catalog, passages: readonly Passage[]): Explanation {
+  const check = catalog.checks.find((c) => c.check.id === f.checkId)?.check;
   const controls = f.frameworks.map((r) => `${r.framework} ${r.controlId}`).join(", ");
   return {
     mode: "offline",
@@ -89,7 +85,7 @@ export function analyseNode(deps: ScanDeps) {
     const findings = await deps.store.findings.allOfScan(state.scanId);
     const targets = analysisTargets(findings, new Set(state.flagged ?? []));
     if (targets.length === 0) return { completedSteps: ["analyse"] };
-    const knowledge = await deps.knowledge();
+    const catalog = await deps.catalog();
     const search = await deps.retrieval?.();
     const models = deps.models;
     const prompt = models ? await loadPrompt(ANALYSIS_PROMPT.id, ANALYSIS_PROMPT.version) : undefined;
@@ -103,7 +99,7 @@ export function analyseNode(deps: ScanDeps) {
     await Promise.all(
       targets.map(async (f, index) => {
         const passages = await retrieve(search, f).catch(() => [] as Passage[]);
-        const template = templateExplanation(f, knowledge, passages);
+        const template = templateExplanation(f, catalog, passages);
         if (!models || !prompt || !meter || index >= deps.analysisBudget) {
           patches.set(f.id, { explanation: template });
           return;

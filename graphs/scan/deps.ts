@@ -26,7 +26,7 @@ export type ScanProgressEvent =
 /** What the scan graph's nodes need, passed in (no singletons). */
 export interface ScanDeps {
   store: Store;
-  knowledge: () => Promise<Catalog>;
+  catalog: () => Promise<Catalog>;
   /** Turns a source into an inventory: the bundled sample, a file, or live discovery. */
   loadInventory: (
     source: InventorySource,

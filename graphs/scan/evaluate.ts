@@ -6,14 +6,14 @@ import type { ScanStateType } from "./state.ts";
 /** Compliance agent: deterministic checks over the stored inventory; findings, history and scores. */
 export function evaluateNode(deps: ScanDeps) {
   return async (state: ScanStateType): Promise<Partial<ScanStateType>> => {
-    const knowledge = await deps.knowledge();
-    const selected = selectFrameworks(knowledge.frameworks, state.frameworks);
+    const catalog = await deps.catalog();
+    const selected = selectFrameworks(catalog.frameworks, state.frameworks);
     const items = await deps.store.resources.scanInventory(state.scanId);
     const now = deps.clock();
     const suppressions = await deps.store.suppressions.list();
     // Ages are judged as of the inventory's capture, so an offline snapshot reads the same next year.
     const asOf = state.capturedAt ? new Date(state.capturedAt) : now;
-    const { findings, posture } = assess(items, knowledge, selected, suppressions, now, asOf);
+    const { findings, posture } = assess(items, catalog, selected, suppressions, now, asOf);
     // One transaction: a crash leaves either all of this scan's findings or none, so a resume never duplicates.
     await deps.store.transaction(async (tx) => {
       await tx.findings.recordScan(state.scanId, findings, now);

@@ -56,7 +56,7 @@ export function precheckNode(deps: ScanDeps) {
     const findings = await deps.store.findings.allOfScan(state.scanId);
     const manual = findings.filter((f) => f.status === "MANUAL" && !f.suppressed);
     if (manual.length === 0) return { flagged: [], completedSteps: ["precheck"] };
-    const knowledge = await deps.knowledge();
+    const catalog = await deps.catalog();
     const items = await deps.store.resources.scanInventory(state.scanId);
     const prompt = await loadPrompt(PRECHECK_PROMPT.id, PRECHECK_PROMPT.version);
     const meter = await meterFor(deps.store, state.scanId, models.mode);
@@ -72,7 +72,7 @@ export function precheckNode(deps: ScanDeps) {
         const batch = group.slice(i, i + deps.precheckBatchSize);
         const described = batch.map((f) => {
           const ref = f.frameworks[0]!;
-          const fw = knowledge.frameworks.find((x) => x.id === ref.framework);
+          const fw = catalog.frameworks.find((x) => x.id === ref.framework);
           const control = fw?.controls.find((c) => c.id === ref.controlId);
           return {
             itemId: f.id,

@@ -48,8 +48,8 @@ export interface ServerOptions {
   limits?: Partial<ApiLimits>;
   /** Scans running at once in this server (one more is a 409). */
   maxConcurrentScans?: number;
-  /** The knowledge base; default the app's (`app.knowledgeBase()`). */
-  knowledge?: Knowledge | (() => Promise<Knowledge>);
+  /** The catalog base; default the app's (`app.knowledgeBase()`). */
+  catalog?: Knowledge | (() => Promise<Knowledge>);
   /** The remediation module; created from the app and `env` on first use when absent. */
   remediation?: RemediationService | (() => Promise<RemediationService>);
   /** Environment for the remediation settings (ENFORCEAI_APPROVERS, …). */
@@ -113,8 +113,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   }
 
   const knowledgeBase = lazy(async () => {
-    if (options.knowledge) {
-      return typeof options.knowledge === "function" ? options.knowledge() : options.knowledge;
+    if (options.catalog) {
+      return typeof options.catalog === "function" ? options.catalog() : options.catalog;
     }
     return app.knowledgeBase();
   });
@@ -125,7 +125,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     return RemediationService.create({
       store: app.store,
       clock: app.clock,
-      knowledge: () => policies.knowledge(),
+      catalog: () => policies.catalog(),
       settings: remediationSettingsFromEnv(options.env ?? process.env),
       logger: app.logger,
     });
@@ -136,7 +136,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     store: app.store,
     clock: app.clock,
     logger: app.logger,
-    knowledge: () => policies.knowledge(),
+    catalog: () => policies.catalog(),
     retrieval: () => app.retrieval(),
     model: options.chatModel ?? models?.analysis.model,
     modelId: options.chatModel ? "custom" : models?.analysis.id,

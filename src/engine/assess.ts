@@ -17,7 +17,7 @@ export interface Assessment {
  */
 export function assess(
   items: readonly ConfigurationItem[],
-  knowledge: Catalog,
+  catalog: Catalog,
   selected: readonly Framework[],
   suppressions: readonly Suppression[],
   now: Date,
@@ -27,7 +27,7 @@ export function assess(
   const selectedIds = new Set(selected.map((f) => f.id));
   const onlyChecks = new Set<string>();
   const refs = new Map<string, FrameworkRef[]>();
-  for (const [checkId, list] of knowledge.refs) {
+  for (const [checkId, list] of catalog.refs) {
     const kept = list.filter((r) => selectedIds.has(r.framework));
     if (kept.length > 0) {
       refs.set(checkId, kept);
@@ -35,10 +35,10 @@ export function assess(
     }
   }
   // With every framework selected, checks no framework maps still run: they are findings in their own right.
-  const allSelected = selected.length === knowledge.frameworks.length;
-  const ctx = createContext(items, knowledge.settings, asOf);
+  const allSelected = selected.length === catalog.frameworks.length;
+  const ctx = createContext(items, catalog.settings, asOf);
   const raw = evaluateInventory(items, {
-    checks: knowledge.checks,
+    checks: catalog.checks,
     frameworkRefs: refs,
     ctx,
     onlyChecks: allSelected ? undefined : onlyChecks,

@@ -48,7 +48,7 @@ import {
 export interface RemediationServiceDeps {
   store: Store;
   clock: Clock;
-  knowledge: () => Promise<Catalog>;
+  catalog: () => Promise<Catalog>;
   settings: RemediationSettings;
   /** Default: ENFORCEAI_REMEDIATION_POLICY_FILE, else knowledge/remediation-policy.yaml. */
   policy?: RemediationPolicy;
@@ -214,12 +214,12 @@ export class RemediationService {
     requester: string,
     options: ProposeOptions = {},
   ): Promise<ApprovalSummary[]> {
-    const knowledge = await this.deps.knowledge();
+    const catalog = await this.deps.catalog();
     const now = this.deps.clock();
     const items = await this.deps.store.resources.scanInventory(scanId);
     const itemsByKey = new Map(items.map((i) => [itemKey(i), i] as const));
     const byType = (type: string) => items.filter((i) => i.resourceType === type);
-    const checks = new Map(knowledge.checks.map((c) => [c.check.id, c.check] as const));
+    const checks = new Map(catalog.checks.map((c) => [c.check.id, c.check] as const));
     const failing = (findings ?? (await this.deps.store.findings.allOfScan(scanId))).filter(
       (f) => f.status === "FAIL" && !f.suppressed,
     );
@@ -255,7 +255,7 @@ export class RemediationService {
         group.findings,
         checks,
         byType,
-        knowledge,
+        catalog,
         now,
         options,
       );
@@ -274,7 +274,7 @@ export class RemediationService {
         actionId: group.actionId,
         item: base,
         findings: merged,
-        ...this.draft(group.actionId, base, merged, checks, byType, knowledge, now, options),
+        ...this.draft(group.actionId, base, merged, checks, byType, catalog, now, options),
       });
     }
 
@@ -290,14 +290,14 @@ export class RemediationService {
     findings: Finding[],
     checks: Map<string, Check>,
     byType: (type: string) => ConfigurationItem[],
-    knowledge: Catalog,
+    catalog: Catalog,
     now: Date,
     options: ProposeOptions,
   ): { plan: RemediationPlan | null; error?: string } {
     const action = getAction(actionId);
     if (!action) return { plan: null, error: `the catalog has no automated action "${actionId}"` };
     const ctx: PlanContext = {
-      settings: knowledge.settings,
+      settings: catalog.settings,
       now,
       checks: findings.map((f) => checks.get(f.checkId)).filter((c): c is Check => !!c),
       itemsOfType: byType,
@@ -687,7 +687,7 @@ export class RemediationService {
     ];
     const { items, gaps } = await rediscover(resources, access, this.deps.clock);
     const context = rec.scanId ? await this.deps.store.resources.scanInventory(rec.scanId) : [];
-    const results = reevaluate(doc.findings, items, context, await this.deps.knowledge(), now);
+    const results = reevaluate(doc.findings, items, context, await this.deps.catalog(), now);
     const result: VerificationResult = {
       status: overallStatus(results),
       at: now.toISOString(),

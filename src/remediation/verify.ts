@@ -158,16 +158,16 @@ export function reevaluate(
   findings: readonly ProposalFinding[],
   fresh: readonly ConfigurationItem[],
   context: readonly ConfigurationItem[],
-  knowledge: Catalog,
+  catalog: Catalog,
   now: Date,
 ): VerificationResult["results"] {
   const merged = new Map(context.map((i) => [keyOf(i), i] as const));
   for (const item of fresh) merged.set(keyOf(item), item);
-  const ctx = createContext([...merged.values()], knowledge.settings, now);
+  const ctx = createContext([...merged.values()], catalog.settings, now);
   const freshByKey = new Map(fresh.map((i) => [keyOf(i), i] as const));
   return findings.map((f) => {
     const base = { findingId: f.id, checkId: f.checkId, resourceId: f.resourceId };
-    const compiled = knowledge.checks.find((c) => c.check.id === f.checkId);
+    const compiled = catalog.checks.find((c) => c.check.id === f.checkId);
     if (!compiled)
       return { ...base, status: "ERROR" as const, reason: `check ${f.checkId} is not in the catalog` };
     const item = freshByKey.get(keyOf(f));

@@ -8,10 +8,10 @@ import type { ScanReport } from "./model.ts";
 const OFFLINE_USAGE: LlmUsage = { mode: "offline", calls: 0, inputTokens: 0, outputTokens: 0 };
 
 /** Assembles the report model of a stored scan: the scan record, its findings, posture and trend. */
-export async function buildReport(store: Store, knowledge: Catalog, scanId: string): Promise<ScanReport> {
+export async function buildReport(store: Store, catalog: Catalog, scanId: string): Promise<ScanReport> {
   const scan = await store.scans.get(scanId);
   const findings = await store.findings.allOfScan(scanId);
-  const frameworks: Framework[] = selectFrameworks(knowledge.frameworks, scan.frameworks);
+  const frameworks: Framework[] = selectFrameworks(catalog.frameworks, scan.frameworks);
   const posture = scorePosture(findings, frameworks);
   const earlier = await store.scans.previousCompleted(new Date(scan.startedAt), 10);
   const trend = earlier.reverse().map((s) => ({

@@ -38,7 +38,7 @@ export interface PolicyInput {
 /** Validates one check definition like a check file; field errors point into `body.check`. */
 export function validateCheck(
   definition: unknown,
-  knowledge: Catalog,
+  catalog: Catalog,
   sourceName: string,
 ): { check: Check; compiled: CompiledCheck } {
   let check: Check;
@@ -57,7 +57,7 @@ export function validateCheck(
   try {
     return {
       check,
-      compiled: compileCheck(check, { settings: knowledge.settings, evaluators: builtinEvaluators() }),
+      compiled: compileCheck(check, { settings: catalog.settings, evaluators: builtinEvaluators() }),
     };
   } catch (error) {
     // Whatever the compiler refuses is the check's fault: a user's bad JMESPath expression, for one, escapes
@@ -114,7 +114,7 @@ export class PolicyService {
   }
 
   async create(input: PolicyInput, by: string): Promise<StoredPolicy> {
-    const base = await this.app.knowledge();
+    const base = await this.app.catalog();
     const id =
       typeof (input.check as { id?: unknown })?.id === "string" ? (input.check as { id: string }).id : "new";
     const { check } = validateCheck(input.check, base, policySourceName(id));
@@ -129,7 +129,7 @@ export class PolicyService {
   }
 
   async update(id: string, input: PolicyInput, by: string): Promise<StoredPolicy> {
-    const base = await this.app.knowledge();
+    const base = await this.app.catalog();
     if (!(await this.repo.find(id))) throw new NotFoundError(`no custom policy "${id}"`);
     const { check } = validateCheck(input.check, base, policySourceName(id));
     if (check.id !== id) {
@@ -151,12 +151,12 @@ export class PolicyService {
   }
 
   /**
-   * What the next scan judges with: the app's knowledge, with the ingested frameworks as their confirmed
+   * What the next scan judges with: the app's catalog, with the ingested frameworks as their confirmed
    * mappings stand now (the app loads them once per process) and the stored policies merged in. Re-read at most
    * every few seconds; unchanged inputs keep the same object (reports of completed scans are cached per object).
    */
-  async knowledge(): Promise<Catalog> {
-    const base = await this.app.knowledge();
+  async catalog(): Promise<Catalog> {
+    const base = await this.app.catalog();
     const now = Date.now();
     const c = this.cached;
     if (c && c.base === base && c.version === this.version && now - c.at < this.ttlMs) return c.merged;
@@ -180,9 +180,9 @@ export class PolicyService {
     return merged;
   }
 
-  /** An Runtime whose knowledge includes the stored policies: scans started through the API run with it. */
+  /** An Runtime whose catalog includes the stored policies: scans started through the API run with it. */
   appWithPolicies(): Runtime {
-    return { ...this.app, knowledge: () => this.knowledge() };
+    return { ...this.app, catalog: () => this.catalog() };
   }
 
   private audit(actor: string, action: string, id: string, details: Record<string, unknown>) {

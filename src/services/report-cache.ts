@@ -1,6 +1,6 @@
 /**
  * The report model of a scan (`buildReport`: findings, posture, trend) is what the posture and scan routes
- * answer from. A completed scan does not change, so its report is built once per knowledge version (custom
+ * answer from. A completed scan does not change, so its report is built once per catalog version (custom
  * policies change the controls) and kept in a small in-process LRU; a running scan's report is built every time.
  */
 import { LRUCache } from "lru-cache";
@@ -16,22 +16,22 @@ export class ReportCache {
 
   constructor(private readonly store: Store) {}
 
-  private versionOf(knowledge: Catalog): number {
-    let v = this.versions.get(knowledge);
+  private versionOf(catalog: Catalog): number {
+    let v = this.versions.get(catalog);
     if (v === undefined) {
       v = this.nextVersion++;
-      this.versions.set(knowledge, v);
+      this.versions.set(catalog, v);
     }
     return v;
   }
 
-  async get(scanId: string, knowledge: Catalog): Promise<ScanReport> {
+  async get(scanId: string, catalog: Catalog): Promise<ScanReport> {
     const scan = await this.store.scans.get(scanId);
-    if (scan.status !== "completed") return buildReport(this.store, knowledge, scanId);
-    const key = `${scanId}|${scan.completedAt}|${scan.findingCount}|${this.versionOf(knowledge)}`;
+    if (scan.status !== "completed") return buildReport(this.store, catalog, scanId);
+    const key = `${scanId}|${scan.completedAt}|${scan.findingCount}|${this.versionOf(catalog)}`;
     let report = this.entries.get(key);
     if (!report) {
-      report = buildReport(this.store, knowledge, scanId);
+      report = buildReport(this.store, catalog, scanId);
       this.entries.set(key, report);
       report.catch(() => this.entries.delete(key));
     }

@@ -19,12 +19,12 @@ export interface Runtime {
   store: Store;
   cache: Cache;
   clock: Clock;
-  knowledge(): Promise<Catalog>;
+  catalog(): Promise<Catalog>;
   /** The configured models, or undefined offline. */
   models(): Promise<ModelPair | undefined>;
   callPolicy: CallPolicy;
   /** Retrieval over the framework documents (indexed on first use), or undefined when unavailable. */
   retrieval(): Promise<KnowledgeSearch | undefined>;
-  /** The knowledge base: ingestion, documents, control mappings and retrieval. */
+  /** The catalog base: ingestion, documents, control mappings and retrieval. */
   knowledgeBase(): Promise<Knowledge>;
 }

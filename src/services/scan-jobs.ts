@@ -54,7 +54,7 @@ export interface ScanJobsOptions {
   maxConcurrent?: number;
   /** How long a finished scan's events stay replayable (ms). */
   retainMs?: number;
-  /** The app whose knowledge includes the stored custom policies (the scan runs with it). */
+  /** The app whose catalog includes the stored custom policies (the scan runs with it). */
   scanApp?: () => Runtime;
 }
 
@@ -79,9 +79,9 @@ export class ScanJobs {
   async start(request: StartRequest): Promise<ScanRecord> {
     this.checkCapacity();
     const scanApp = this.options.scanApp?.() ?? this.app;
-    const knowledge = await scanApp.knowledge();
+    const catalog = await scanApp.catalog();
     try {
-      selectFrameworks(knowledge.frameworks, request.frameworks);
+      selectFrameworks(catalog.frameworks, request.frameworks);
     } catch (error) {
       throw invalidFields([{ path: "body.frameworks", message: errorMessage(error) }]);
     }
@@ -222,7 +222,7 @@ export class ScanJobs {
     await started;
     const record = await this.app.store.scans.find(scanId);
     if (!record) {
-      // The scan failed before it was recorded (e.g. the knowledge could not load).
+      // The scan failed before it was recorded (e.g. the catalog could not load).
       await job.done;
       const last = job.events.at(-1)?.event;
       throw new ConflictError(

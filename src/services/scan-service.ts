@@ -45,7 +45,7 @@ export async function remediationDeps(
   const service = await RemediationService.create({
     store: app.store,
     clock: app.clock,
-    knowledge: () => app.knowledge(),
+    catalog: () => app.catalog(),
     settings,
     logger: app.logger,
   });
@@ -128,7 +128,7 @@ async function scanGraph(
   return buildScanGraph(
     {
       store: app.store,
-      knowledge: () => app.knowledge(),
+      catalog: () => app.catalog(),
       loadInventory: load,
       clock: app.clock,
       logger: app.logger,
@@ -169,8 +169,8 @@ async function runToEnd(
 
 /** Starts a scan and runs it to its end (or its first interrupt). */
 export async function startScan(app: Runtime, options: StartScanOptions): Promise<ScanRecord> {
-  const knowledge = await app.knowledge();
-  const frameworks = selectFrameworks(knowledge.frameworks, options.frameworks).map((f) => f.id);
+  const catalog = await app.catalog();
+  const frameworks = selectFrameworks(catalog.frameworks, options.frameworks).map((f) => f.id);
   const now = app.clock();
   const scanId = options.scanId ?? newScanId(now);
   await app.store.scans.create({

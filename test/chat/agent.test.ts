@@ -53,7 +53,7 @@ beforeAll(async () => {
     store: app.store,
     clock: app.clock,
     logger: app.logger,
-    knowledge: () => policies.knowledge(),
+    catalog: () => policies.catalog(),
     retrieval: () => app.retrieval(),
     startScan: async (request) => {
       const scan = await startScan(app, request);
@@ -64,7 +64,7 @@ beforeAll(async () => {
       const service = await RemediationService.create({
         store: app.store,
         clock: app.clock,
-        knowledge: () => policies.knowledge(),
+        catalog: () => policies.catalog(),
         settings: remediationSettingsFromEnv({}),
       });
       return service.proposeForScan(id, [finding], requestedBy, { reason });
@@ -136,10 +136,8 @@ describe("with a scripted model", () => {
   }, 60_000);
 
   it("a proposal lands in the approval queue and changes nothing; a viewer cannot propose", async () => {
-    const knowledge = await deps.knowledge();
-    const fixable = new Set(
-      knowledge.checks.filter((c) => c.check.remediation.action).map((c) => c.check.id),
-    );
+    const catalog = await deps.catalog();
+    const fixable = new Set(catalog.checks.filter((c) => c.check.remediation.action).map((c) => c.check.id));
     const failing = (await app.store.findings.list({ scanId, status: ["FAIL"], limit: 2000 })).findings.find(
       (f) => fixable.has(f.checkId),
     )!;

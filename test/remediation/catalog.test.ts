@@ -23,10 +23,10 @@ import {
   TLS_ONLY_SID,
   tlsOnlyStatement,
 } from "../../tools/remediation/index.ts";
-import { knowledge } from "./helpers.ts";
+import { catalog } from "./helpers.ts";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
-const k = await knowledge();
+const k = await catalog();
 const checkById = new Map(k.checks.map((c) => [c.check.id, c.check] as const));
 
 function ctx(checkIds: string[], items: ConfigurationItem[] = []): PlanContext {

@@ -19,7 +19,7 @@ import { accountCredentials, DUMMY_CREDENTIALS, randomAccountId } from "../aws/m
 export const REGION = "us-east-1";
 
 let knowledgePromise: Promise<Catalog> | undefined;
-export function knowledge(): Promise<Catalog> {
+export function catalog(): Promise<Catalog> {
   knowledgePromise ??= loadCatalog();
   return knowledgePromise;
 }
@@ -121,7 +121,7 @@ export async function serviceFor(
   return RemediationService.create({
     store,
     clock: clock.fn,
-    knowledge,
+    catalog,
     settings: testSettings(over.settings),
     policy: over.policy ?? IMMEDIATE_POLICY,
     fetchImpl: over.fetchImpl,
@@ -146,7 +146,7 @@ export async function scanAccount(store: Store, account: MotoAccount, services: 
 }
 
 export async function storeScan(store: Store, items: Parameters<typeof assess>[0], clock: TestClock) {
-  const k = await knowledge();
+  const k = await catalog();
   const scanId = `scan-test-${suffix()}`;
   const now = clock.fn();
   await store.scans.create({

@@ -94,8 +94,8 @@ export function knowledgeRoutes(): AnyRoute[] {
       role: "viewer",
       responses: { 200: { description: "the frameworks", schema: frameworkListSchema } },
       async handler({ services }) {
-        const knowledge = await services.policies.knowledge();
-        return { status: 200, body: { items: knowledge.frameworks.map(summarize) } };
+        const catalog = await services.policies.catalog();
+        return { status: 200, body: { items: catalog.frameworks.map(summarize) } };
       },
     }),
     route({
@@ -109,8 +109,8 @@ export function knowledgeRoutes(): AnyRoute[] {
       errors: [404],
       responses: { 200: { description: "the framework", schema: frameworkDetailSchema } },
       async handler({ params, services }) {
-        const knowledge = await services.policies.knowledge();
-        const f = knowledge.frameworks.find((x) => x.id === params.id);
+        const catalog = await services.policies.catalog();
+        const f = catalog.frameworks.find((x) => x.id === params.id);
         if (!f)
           throw new NotFoundError(`unknown framework "${params.id}"; list them with GET /api/v1/frameworks`);
         const ingested = f.source.file.startsWith("ingested:");

@@ -29,7 +29,7 @@ async function serviceFor(app: App, io: Io): Promise<RemediationService> {
   return RemediationService.create({
     store: app.store,
     clock: app.clock,
-    knowledge: () => app.knowledge(),
+    catalog: () => app.catalog(),
     settings: remediationSettingsFromEnv(io.env),
     logger: app.logger,
   });

@@ -51,7 +51,7 @@ export function registerChat(program: Command, io: Io, globals: () => GlobalOpti
           store: app.store,
           clock: app.clock,
           logger: app.logger,
-          knowledge: () => policies.knowledge(),
+          catalog: () => policies.catalog(),
           retrieval: () => app.retrieval(),
           model: models?.analysis.model,
           modelId: models?.analysis.id,
@@ -60,7 +60,7 @@ export function registerChat(program: Command, io: Io, globals: () => GlobalOpti
             const service = await RemediationService.create({
               store: app.store,
               clock: app.clock,
-              knowledge: () => policies.knowledge(),
+              catalog: () => policies.catalog(),
               settings: remediationSettingsFromEnv(io.env),
               logger: app.logger,
             });

@@ -33,7 +33,7 @@ export async function withKnowledge<T>(
       store: app.store,
       cache: app.cache,
       logger: app.logger,
-      engine: () => app.knowledge(),
+      engine: () => app.catalog(),
       onStatus: (e) => {
         if (!announced && e.status === "queued" && io.stderr.isTTY) {
           announced = true;

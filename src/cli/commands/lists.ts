@@ -63,7 +63,7 @@ export function registerLists(program: Command, io: Io, globals: () => GlobalOpt
     .action(async (opts: { json?: boolean }) => {
       // Through the store: ingested frameworks with confirmed mappings are listed too.
       await withApp(io, globals(), async (app) => {
-        const list = (await app.knowledge()).frameworks.map(summarize);
+        const list = (await app.catalog()).frameworks.map(summarize);
         if (opts.json) return void io.stdout.write(json(list));
         io.stdout.write(
           table([

@@ -55,7 +55,7 @@ export async function renderAndEmit(
   format: ReportFormat,
   output: string | undefined,
 ): Promise<ScanReport> {
-  const report = await buildReport(app.store, await app.knowledge(), scanId);
+  const report = await buildReport(app.store, await app.catalog(), scanId);
   const text = renderReport(report, format, { color: !output && useColor(io), width: io.stdout.columns });
   await emit(io, text, output);
   return report;
