@@ -6,7 +6,7 @@ import { type Catalog, loadCatalog } from "./engine/catalog.ts";
 import { frameworkRefsByCheck } from "./engine/frameworks.ts";
 import { mergePolicies } from "./engine/stored-policies.ts";
 import type { KnowledgeSearch } from "./knowledge/types.ts";
-import { type CallPolicy, DEFAULT_CALL_POLICY, Semaphore } from "./llm/invoke.ts";
+import { DEFAULT_CALL_POLICY, Semaphore } from "./llm/invoke.ts";
 import { createModels, type ModelPair } from "./llm/models.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createKnowledge, type Knowledge } from "./services/knowledge-base.ts";

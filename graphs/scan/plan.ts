@@ -1,8 +1,5 @@
 import { Annotation } from "@langchain/langgraph";
-import type { RemediationService } from "../../src/remediation/service.ts";
-import type { DiscoveryAccess } from "../../src/remediation/verify.ts";
-import type { RemediationAws } from "../../tools/aws/remediation-access.ts";
-import type { RemediationNodeDeps, ScanDeps } from "./deps.ts";
+import type { RemediationNodeDeps } from "./deps.ts";
 
 /** Counts of what the remediation nodes did; each node adds its own keys. */
 export interface RemediationSummary {

@@ -80,7 +80,7 @@ export function evaluateOne(compiled: CompiledCheck, item: ConfigurationItem, ct
  * Evaluates every (resource, applicable check) pair. Deterministic: findings come out in check order, then
  * inventory order. Cost is one pass over the resources of each check's type.
  */
-export function evaluateInventory(items: readonly ConfigurationItem[], options: EvaluateOptions): Finding[] {
+export function evaluateInventory(_items: readonly ConfigurationItem[], options: EvaluateOptions): Finding[] {
   const findings: Finding[] = [];
   for (const compiled of options.checks) {
     const { check } = compiled;

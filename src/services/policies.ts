@@ -7,7 +7,7 @@
 
 import type { FrameworkRef } from "../domain/types.ts";
 import type { Catalog } from "../engine/catalog.ts";
-import type { Check, CheckDefinition } from "../engine/check-schema.ts";
+import type { Check } from "../engine/check-schema.ts";
 import { type CompiledCheck, compileCheck, parseCheck } from "../engine/checks.ts";
 import { builtinEvaluators } from "../engine/evaluators/index.ts";
 import { type Framework, frameworkRefsByCheck } from "../engine/frameworks.ts";

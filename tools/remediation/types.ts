@@ -12,10 +12,9 @@ import type {
   RemediationPlan,
   RemediationTarget,
 } from "../../src/domain/remediation.ts";
-import type { ConfigurationItem, Severity } from "../../src/domain/types.ts";
+import type { ConfigurationItem } from "../../src/domain/types.ts";
 import type { Check } from "../../src/engine/check-schema.ts";
 import type { Settings } from "../../src/engine/settings.ts";
-import type { ClientKind } from "../aws/clients.ts";
 
 /** What an action's `plan` returns; the catalog wraps it into a RemediationPlan. */
 export interface PlanDraft {
