@@ -2,18 +2,14 @@ import type { Cache } from "./cache/index.ts";
 import { createCache } from "./cache/index.ts";
 import type { Config } from "./config/index.ts";
 import type { Clock } from "./domain/types.ts";
-import { type Catalog, loadCatalog } from "./engine/catalog.ts";
-import { frameworkRefsByCheck } from "./engine/frameworks.ts";
-import { mergePolicies } from "./engine/stored-policies.ts";
 import type { KnowledgeSearch } from "./knowledge/types.ts";
 import { DEFAULT_CALL_POLICY, Semaphore } from "./llm/invoke.ts";
 import { createModels, type ModelPair } from "./llm/models.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { createCatalogProvider } from "./services/catalog.ts";
 import { createKnowledge, type Knowledge } from "./services/knowledge-base.ts";
-import { confirmedMappings } from "./services/mappings.ts";
 import type { Runtime } from "./services/runtime.ts";
 import { openStore, type Store } from "./store/index.ts";
-import { loadStoredChecks } from "./store/policies.ts";
 
 /**
  * The composition root: every long-lived dependency is created here, once, and passed down. Nothing else in
@@ -57,40 +53,31 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         store,
         cache,
         logger,
-        engine: () => loadCatalogOnce(),
+        engine: () => catalog.current(),
+        onMappingDecided: () => catalog.invalidate(),
         chatModel: pair?.analysis.model,
       });
     })();
     return knowledgeBase;
   };
-  let catalog: Promise<Catalog> | undefined;
-  // Built-in and file frameworks, plus ingested frameworks whose control mappings a person confirmed.
-  const loadCatalogOnce = () => {
-    catalog ??= (async () => {
-      const base = await loadCatalog({
-        checksDir: config.checksDir,
-        frameworksDir: config.frameworksDir,
-        settingsFile: config.settingsFile,
-      });
-      const known = new Set(base.frameworks.map((f) => f.id));
-      const ingested = (await confirmedMappings(store)).filter((f) => !known.has(f.id));
-      const frameworks = [...base.frameworks, ...ingested];
-      const withIngested =
-        ingested.length === 0 ? base : { ...base, frameworks, refs: frameworkRefsByCheck(frameworks) };
-      // Custom checks created through the API (`/api/v1/policies`) are part of every scan, CLI ones included.
-      return mergePolicies(withIngested, await loadStoredChecks(store.db.pool), (id, reason) =>
-        logger.warn({ policy: id, reason }, "stored policy skipped"),
-      );
-    })();
-    return catalog;
-  };
+  const catalog = createCatalogProvider({
+    sources: {
+      checksDir: config.checksDir,
+      frameworksDir: config.frameworksDir,
+      settingsFile: config.settingsFile,
+    },
+    store,
+    logger,
+  });
   return {
     config,
     logger,
     store,
     cache,
     clock: options.clock ?? (() => new Date()),
-    catalog: loadCatalogOnce,
+    catalog: () => catalog.current(),
+    fileCatalog: () => catalog.files(),
+    catalogChanged: () => catalog.invalidate(),
     models: getModels,
     callPolicy: {
       ...DEFAULT_CALL_POLICY,

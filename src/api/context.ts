@@ -21,7 +21,7 @@ export interface ApiServices {
   jobs: ScanJobs;
   policies: PolicyService;
   chat: ChatService;
-  /** The catalog base (documents, ingestion, mappings), created on first use. */
+  /** The knowledge base (documents, ingestion, mappings), created on first use. */
   knowledgeBase(): Promise<Knowledge>;
   /** The remediation module (approval queue, executions), created on first use. */
   remediation(): Promise<RemediationService>;

@@ -48,8 +48,8 @@ export interface ServerOptions {
   limits?: Partial<ApiLimits>;
   /** Scans running at once in this server (one more is a 409). */
   maxConcurrentScans?: number;
-  /** The catalog base; default the app's (`app.knowledgeBase()`). */
-  catalog?: Knowledge | (() => Promise<Knowledge>);
+  /** The knowledge base; default the app's (`app.knowledgeBase()`). */
+  knowledgeBase?: Knowledge | (() => Promise<Knowledge>);
   /** The remediation module; created from the app and `env` on first use when absent. */
   remediation?: RemediationService | (() => Promise<RemediationService>);
   /** Environment for the remediation settings (ENFORCEAI_APPROVERS, …). */
@@ -103,7 +103,6 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   const policies = new PolicyService(app);
   const jobs = new ScanJobs(app, {
     maxConcurrent: options.maxConcurrentScans,
-    scanApp: () => policies.appWithPolicies(),
   });
   const env = options.env ?? process.env;
   if (app.store.db.kind === "pglite" || env.ENFORCEAI_RESUME_ON_START === "true") {
@@ -113,8 +112,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   }
 
   const knowledgeBase = lazy(async () => {
-    if (options.catalog) {
-      return typeof options.catalog === "function" ? options.catalog() : options.catalog;
+    if (options.knowledgeBase) {
+      return typeof options.knowledgeBase === "function" ? options.knowledgeBase() : options.knowledgeBase;
     }
     return app.knowledgeBase();
   });
@@ -125,7 +124,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     return RemediationService.create({
       store: app.store,
       clock: app.clock,
-      catalog: () => policies.catalog(),
+      catalog: () => app.catalog(),
       settings: remediationSettingsFromEnv(options.env ?? process.env),
       logger: app.logger,
     });
@@ -136,7 +135,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     store: app.store,
     clock: app.clock,
     logger: app.logger,
-    catalog: () => policies.catalog(),
+    catalog: () => app.catalog(),
     retrieval: () => app.retrieval(),
     model: options.chatModel ?? models?.analysis.model,
     modelId: options.chatModel ? "custom" : models?.analysis.id,

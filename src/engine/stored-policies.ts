@@ -15,7 +15,7 @@ export function withoutSource(check: Check): CheckDefinition {
   return definition;
 }
 
-/** The engine's knowledge plus stored policies: their checks, and the controls they were mapped to. */
+/** The catalog plus stored policies: their checks, and the controls they were mapped to. */
 export function mergePolicies(
   base: Catalog,
   stored: readonly { check: Check; controls: FrameworkRef[] }[],
@@ -25,12 +25,9 @@ export function mergePolicies(
   const known = new Set(base.checks.map((c) => c.check.id));
   const extra: CompiledCheck[] = [];
   const mapped = new Map<string, string[]>();
-  const sourceOf = new Map(base.checks.map((c) => [c.check.id, c.check.source.file]));
   for (const { check, controls } of stored) {
     if (known.has(check.id)) {
-      // Already merged (the engine loaded the stored policies itself): nothing to add, nothing to say.
-      if (sourceOf.get(check.id) !== check.source.file)
-        onSkip(check.id, "a check with this id is defined in a file");
+      onSkip(check.id, "a check with this id is defined in a file");
       continue;
     }
     try {

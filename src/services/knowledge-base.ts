@@ -60,6 +60,8 @@ export interface CreateKnowledgeOptions {
   logger?: Logger;
   /** The engine's checks and frameworks (e.g. `app.knowledge`); loaded from the configured folders if absent. */
   engine?: () => Promise<Pick<Catalog, "checks" | "frameworks">>;
+  /** Called after a person confirmed or rejected a mapping (the catalog then includes it). */
+  onMappingDecided?: () => void;
   /** Overrides `engine` with a plain view (tests). */
   catalog?: () => Promise<CatalogView>;
   /** A chat model for control extraction; without one the deterministic parser extracts controls. */
@@ -495,6 +497,7 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
     async decideMapping(input) {
       if (input.decision === "confirmed") requireKnownCheck(input.checkId, (await catalog()).checks);
       const row = await mappings.decide(input);
+      options.onMappingDecided?.();
       await store.audit.append({
         actor: input.user,
         action: `mapping.${input.decision}`,

@@ -10,8 +10,8 @@ import type { Catalog } from "../engine/catalog.ts";
 import type { Check } from "../engine/check-schema.ts";
 import { type CompiledCheck, compileCheck, parseCheck } from "../engine/checks.ts";
 import { builtinEvaluators } from "../engine/evaluators/index.ts";
-import { type Framework, frameworkRefsByCheck } from "../engine/frameworks.ts";
-import { mergePolicies, withoutSource } from "../engine/stored-policies.ts";
+import type { Framework } from "../engine/frameworks.ts";
+import { withoutSource } from "../engine/stored-policies.ts";
 import {
   ConflictError,
   errorMessage,
@@ -21,13 +21,7 @@ import {
   NotFoundError,
   ValidationError,
 } from "../errors.ts";
-import {
-  loadStoredChecks,
-  PolicyRepository,
-  policySourceName,
-  type StoredPolicy,
-} from "../store/policies.ts";
-import { confirmedMappings } from "./mappings.ts";
+import { PolicyRepository, policySourceName, type StoredPolicy } from "../store/policies.ts";
 import type { Runtime } from "./runtime.ts";
 
 export interface PolicyInput {
@@ -89,19 +83,8 @@ function validateControls(controls: readonly FrameworkRef[], frameworks: readonl
 
 export class PolicyService {
   private readonly repo: PolicyRepository;
-  private cached?: {
-    at: number;
-    version: number;
-    base: Catalog;
-    signature: string;
-    merged: Catalog;
-  };
-  private version = 0;
 
-  constructor(
-    private readonly app: Runtime,
-    private readonly ttlMs = 5_000,
-  ) {
+  constructor(private readonly app: Runtime) {
     this.repo = new PolicyRepository(app.store.db.pool);
   }
 
@@ -114,75 +97,40 @@ export class PolicyService {
   }
 
   async create(input: PolicyInput, by: string): Promise<StoredPolicy> {
-    const base = await this.app.catalog();
+    const current = await this.app.catalog();
     const id =
       typeof (input.check as { id?: unknown })?.id === "string" ? (input.check as { id: string }).id : "new";
-    const { check } = validateCheck(input.check, base, policySourceName(id));
-    if (base.checks.some((c) => c.check.id === check.id)) {
+    const { check } = validateCheck(input.check, current, policySourceName(id));
+    if ((await this.app.fileCatalog()).checks.some((c) => c.check.id === check.id)) {
       throw new ConflictError(`"${check.id}" is a built-in (or file-defined) check; choose another id`);
     }
-    validateControls(input.controls, base.frameworks);
+    validateControls(input.controls, current.frameworks);
     const created = await this.repo.create(withoutSource(check), input.controls, by, this.app.clock());
     await this.audit(by, "policy.created", check.id, { controls: input.controls });
-    this.version++;
+    this.app.catalogChanged();
     return created;
   }
 
   async update(id: string, input: PolicyInput, by: string): Promise<StoredPolicy> {
-    const base = await this.app.catalog();
+    const current = await this.app.catalog();
     if (!(await this.repo.find(id))) throw new NotFoundError(`no custom policy "${id}"`);
-    const { check } = validateCheck(input.check, base, policySourceName(id));
+    const { check } = validateCheck(input.check, current, policySourceName(id));
     if (check.id !== id) {
       throw invalidFields([
         { path: "body.check.id", message: `must stay "${id}" (the id names the policy)` },
       ]);
     }
-    validateControls(input.controls, base.frameworks);
+    validateControls(input.controls, current.frameworks);
     const updated = await this.repo.update(id, withoutSource(check), input.controls, by, this.app.clock());
     await this.audit(by, "policy.updated", id, { controls: input.controls });
-    this.version++;
+    this.app.catalogChanged();
     return updated;
   }
 
   async delete(id: string, by: string): Promise<void> {
     await this.repo.delete(id);
     await this.audit(by, "policy.deleted", id, {});
-    this.version++;
-  }
-
-  /**
-   * What the next scan judges with: the app's catalog, with the ingested frameworks as their confirmed
-   * mappings stand now (the app loads them once per process) and the stored policies merged in. Re-read at most
-   * every few seconds; unchanged inputs keep the same object (reports of completed scans are cached per object).
-   */
-  async catalog(): Promise<Catalog> {
-    const base = await this.app.catalog();
-    const now = Date.now();
-    const c = this.cached;
-    if (c && c.base === base && c.version === this.version && now - c.at < this.ttlMs) return c.merged;
-    const stored = await loadStoredChecks(this.app.store.db.pool);
-    const files = base.frameworks.filter((f) => !f.source.file.startsWith("ingested:"));
-    const ingested = (await confirmedMappings(this.app.store)).filter(
-      (f) => !files.some((x) => x.id === f.id),
-    );
-    const signature = JSON.stringify({ stored, ingested });
-    let merged: Catalog;
-    if (c && c.base === base && c.signature === signature) {
-      merged = c.merged;
-    } else {
-      const frameworks = [...files, ...ingested];
-      const current = { ...base, frameworks, refs: frameworkRefsByCheck(frameworks) };
-      merged = mergePolicies(current, stored, (policy, reason) =>
-        this.app.logger.warn({ policy, reason }, "custom policy left out of the catalog"),
-      );
-    }
-    this.cached = { at: now, version: this.version, base, signature, merged };
-    return merged;
-  }
-
-  /** An Runtime whose catalog includes the stored policies: scans started through the API run with it. */
-  appWithPolicies(): Runtime {
-    return { ...this.app, catalog: () => this.catalog() };
+    this.app.catalogChanged();
   }
 
   private audit(actor: string, action: string, id: string, details: Record<string, unknown>) {

@@ -19,12 +19,17 @@ export interface Runtime {
   store: Store;
   cache: Cache;
   clock: Clock;
+  /** The one catalog (files, ingested frameworks, stored custom checks) the next scan judges with. */
   catalog(): Promise<Catalog>;
+  /** Checks and frameworks from files alone (what a new custom check must not collide with). */
+  fileCatalog(): Promise<Catalog>;
+  /** A custom check or a mapping changed: the next `catalog()` includes it. */
+  catalogChanged(): void;
   /** The configured models, or undefined offline. */
   models(): Promise<ModelPair | undefined>;
   callPolicy: CallPolicy;
   /** Retrieval over the framework documents (indexed on first use), or undefined when unavailable. */
   retrieval(): Promise<KnowledgeSearch | undefined>;
-  /** The catalog base: ingestion, documents, control mappings and retrieval. */
+  /** The knowledge base: ingestion, documents, control mappings and retrieval. */
   knowledgeBase(): Promise<Knowledge>;
 }

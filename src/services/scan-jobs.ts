@@ -54,8 +54,6 @@ export interface ScanJobsOptions {
   maxConcurrent?: number;
   /** How long a finished scan's events stay replayable (ms). */
   retainMs?: number;
-  /** The app whose catalog includes the stored custom policies (the scan runs with it). */
-  scanApp?: () => Runtime;
 }
 
 export class ScanJobs {
@@ -65,7 +63,7 @@ export class ScanJobs {
 
   constructor(
     private readonly app: Runtime,
-    private readonly options: ScanJobsOptions = {},
+    readonly options: ScanJobsOptions = {},
   ) {
     this.maxConcurrent = options.maxConcurrent ?? 2;
     this.retainMs = options.retainMs ?? 10 * 60_000;
@@ -78,8 +76,7 @@ export class ScanJobs {
   /** Starts a scan in the background; resolves with its record once the scan exists in the store. */
   async start(request: StartRequest): Promise<ScanRecord> {
     this.checkCapacity();
-    const scanApp = this.options.scanApp?.() ?? this.app;
-    const catalog = await scanApp.catalog();
+    const catalog = await this.app.catalog();
     try {
       selectFrameworks(catalog.frameworks, request.frameworks);
     } catch (error) {
@@ -87,7 +84,7 @@ export class ScanJobs {
     }
     const scanId = newScanId(this.app.clock());
     return this.run(scanId, (onProgress) =>
-      startScan(scanApp, {
+      startScan(this.app, {
         source: request.source,
         frameworks: request.frameworks,
         requestedBy: request.requestedBy,
@@ -112,7 +109,6 @@ export class ScanJobs {
       );
     }
     this.checkCapacity();
-    const scanApp = this.options.scanApp?.() ?? this.app;
     await this.app.store.audit.append({
       actor: by,
       action: "scan.resumed",
@@ -120,7 +116,7 @@ export class ScanJobs {
       subjectId: scanId,
       details: { from: scan.status },
     });
-    return this.run(scanId, (onProgress) => resumeScan(scanApp, scanId, onProgress));
+    return this.run(scanId, (onProgress) => resumeScan(this.app, scanId, onProgress));
   }
 
   /**
@@ -133,7 +129,6 @@ export class ScanJobs {
     const resumed: string[] = [];
     for (const scan of stale) {
       if (this.jobs.get(scan.id)) continue;
-      const scanApp = this.options.scanApp?.() ?? this.app;
       await this.app.store.audit.append({
         actor: by,
         action: "scan.resumed",
@@ -141,7 +136,7 @@ export class ScanJobs {
         subjectId: scan.id,
         details: { from: "running", reason: "server start" },
       });
-      await this.run(scan.id, (onProgress) => resumeScan(scanApp, scan.id, onProgress));
+      await this.run(scan.id, (onProgress) => resumeScan(this.app, scan.id, onProgress));
       resumed.push(scan.id);
     }
     return resumed;

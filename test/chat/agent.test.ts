@@ -16,7 +16,6 @@ import type { Principal } from "../../src/domain/roles.ts";
 import type { Finding } from "../../src/domain/types.ts";
 import { createLogger } from "../../src/logger.ts";
 import { RemediationService } from "../../src/remediation/service.ts";
-import { PolicyService } from "../../src/services/policies.ts";
 import { startScan } from "../../src/services/scan-service.ts";
 import { openStore } from "../../src/store/index.ts";
 
@@ -48,12 +47,11 @@ beforeAll(async () => {
     },
   );
   scanId = (await startScan(app, { source: { kind: "demo" }, requestedBy: "tester" })).id;
-  const policies = new PolicyService(app);
   deps = {
     store: app.store,
     clock: app.clock,
     logger: app.logger,
-    catalog: () => policies.catalog(),
+    catalog: () => app.catalog(),
     retrieval: () => app.retrieval(),
     startScan: async (request) => {
       const scan = await startScan(app, request);
@@ -64,7 +62,7 @@ beforeAll(async () => {
       const service = await RemediationService.create({
         store: app.store,
         clock: app.clock,
-        catalog: () => policies.catalog(),
+        catalog: () => app.catalog(),
         settings: remediationSettingsFromEnv({}),
       });
       return service.proposeForScan(id, [finding], requestedBy, { reason });

@@ -67,7 +67,7 @@ export function findingRoutes(): AnyRoute[] {
         }
         const { findings } = await store.findings.list({ ...filter, limit: EXPORT_MAX, offset: 0 });
         const report = {
-          ...(await services.reports.get(scan.id, await services.policies.catalog())),
+          ...(await services.reports.get(scan.id, await services.app.catalog())),
           findings,
         };
         const name = `enforceai-${scan.id}-findings`;

@@ -94,7 +94,7 @@ export function knowledgeRoutes(): AnyRoute[] {
       role: "viewer",
       responses: { 200: { description: "the frameworks", schema: frameworkListSchema } },
       async handler({ services }) {
-        const catalog = await services.policies.catalog();
+        const catalog = await services.app.catalog();
         return { status: 200, body: { items: catalog.frameworks.map(summarize) } };
       },
     }),
@@ -109,7 +109,7 @@ export function knowledgeRoutes(): AnyRoute[] {
       errors: [404],
       responses: { 200: { description: "the framework", schema: frameworkDetailSchema } },
       async handler({ params, services }) {
-        const catalog = await services.policies.catalog();
+        const catalog = await services.app.catalog();
         const f = catalog.frameworks.find((x) => x.id === params.id);
         if (!f)
           throw new NotFoundError(`unknown framework "${params.id}"; list them with GET /api/v1/frameworks`);

@@ -17,7 +17,7 @@ export function postureRoutes(): AnyRoute[] {
       responses: { 200: { description: "the posture", schema: postureSchema } },
       async handler({ query, services }) {
         const scan = await resolveScan(services.app.store, query.scanId);
-        const report = await services.reports.get(scan.id, await services.policies.catalog());
+        const report = await services.reports.get(scan.id, await services.app.catalog());
         let controls = report.posture.controls;
         let scores = report.scan.scores;
         let frameworks = report.scan.frameworks ?? [];

@@ -123,7 +123,7 @@ export function scanRoutes(): AnyRoute[] {
       responses: { 200: { description: "the scan", schema: scanDetailSchema } },
       async handler({ params, services }) {
         const scan = await services.app.store.scans.get(params.id);
-        const report = await services.reports.get(scan.id, await services.policies.catalog());
+        const report = await services.reports.get(scan.id, await services.app.catalog());
         const { bySeverity, byService, totals } = report.posture;
         return { status: 200, body: { scan: scanView(scan), summary: { bySeverity, byService, totals } } };
       },

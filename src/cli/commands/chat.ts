@@ -7,7 +7,6 @@ import { remediationSettingsFromEnv } from "../../config/remediation.ts";
 import { ROLES, type Role } from "../../domain/roles.ts";
 import { UsageError } from "../../errors.ts";
 import { RemediationService } from "../../remediation/service.ts";
-import { PolicyService } from "../../services/policies.ts";
 import { startScan } from "../../services/scan-service.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
@@ -45,22 +44,21 @@ export function registerChat(program: Command, io: Io, globals: () => GlobalOpti
         throw new UsageError("--message is empty");
 
       await withApp(io, globals(), async (app) => {
-        const policies = new PolicyService(app);
         const models = await app.models();
         const chat = createChatService({
           store: app.store,
           clock: app.clock,
           logger: app.logger,
-          catalog: () => policies.catalog(),
+          catalog: () => app.catalog(),
           retrieval: () => app.retrieval(),
           model: models?.analysis.model,
           modelId: models?.analysis.id,
-          startScan: (request) => startScan(policies.appWithPolicies(), request),
+          startScan: (request) => startScan(app, request),
           proposeRemediation: async ({ finding, scanId, requestedBy, reason }) => {
             const service = await RemediationService.create({
               store: app.store,
               clock: app.clock,
-              catalog: () => policies.catalog(),
+              catalog: () => app.catalog(),
               settings: remediationSettingsFromEnv(io.env),
               logger: app.logger,
             });
