@@ -13,7 +13,6 @@ import { createKnowledge, type Knowledge } from "./services/knowledge-base.ts";
 import { confirmedMappings } from "./services/mappings.ts";
 import type { Runtime } from "./services/runtime.ts";
 import { openStore, type Store } from "./store/index.ts";
-import { loadStoredChecks } from "./store/policies.ts";
 
 /**
  * The composition root: every long-lived dependency is created here, once, and passed down. Nothing else in
@@ -78,7 +77,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       const withIngested =
         ingested.length === 0 ? base : { ...base, frameworks, refs: frameworkRefsByCheck(frameworks) };
       // Custom checks created through the API (`/api/v1/policies`) are part of every scan, CLI ones included.
-      return mergePolicies(withIngested, await loadStoredChecks(store.db.pool), (id, reason) =>
+      return mergePolicies(withIngested, await store.policies.storedChecks(), (id, reason) =>
         logger.warn({ policy: id, reason }, "stored policy skipped"),
       );
     })();

@@ -1,4 +1,5 @@
 import { getOrInit } from "../domain/maps.ts";
+import { compareSeverity, worseSeverity } from "../domain/order.ts";
 import type { FrameworkScore as StoredScore } from "../domain/scan.ts";
 import { type Finding, SEVERITIES, type Severity } from "../domain/types.ts";
 import type { Framework } from "./frameworks.ts";
@@ -73,7 +74,7 @@ export function scorePosture(findings: readonly Finding[], frameworks: readonly 
       s.failed++;
       bySeverity[f.severity].failed++;
       totals.failed++;
-      if (!c.worst || SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(c.worst)) c.worst = f.severity;
+      c.worst = c.worst ? worseSeverity(c.worst, f.severity) : f.severity;
     } else if (f.status === "ERROR") {
       c.errors++;
       totals.errors++;
@@ -103,11 +104,10 @@ export function scorePosture(findings: readonly Finding[], frameworks: readonly 
           result.passed += c.passed;
           result.failed += c.failed;
           result.errors += c.errors;
-          if (
-            c.worst &&
-            (!result.worstSeverity || SEVERITIES.indexOf(c.worst) < SEVERITIES.indexOf(result.worstSeverity))
-          )
-            result.worstSeverity = c.worst;
+          if (c.worst)
+            result.worstSeverity = result.worstSeverity
+              ? worseSeverity(result.worstSeverity, c.worst)
+              : c.worst;
         }
         result.status =
           result.failed > 0
@@ -142,8 +142,7 @@ export function topFailingControls(posture: Posture, limit = 10): ControlResult[
     .filter((c) => c.status === "FAIL")
     .sort(
       (a, b) =>
-        SEVERITIES.indexOf(a.worstSeverity ?? "informational") -
-          SEVERITIES.indexOf(b.worstSeverity ?? "informational") ||
+        compareSeverity(a.worstSeverity ?? "informational", b.worstSeverity ?? "informational") ||
         b.failed - a.failed ||
         a.framework.localeCompare(b.framework) ||
         a.controlId.localeCompare(b.controlId, undefined, { numeric: true }),

@@ -1,3 +1,4 @@
+import { compareByStatusThenSeverity } from "../domain/order.ts";
 import type { LlmUsage } from "../domain/scan.ts";
 import type { Catalog } from "../engine/catalog.ts";
 import { type Framework, selectFrameworks, summarize } from "../engine/frameworks.ts";
@@ -45,14 +46,6 @@ export async function buildReport(store: Store, catalog: Catalog, scanId: string
   };
 }
 
-const STATUS_ORDER = { FAIL: 0, ERROR: 1, MANUAL: 2, PASS: 3 } as const;
-const SEVERITY_ORDER = { critical: 0, high: 1, medium: 2, low: 3, informational: 4 } as const;
-
 function sortFindings<T extends ScanReport["findings"][number]>(findings: T[]): T[] {
-  return [...findings].sort(
-    (a, b) =>
-      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
-      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-      a.id.localeCompare(b.id),
-  );
+  return [...findings].sort(compareByStatusThenSeverity);
 }

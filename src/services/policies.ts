@@ -21,12 +21,7 @@ import {
   NotFoundError,
   ValidationError,
 } from "../errors.ts";
-import {
-  loadStoredChecks,
-  PolicyRepository,
-  policySourceName,
-  type StoredPolicy,
-} from "../store/policies.ts";
+import { type PolicyRepository, policySourceName, type StoredPolicy } from "../store/policies.ts";
 import { confirmedMappings } from "./mappings.ts";
 import type { Runtime } from "./runtime.ts";
 
@@ -102,7 +97,7 @@ export class PolicyService {
     private readonly app: Runtime,
     private readonly ttlMs = 5_000,
   ) {
-    this.repo = new PolicyRepository(app.store.db.pool);
+    this.repo = app.store.policies;
   }
 
   list(): Promise<StoredPolicy[]> {
@@ -160,7 +155,7 @@ export class PolicyService {
     const now = Date.now();
     const c = this.cached;
     if (c && c.base === base && c.version === this.version && now - c.at < this.ttlMs) return c.merged;
-    const stored = await loadStoredChecks(this.app.store.db.pool);
+    const stored = await this.repo.storedChecks();
     const files = base.frameworks.filter((f) => !f.source.file.startsWith("ingested:"));
     const ingested = (await confirmedMappings(this.app.store)).filter(
       (f) => !files.some((x) => x.id === f.id),

@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { KnowledgeIndex } from "../../src/knowledge/index-backend.ts";
 import { createLocalEmbedder } from "../../src/knowledge/local-embedder.ts";
 import { OpenSearchKnowledgeIndex } from "../../src/knowledge/opensearch-index.ts";
-import { PgKnowledgeIndex } from "../../src/knowledge/pg-index.ts";
 import type { Embedder } from "../../src/knowledge/types.ts";
 import type { Store } from "../../src/store/index.ts";
+import { PgKnowledgeIndex } from "../../src/store/knowledge-index.ts";
 import { requireService } from "../helpers/services.ts";
 import { storeBackends } from "../helpers/stores.ts";
 
