@@ -2,7 +2,7 @@ import { getOrInit } from "../domain/maps.ts";
 import { compareSeverity, worseSeverity } from "../domain/order.ts";
 import type { FrameworkScore as StoredScore } from "../domain/scan.ts";
 import { type Finding, SEVERITIES, type Severity } from "../domain/types.ts";
-import type { Framework } from "./frameworks.ts";
+import { type Framework, type FrameworkSummary, summarize } from "./frameworks.ts";
 
 export type ControlStatus = "PASS" | "FAIL" | "MANUAL" | "ERROR" | "NO_RESOURCES";
 
@@ -148,4 +148,17 @@ export function topFailingControls(posture: Posture, limit = 10): ControlResult[
         a.controlId.localeCompare(b.controlId, undefined, { numeric: true }),
     )
     .slice(0, limit);
+}
+
+/**
+ * What a scan's posture is, as persisted at evaluate time (compliance_scans.posture): the posture plus the
+ * summaries of the frameworks it was scored against, so a report of the scan needs no catalog.
+ */
+export interface ScanPosture extends Posture {
+  frameworkSummaries: FrameworkSummary[];
+}
+
+/** Scores a scan's findings against the frameworks it selected, in the shape that is stored. */
+export function scanPosture(posture: Posture, frameworks: readonly Framework[]): ScanPosture {
+  return { ...posture, frameworkSummaries: frameworks.map(summarize) };
 }
