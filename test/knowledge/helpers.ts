@@ -4,7 +4,6 @@ import { createLocalEmbedder } from "../../src/knowledge/local-embedder.ts";
 import { OpenSearchKnowledgeIndex } from "../../src/knowledge/opensearch-index.ts";
 import type { Embedder } from "../../src/knowledge/types.ts";
 import type { Store } from "../../src/store/index.ts";
-import { PgKnowledgeIndex } from "../../src/store/knowledge-index.ts";
 import { requireService } from "../helpers/services.ts";
 import { storeBackends } from "../helpers/stores.ts";
 
@@ -47,7 +46,7 @@ export function indexBackends(): IndexBackend[] {
     name: b.name === "pglite" ? "pglite (pgvector)" : "postgres (real[])",
     async open() {
       const store = await b.open();
-      return { index: new PgKnowledgeIndex(store.db.pool), store, close: () => store.close() };
+      return { index: store.knowledgeIndex, store, close: () => store.close() };
     },
   }));
   const url = requireService("opensearch");
