@@ -10,8 +10,8 @@ import { type BaseMessage, HumanMessage } from "@langchain/core/messages";
 import { createAgent } from "langchain";
 import type { Principal } from "../src/domain/roles.ts";
 import { ConflictError, errorMessage } from "../src/errors.ts";
-import { ChatThreads } from "../src/store/chat-threads.ts";
-import { createCheckpointer } from "../src/store/checkpoints.ts";
+import type { ChatThreads } from "../src/store/chat-threads.ts";
+import type { createCheckpointer } from "../src/store/checkpoints.ts";
 import { type Citable, checkCitations, citablesOf, unwrapToolData } from "./chat/data.ts";
 import { DeterministicChatModel } from "./chat/deterministic.ts";
 import { buildChatTools, type ChatContext } from "./chat/tools.ts";
@@ -98,7 +98,7 @@ export class ChatService {
   private readonly busy = new Set<string>();
 
   constructor(private readonly deps: ChatDeps) {
-    this.threads = new ChatThreads(deps.store.db.pool);
+    this.threads = deps.store.chatThreads;
   }
 
   isBusy(threadId: string): boolean {
@@ -111,7 +111,7 @@ export class ChatService {
 
   private getAgent(): Promise<Agent> {
     this.agent ??= (async () => {
-      const checkpointer = await createCheckpointer(this.deps.store.db);
+      const checkpointer = await this.deps.store.checkpointer();
       const model =
         this.deps.model ?? new DeterministicChatModel(async () => (await this.deps.catalog()).frameworks);
       return buildAgent(this.deps, model, checkpointer) as unknown as Agent;

@@ -11,12 +11,6 @@ import type { InventorySource } from "../../src/domain/scan.ts";
 import { FINDING_STATUSES, type Finding, SEVERITIES } from "../../src/domain/types.ts";
 import { errorMessage } from "../../src/errors.ts";
 import { buildReport } from "../../src/report/build.ts";
-import {
-  findingsOfResource,
-  latestCompletedScan,
-  resolveScan,
-  searchFindings,
-} from "../../src/store/read-model.ts";
 import { wrapToolData } from "./data.ts";
 import type { ChatDeps } from "./types.ts";
 
@@ -98,7 +92,7 @@ export function buildChatTools(deps: ChatDeps) {
 
   const postureSummary = tool(
     guarded("posture_summary", async (input: { scanId?: string }) => {
-      const scan = await resolveScan(store, input.scanId);
+      const scan = await store.reads.resolveScan(input.scanId);
       const report = await buildReport(store, await deps.catalog(), scan.id);
       const failingControls = report.posture.controls
         .filter((c) => c.status === "FAIL")
@@ -162,8 +156,8 @@ export function buildChatTools(deps: ChatDeps) {
         scanId?: string;
         limit?: number;
       }) => {
-        const scan = await resolveScan(store, input.scanId);
-        const { findings, total } = await searchFindings(store, {
+        const scan = await store.reads.resolveScan(input.scanId);
+        const { findings, total } = await store.reads.searchFindings({
           scanId: scan.id,
           framework: input.framework,
           controlId: input.controlId,
@@ -208,8 +202,8 @@ export function buildChatTools(deps: ChatDeps) {
         item = items[0];
       }
       if (!item) return { error: `no resource ${input.arn ?? input.resourceId ?? ""} in the inventory` };
-      const latest = await latestCompletedScan(store);
-      const findings = latest ? await findingsOfResource(store, latest.id, item.arn) : [];
+      const latest = await store.reads.latestCompletedScan();
+      const findings = latest ? await store.reads.findingsOfResource(latest.id, item.arn) : [];
       return {
         resource: {
           arn: item.arn,
@@ -254,10 +248,10 @@ export function buildChatTools(deps: ChatDeps) {
         passages = await search.search(query, { k: 4, frameworks: [fw.id], controlIds: [control.id] });
         if (passages.length === 0) passages = await search.search(query, { k: 3, frameworks: [fw.id] });
       }
-      const latest = await latestCompletedScan(store);
+      const latest = await store.reads.latestCompletedScan();
       const failing = latest
         ? (
-            await searchFindings(store, {
+            await store.reads.searchFindings({
               scanId: latest.id,
               framework: fw.id,
               controlId: control.id,
@@ -312,15 +306,7 @@ export function buildChatTools(deps: ChatDeps) {
       }
       if (!from || !to) return { error: "two completed scans are needed to compare; run another scan first" };
       const changed = async (a: string, b: string) => {
-        const { rows } = await store.db.pool.query<{ data: Finding }>(
-          `SELECT t.data FROM scan_findings t
-           LEFT JOIN scan_findings f ON f.scan_id = $1 AND f.finding_id = t.finding_id
-           WHERE t.scan_id = $2 AND t.status = 'FAIL' AND NOT t.suppressed AND f.status IS DISTINCT FROM 'FAIL'
-           ORDER BY CASE t.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
-             t.finding_id LIMIT 10`,
-          [a, b],
-        );
-        return rows.map((r) => briefFinding(r.data));
+        return (await store.reads.newFailures(a, b, 10)).map(briefFinding);
       };
       const frameworks = [...new Set([...Object.keys(from.scores), ...Object.keys(to.scores)])].sort();
       return {
@@ -398,12 +384,8 @@ export function buildChatTools(deps: ChatDeps) {
             refused: `proposing a remediation needs the operator role; you have ${principal?.role ?? "no role"}`,
           };
         }
-        const scan = await resolveScan(store, input.scanId);
-        const { rows } = await store.db.pool.query<{ data: Finding }>(
-          "SELECT data FROM scan_findings WHERE scan_id = $1 AND finding_id = $2",
-          [scan.id, input.findingId],
-        );
-        const finding = rows[0]?.data;
+        const scan = await store.reads.resolveScan(input.scanId);
+        const finding = await store.findings.find(scan.id, input.findingId);
         if (!finding) return { error: `scan ${scan.id} has no finding "${input.findingId}"` };
         if (finding.status !== "FAIL" || finding.suppressed) {
           return {

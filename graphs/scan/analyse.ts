@@ -1,7 +1,7 @@
 import { HumanMessage } from "@langchain/core/messages";
 import { z } from "zod";
+import { atLeastAsSevere, compareSeverity } from "../../src/domain/order.ts";
 import type { Explanation, Finding } from "../../src/domain/types.ts";
-import { SEVERITY_RANK } from "../../src/domain/types.ts";
 import type { Catalog } from "../../src/engine/catalog.ts";
 import { errorMessage } from "../../src/errors.ts";
 import type { KnowledgeSearch, Passage } from "../../src/knowledge/types.ts";
@@ -26,10 +26,10 @@ export function analysisTargets(findings: readonly Finding[], flagged: ReadonlyS
     .filter(
       (f) =>
         !f.suppressed &&
-        ((f.status === "FAIL" && SEVERITY_RANK[f.severity] >= SEVERITY_RANK.high) ||
+        ((f.status === "FAIL" && atLeastAsSevere(f.severity, "high")) ||
           (f.status === "MANUAL" && flagged.has(f.id))),
     )
-    .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.id.localeCompare(b.id));
+    .sort((a, b) => compareSeverity(a.severity, b.severity) || a.id.localeCompare(b.id));
 }
 
 /** Rejects citations of passages that were not retrieved, or of controls those passages are not about. */

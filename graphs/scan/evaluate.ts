@@ -1,9 +1,10 @@
 import { assess } from "../../src/engine/assess.ts";
 import { selectFrameworks } from "../../src/engine/frameworks.ts";
+import { scanPosture } from "../../src/engine/scoring.ts";
 import type { ScanDeps } from "./deps.ts";
 import type { ScanStateType } from "./state.ts";
 
-/** Compliance agent: deterministic checks over the stored inventory; findings, history and scores. */
+/** Compliance agent: deterministic checks over the stored inventory; findings, history, scores and posture. */
 export function evaluateNode(deps: ScanDeps) {
   return async (state: ScanStateType): Promise<Partial<ScanStateType>> => {
     const catalog = await deps.catalog();
@@ -26,6 +27,8 @@ export function evaluateNode(deps: ScanDeps) {
           ]),
         ),
       });
+      // The whole posture, judged with this catalog: reports and the API read it instead of re-scoring.
+      await tx.scans.savePosture(state.scanId, scanPosture(posture, selected));
     });
     return {
       findingCount: findings.length,

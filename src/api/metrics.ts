@@ -37,10 +37,7 @@ export function createMetrics(store: Store, options: { defaultMetrics?: boolean 
     registers: [registry],
     async collect() {
       this.reset();
-      const { rows } = await store.db.pool.query<{ status: string; n: string }>(
-        "SELECT status, count(*) AS n FROM compliance_scans GROUP BY status",
-      );
-      for (const r of rows) this.set({ status: r.status }, Number(r.n));
+      for (const r of await store.reads.scanCountsByStatus()) this.set({ status: r.status }, r.count);
     },
   });
   new client.Gauge({
@@ -50,14 +47,8 @@ export function createMetrics(store: Store, options: { defaultMetrics?: boolean 
     registers: [registry],
     async collect() {
       this.reset();
-      const { rows } = await store.db.pool.query<{ severity: string; n: string }>(
-        `SELECT f.severity, count(*) AS n FROM scan_findings f
-         WHERE f.scan_id = (SELECT id FROM compliance_scans WHERE status = 'completed'
-                            ORDER BY started_at DESC, id DESC LIMIT 1)
-           AND f.status = 'FAIL' AND NOT f.suppressed
-         GROUP BY f.severity`,
-      );
-      for (const r of rows) this.set({ severity: r.severity }, Number(r.n));
+      for (const r of await store.reads.failingOfLatestBySeverity())
+        this.set({ severity: r.severity }, r.count);
     },
   });
   return {

@@ -105,7 +105,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     maxConcurrent: options.maxConcurrentScans,
   });
   const env = options.env ?? process.env;
-  if (app.store.db.kind === "pglite" || env.ENFORCEAI_RESUME_ON_START === "true") {
+  if (app.store.kind === "pglite" || env.ENFORCEAI_RESUME_ON_START === "true") {
     const resumed = await jobs.resumeInterrupted("server");
     if (resumed.length > 0)
       app.logger.info({ scans: resumed }, "resumed scans interrupted by a previous stop");

@@ -41,3 +41,14 @@ export function redactValue(raw: unknown): unknown {
 export function redactVariables(variables: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, redactValue(v)]));
 }
+
+/** A URL safe to log or show: its password replaced by `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}

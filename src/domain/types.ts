@@ -8,13 +8,9 @@ export const SEVERITIES = ["critical", "high", "medium", "low", "informational"]
 export type Severity = (typeof SEVERITIES)[number];
 
 /** Higher is worse; used for sorting and for `--fail-on`. */
-export const SEVERITY_RANK: Record<Severity, number> = {
-  critical: 4,
-  high: 3,
-  medium: 2,
-  low: 1,
-  informational: 0,
-};
+export const SEVERITY_RANK = Object.fromEntries(
+  SEVERITIES.map((s, i) => [s, SEVERITIES.length - 1 - i]),
+) as Record<Severity, number>;
 
 export const FINDING_STATUSES = ["PASS", "FAIL", "MANUAL", "ERROR"] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];

@@ -1,7 +1,8 @@
 import { getOrInit } from "../domain/maps.ts";
+import { compareSeverity, worseSeverity } from "../domain/order.ts";
 import type { FrameworkScore as StoredScore } from "../domain/scan.ts";
 import { type Finding, SEVERITIES, type Severity } from "../domain/types.ts";
-import type { Framework } from "./frameworks.ts";
+import { type Framework, type FrameworkSummary, summarize } from "./frameworks.ts";
 
 export type ControlStatus = "PASS" | "FAIL" | "MANUAL" | "ERROR" | "NO_RESOURCES";
 
@@ -73,7 +74,7 @@ export function scorePosture(findings: readonly Finding[], frameworks: readonly 
       s.failed++;
       bySeverity[f.severity].failed++;
       totals.failed++;
-      if (!c.worst || SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(c.worst)) c.worst = f.severity;
+      c.worst = c.worst ? worseSeverity(c.worst, f.severity) : f.severity;
     } else if (f.status === "ERROR") {
       c.errors++;
       totals.errors++;
@@ -103,11 +104,10 @@ export function scorePosture(findings: readonly Finding[], frameworks: readonly 
           result.passed += c.passed;
           result.failed += c.failed;
           result.errors += c.errors;
-          if (
-            c.worst &&
-            (!result.worstSeverity || SEVERITIES.indexOf(c.worst) < SEVERITIES.indexOf(result.worstSeverity))
-          )
-            result.worstSeverity = c.worst;
+          if (c.worst)
+            result.worstSeverity = result.worstSeverity
+              ? worseSeverity(result.worstSeverity, c.worst)
+              : c.worst;
         }
         result.status =
           result.failed > 0
@@ -142,11 +142,23 @@ export function topFailingControls(posture: Posture, limit = 10): ControlResult[
     .filter((c) => c.status === "FAIL")
     .sort(
       (a, b) =>
-        SEVERITIES.indexOf(a.worstSeverity ?? "informational") -
-          SEVERITIES.indexOf(b.worstSeverity ?? "informational") ||
+        compareSeverity(a.worstSeverity ?? "informational", b.worstSeverity ?? "informational") ||
         b.failed - a.failed ||
         a.framework.localeCompare(b.framework) ||
         a.controlId.localeCompare(b.controlId, undefined, { numeric: true }),
     )
     .slice(0, limit);
+}
+
+/**
+ * What a scan's posture is, as persisted at evaluate time (compliance_scans.posture): the posture plus the
+ * summaries of the frameworks it was scored against, so a report of the scan needs no catalog.
+ */
+export interface ScanPosture extends Posture {
+  frameworkSummaries: FrameworkSummary[];
+}
+
+/** Scores a scan's findings against the frameworks it selected, in the shape that is stored. */
+export function scanPosture(posture: Posture, frameworks: readonly Framework[]): ScanPosture {
+  return { ...posture, frameworkSummaries: frameworks.map(summarize) };
 }

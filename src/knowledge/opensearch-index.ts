@@ -1,7 +1,7 @@
 import { Client } from "@opensearch-project/opensearch";
+import { redactUrl } from "../domain/secrets.ts";
 import { errorMessage, ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { redactUrl } from "../store/database.ts";
 import {
   candidateCount,
   type IndexedChunk,

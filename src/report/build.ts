@@ -1,18 +1,27 @@
+import { compareByStatusThenSeverity } from "../domain/order.ts";
 import type { LlmUsage } from "../domain/scan.ts";
 import type { Catalog } from "../engine/catalog.ts";
-import { type Framework, selectFrameworks, summarize } from "../engine/frameworks.ts";
-import { scorePosture } from "../engine/scoring.ts";
+import { selectFrameworks } from "../engine/frameworks.ts";
+import { type ScanPosture, scanPosture, scorePosture } from "../engine/scoring.ts";
 import type { Store } from "../store/index.ts";
 import type { ScanReport } from "./model.ts";
 
 const OFFLINE_USAGE: LlmUsage = { mode: "offline", calls: 0, inputTokens: 0, outputTokens: 0 };
 
-/** Assembles the report model of a stored scan: the scan record, its findings, posture and trend. */
+/**
+ * Assembles the report model of a stored scan: the scan record, its findings, the posture stored when it was
+ * evaluated, and the trend. The catalog is used only for a scan not evaluated yet, or stored before postures
+ * were kept (that one is scored once and its posture stored, so later catalog changes leave it alone).
+ */
 export async function buildReport(store: Store, catalog: Catalog, scanId: string): Promise<ScanReport> {
   const scan = await store.scans.get(scanId);
   const findings = await store.findings.allOfScan(scanId);
-  const frameworks: Framework[] = selectFrameworks(catalog.frameworks, scan.frameworks);
-  const posture = scorePosture(findings, frameworks);
+  let posture: ScanPosture | undefined = await store.scans.posture(scanId);
+  if (!posture) {
+    const frameworks = selectFrameworks(catalog.frameworks, scan.frameworks);
+    posture = scanPosture(scorePosture(findings, frameworks), frameworks);
+    if (scan.status === "completed") await store.scans.savePosture(scanId, posture);
+  }
   const earlier = await store.scans.previousCompleted(new Date(scan.startedAt), 10);
   const trend = earlier.reverse().map((s) => ({
     scanId: s.id,
@@ -32,7 +41,7 @@ export async function buildReport(store: Store, catalog: Catalog, scanId: string
       scores: scan.scores,
       llm: "mode" in scan.llm ? (scan.llm as LlmUsage) : OFFLINE_USAGE,
       source: scan.source,
-      frameworks: frameworks.map(summarize),
+      frameworks: posture.frameworkSummaries,
       trend,
     },
     findings: sortFindings(findings),
@@ -45,14 +54,6 @@ export async function buildReport(store: Store, catalog: Catalog, scanId: string
   };
 }
 
-const STATUS_ORDER = { FAIL: 0, ERROR: 1, MANUAL: 2, PASS: 3 } as const;
-const SEVERITY_ORDER = { critical: 0, high: 1, medium: 2, low: 3, informational: 4 } as const;
-
 function sortFindings<T extends ScanReport["findings"][number]>(findings: T[]): T[] {
-  return [...findings].sort(
-    (a, b) =>
-      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
-      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-      a.id.localeCompare(b.id),
-  );
+  return [...findings].sort(compareByStatusThenSeverity);
 }

@@ -3,14 +3,9 @@
  * package version at module load (used for OCSF `metadata.product.version`).
  */
 import { readFileSync } from "node:fs";
+import { compareSeverity } from "../domain/order.ts";
 import type { LlmUsage } from "../domain/scan.ts";
-import {
-  type Finding,
-  type FrameworkRef,
-  SEVERITIES,
-  SEVERITY_RANK,
-  type Severity,
-} from "../domain/types.ts";
+import { type Finding, type FrameworkRef, SEVERITIES, type Severity } from "../domain/types.ts";
 
 function readPackageVersion(): string {
   try {
@@ -26,13 +21,12 @@ function readPackageVersion(): string {
 /** The EnforceAI version from package.json (`0.0.0` when it cannot be read). */
 export const ENFORCEAI_VERSION = readPackageVersion();
 
-/** Worst first: critical, high, medium, low, informational. */
-export const SEVERITY_ORDER: readonly Severity[] = SEVERITIES;
+export { SEVERITY_ORDER } from "../domain/order.ts";
 
 /** Sort key for findings in every human-readable report: worst severity, then check, then resource. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
-    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+    compareSeverity(a.severity, b.severity) ||
     a.checkId.localeCompare(b.checkId) ||
     a.accountId.localeCompare(b.accountId) ||
     a.region.localeCompare(b.region) ||

@@ -4,7 +4,6 @@ import { frameworkRefsByCheck } from "../engine/frameworks.ts";
 import { mergePolicies } from "../engine/stored-policies.ts";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/index.ts";
-import { loadStoredChecks } from "../store/policies.ts";
 import { confirmedMappings } from "./mappings.ts";
 
 /**
@@ -54,7 +53,7 @@ export function createCatalogProvider(options: CatalogProviderOptions): CatalogP
     const base = await loadFiles();
     const known = new Set(base.frameworks.map((f) => f.id));
     const ingested = (await confirmedMappings(store)).filter((f) => !known.has(f.id));
-    const stored = await loadStoredChecks(store.db.pool);
+    const stored = await store.policies.storedChecks();
     const signature = JSON.stringify({ ingested, stored });
     if (built && built.signature === signature) {
       built = { ...built, generation: of, at: now() };

@@ -23,23 +23,15 @@ import {
   tooLarge,
 } from "../knowledge/loaders.ts";
 import { OpenSearchKnowledgeIndex } from "../knowledge/opensearch-index.ts";
-import { PgKnowledgeIndex } from "../knowledge/pg-index.ts";
 import type { Embedder, KnowledgeSearch, Passage, SearchOptions } from "../knowledge/types.ts";
 import type { Logger } from "../logger.ts";
 import { DOCUMENTS_DIR } from "../paths.ts";
-import { withTransaction } from "../store/database.ts";
-import {
-  DocumentRepository,
-  type DocumentStatus,
-  documentIdFor,
-  type KnowledgeDocument,
-} from "../store/documents.ts";
+import { type DocumentStatus, documentIdFor, type KnowledgeDocument } from "../store/documents.ts";
 import type { Store } from "../store/index.ts";
 import { buildIngestGraph, type IngestGraph, type IngestStatusEvent, runIngest } from "./ingest/pipeline.ts";
 import type { NormalizedDocument } from "./ingest/state.ts";
 import {
   type CheckInfo,
-  MappingRepository,
   type MappingRow,
   type MappingStatus,
   requireKnownCheck,
@@ -141,9 +133,8 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
     options.index ??
     (config.opensearchUrl
       ? new OpenSearchKnowledgeIndex({ url: config.opensearchUrl, alias: options.opensearchAlias, logger })
-      : new PgKnowledgeIndex(store.db.pool));
-  const documents = new DocumentRepository(store.db.pool);
-  const mappings = new MappingRepository(store.db.pool);
+      : store.knowledgeIndex);
+  const { documents, mappings } = store;
   const maxBytes = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   const pipelineKey = `${index.key}|chunker-v${CHUNKER_VERSION}`;
   const documentsDir = options.documentsDir ?? DOCUMENTS_DIR;
@@ -209,8 +200,7 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
       return;
     }
     const suggestions = await suggestMappings(controls, view.checks, embedder, options.mapping);
-    await withTransaction(store.db.pool, async (client) => {
-      const tx = new MappingRepository(client);
+    await store.transaction(async ({ mappings: tx }) => {
       await tx.upsertIngestedFramework({
         id: document.framework,
         name: document.title ?? document.framework,

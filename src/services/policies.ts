@@ -21,7 +21,7 @@ import {
   NotFoundError,
   ValidationError,
 } from "../errors.ts";
-import { PolicyRepository, policySourceName, type StoredPolicy } from "../store/policies.ts";
+import { type PolicyRepository, policySourceName, type StoredPolicy } from "../store/policies.ts";
 import type { Runtime } from "./runtime.ts";
 
 export interface PolicyInput {
@@ -85,7 +85,7 @@ export class PolicyService {
   private readonly repo: PolicyRepository;
 
   constructor(private readonly app: Runtime) {
-    this.repo = new PolicyRepository(app.store.db.pool);
+    this.repo = app.store.policies;
   }
 
   list(): Promise<StoredPolicy[]> {

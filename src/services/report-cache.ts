@@ -1,7 +1,8 @@
 /**
  * The report model of a scan (`buildReport`: findings, posture, trend) is what the posture and scan routes
- * answer from. A completed scan does not change, so its report is built once per catalog version (custom
- * policies change the controls) and kept in a small in-process LRU; a running scan's report is built every time.
+ * answer from. A completed scan does not change — its posture was stored when it was evaluated, so a later
+ * catalog change does not touch it — so its report is built once and kept in a small in-process LRU; a running
+ * scan's report is built every time.
  */
 import { LRUCache } from "lru-cache";
 import type { Catalog } from "../engine/catalog.ts";
@@ -11,24 +12,14 @@ import type { Store } from "../store/index.ts";
 
 export class ReportCache {
   private readonly entries = new LRUCache<string, Promise<ScanReport>>({ max: 16 });
-  private readonly versions = new WeakMap<Catalog, number>();
-  private nextVersion = 1;
 
   constructor(private readonly store: Store) {}
 
-  private versionOf(catalog: Catalog): number {
-    let v = this.versions.get(catalog);
-    if (v === undefined) {
-      v = this.nextVersion++;
-      this.versions.set(catalog, v);
-    }
-    return v;
-  }
-
+  /** `catalog` scores only a scan whose posture is not stored yet (see buildReport). */
   async get(scanId: string, catalog: Catalog): Promise<ScanReport> {
     const scan = await this.store.scans.get(scanId);
     if (scan.status !== "completed") return buildReport(this.store, catalog, scanId);
-    const key = `${scanId}|${scan.completedAt}|${scan.findingCount}|${this.versionOf(catalog)}`;
+    const key = `${scanId}|${scan.completedAt}|${scan.findingCount}`;
     let report = this.entries.get(key);
     if (!report) {
       report = buildReport(this.store, catalog, scanId);

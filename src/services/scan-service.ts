@@ -17,7 +17,6 @@ import { selectFrameworks } from "../engine/frameworks.ts";
 import { ConflictError, errorMessage, NotFoundError } from "../errors.ts";
 import { SAMPLE_INVENTORY_FILE } from "../paths.ts";
 import { RemediationService } from "../remediation/service.ts";
-import { createCheckpointer } from "../store/checkpoints.ts";
 import type { Runtime } from "./runtime.ts";
 
 export interface StartScanOptions {
@@ -119,7 +118,7 @@ async function scanGraph(
   saveInventory?: string,
   source?: InventorySource,
 ) {
-  const checkpointer = await createCheckpointer(app.store.db);
+  const checkpointer = await app.store.checkpointer();
   const load: typeof loadInventory = async (source, progress, scanId) => {
     const inventory = await loadInventory(source, progress, scanId);
     if (saveInventory) await writeInventoryFile(saveInventory, inventory);

@@ -4,6 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { vector } from "@electric-sql/pglite-pgvector";
 import pg from "pg";
+import { redactUrl } from "../domain/secrets.ts";
 import { errorMessage, ServiceError } from "../errors.ts";
 import { acquireDirectoryLock, type DirectoryLock } from "./lock.ts";
 
@@ -117,15 +118,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
-}
+export { redactUrl };
 
 /** Runs `fn` inside one transaction on one connection; rolls back on any error. */
 export async function withTransaction<T>(

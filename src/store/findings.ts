@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Finding, FindingStatus, Severity } from "../domain/types.ts";
 import { batches } from "./resources.ts";
+import { Conditions, findingReviewOrder } from "./sql.ts";
 
 export interface FindingFilter {
   scanId: string;
@@ -94,37 +95,30 @@ export class FindingRepository {
   }
 
   async list(filter: FindingFilter): Promise<{ findings: Finding[]; total: number }> {
-    const values: unknown[] = [filter.scanId];
-    const where = ["s.scan_id = $1"];
-    const add = (sql: string, value: unknown) => {
-      values.push(value);
-      where.push(sql.replaceAll("?", `$${values.length}`));
-    };
-    if (filter.status?.length) add("s.status = ANY(?)", filter.status);
-    if (filter.severity?.length) add("s.severity = ANY(?)", filter.severity);
-    if (filter.checkId) add("s.check_id = ?", filter.checkId);
-    if (filter.service) add("s.data->>'service' = ?", filter.service);
-    if (filter.accountId) add("s.data->>'accountId' = ?", filter.accountId);
-    if (filter.region) add("s.data->>'region' = ?", filter.region);
-    if (filter.suppressed !== undefined) add("s.suppressed = ?", filter.suppressed);
+    const where = new Conditions({ sql: "s.scan_id = $1", values: [filter.scanId] });
+    if (filter.status?.length) where.add("s.status = ANY(?)", filter.status);
+    if (filter.severity?.length) where.add("s.severity = ANY(?)", filter.severity);
+    if (filter.checkId) where.add("s.check_id = ?", filter.checkId);
+    if (filter.service) where.add("s.data->>'service' = ?", filter.service);
+    if (filter.accountId) where.add("s.data->>'accountId' = ?", filter.accountId);
+    if (filter.region) where.add("s.data->>'region' = ?", filter.region);
+    if (filter.suppressed !== undefined) where.add("s.suppressed = ?", filter.suppressed);
     if (filter.framework) {
       const ref: Record<string, string> = { framework: filter.framework };
       if (filter.controlId) ref.controlId = filter.controlId;
-      add("s.data->'frameworks' @> ?::jsonb", JSON.stringify([ref]));
+      where.add("s.data->'frameworks' @> ?::jsonb", JSON.stringify([ref]));
     }
-    const clause = where.join(" AND ");
     const total = await this.db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM scan_findings s WHERE ${clause}`,
-      values,
+      `SELECT count(*) AS n FROM scan_findings s WHERE ${where.clause}`,
+      [...where.values],
     );
-    values.push(filter.limit ?? 100, filter.offset ?? 0);
+    const limit = where.param(filter.limit ?? 100);
+    const offset = where.param(filter.offset ?? 0);
     const { rows } = await this.db.query<{ data: Finding }>(
-      `SELECT s.data FROM scan_findings s WHERE ${clause}
-       ORDER BY CASE s.status WHEN 'FAIL' THEN 0 WHEN 'ERROR' THEN 1 WHEN 'MANUAL' THEN 2 ELSE 3 END,
-         CASE s.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END,
-         s.finding_id
-       LIMIT $${values.length - 1} OFFSET $${values.length}`,
-      values,
+      `SELECT s.data FROM scan_findings s WHERE ${where.clause}
+       ORDER BY ${findingReviewOrder("s.")}
+       LIMIT ${limit} OFFSET ${offset}`,
+      where.values,
     );
     return { findings: rows.map((r) => r.data), total: Number(total.rows[0]?.n ?? 0) };
   }
@@ -145,6 +139,15 @@ export class FindingRepository {
     }
   }
 
+  /** One finding of a scan, as the scan concluded it. */
+  async find(scanId: string, findingId: string): Promise<Finding | undefined> {
+    const { rows } = await this.db.query<{ data: Finding }>(
+      "SELECT data FROM scan_findings WHERE scan_id = $1 AND finding_id = $2",
+      [scanId, findingId],
+    );
+    return rows[0]?.data;
+  }
+
   /** Every finding of a scan, in report order. */
   async allOfScan(scanId: string): Promise<Finding[]> {
     const { rows } = await this.db.query<{ data: Finding }>(
@@ -155,6 +158,12 @@ export class FindingRepository {
   }
 
   async life(findingId: string): Promise<FindingLife | undefined> {
+    return (await this.lives([findingId]))[0];
+  }
+
+  /** The lives of several findings, in the order asked (unknown ids left out): two queries for any number. */
+  async lives(findingIds: readonly string[]): Promise<FindingLife[]> {
+    if (findingIds.length === 0) return [];
     const { rows } = await this.db.query<{
       id: string;
       status: FindingStatus;
@@ -162,28 +171,38 @@ export class FindingRepository {
       last_seen_at: Date;
       first_failed_at: Date | null;
       resolved_at: Date | null;
-    }>("SELECT * FROM findings WHERE id = $1", [findingId]);
-    const f = rows[0];
-    if (!f) return undefined;
+    }>("SELECT * FROM findings WHERE id = ANY($1::text[])", [findingIds]);
+    if (rows.length === 0) return [];
     const history = await this.db.query<{
+      finding_id: string;
       scan_id: string;
       at: Date;
       from_status: FindingStatus | null;
       to_status: FindingStatus;
-    }>("SELECT * FROM finding_history WHERE finding_id = $1 ORDER BY at, scan_id", [findingId]);
-    return {
-      id: f.id,
-      status: f.status,
-      firstSeenAt: f.first_seen_at.toISOString(),
-      lastSeenAt: f.last_seen_at.toISOString(),
-      firstFailedAt: f.first_failed_at?.toISOString() ?? null,
-      resolvedAt: f.resolved_at?.toISOString() ?? null,
-      history: history.rows.map((h) => ({
-        scanId: h.scan_id,
-        at: h.at.toISOString(),
-        from: h.from_status,
-        to: h.to_status,
-      })),
-    };
+    }>("SELECT * FROM finding_history WHERE finding_id = ANY($1::text[]) ORDER BY at, scan_id", [
+      rows.map((r) => r.id),
+    ]);
+    const historyOf = new Map<string, FindingLife["history"]>();
+    for (const h of history.rows) {
+      const list = historyOf.get(h.finding_id) ?? [];
+      list.push({ scanId: h.scan_id, at: h.at.toISOString(), from: h.from_status, to: h.to_status });
+      historyOf.set(h.finding_id, list);
+    }
+    const byId = new Map(rows.map((f) => [f.id, f]));
+    return findingIds.flatMap((id) => {
+      const f = byId.get(id);
+      if (!f) return [];
+      return [
+        {
+          id: f.id,
+          status: f.status,
+          firstSeenAt: f.first_seen_at.toISOString(),
+          lastSeenAt: f.last_seen_at.toISOString(),
+          firstFailedAt: f.first_failed_at?.toISOString() ?? null,
+          resolvedAt: f.resolved_at?.toISOString() ?? null,
+          history: historyOf.get(f.id) ?? [],
+        },
+      ];
+    });
   }
 }

@@ -1,10 +1,24 @@
 import path from "node:path";
+import type { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
 import { ApiKeyRepository } from "./api-keys.ts";
 import { AuditLog } from "./audit.ts";
-import { type Database, type OpenDatabaseOptions, openDatabase, withTransaction } from "./database.ts";
+import { ChatThreads } from "./chat-threads.ts";
+import { createCheckpointer } from "./checkpoints.ts";
+import {
+  type Database,
+  type DatabaseKind,
+  type OpenDatabaseOptions,
+  openDatabase,
+  withTransaction,
+} from "./database.ts";
+import { DocumentRepository } from "./documents.ts";
 import { FindingRepository } from "./findings.ts";
+import { PgKnowledgeIndex } from "./knowledge-index.ts";
+import { MappingRepository } from "./mappings.ts";
 import { migrate } from "./migrate.ts";
+import { PolicyRepository } from "./policies.ts";
+import { ReadModel } from "./read-model.ts";
 import { ResourceRepository } from "./resources.ts";
 import { ScanRepository } from "./scans.ts";
 import { SuppressionRepository } from "./suppressions.ts";
@@ -17,30 +31,61 @@ export interface Repositories {
   suppressions: SuppressionRepository;
   apiKeys: ApiKeyRepository;
   audit: AuditLog;
+  /** Custom checks stored through the API. */
+  policies: PolicyRepository;
+  /** Knowledge documents and where their ingestion stands. */
+  documents: DocumentRepository;
+  /** Ingested frameworks, their controls and control → check mappings. */
+  mappings: MappingRepository;
+  chatThreads: ChatThreads;
+  /** Reads for the API and the chat agent (latest scan, counts, search, comparisons). */
+  reads: ReadModel;
 }
 
 function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
+  const scans = new ScanRepository(db);
   return {
-    scans: new ScanRepository(db),
+    scans,
     resources: new ResourceRepository(db),
     findings: new FindingRepository(db),
     suppressions: new SuppressionRepository(db),
     apiKeys: new ApiKeyRepository(db),
     audit: new AuditLog(db),
+    policies: new PolicyRepository(db),
+    documents: new DocumentRepository(db),
+    mappings: new MappingRepository(db),
+    chatThreads: new ChatThreads(db),
+    reads: new ReadModel(db, scans),
   };
 }
 
-/** The one store interface: typed repositories, transactions, and the database under them. */
+/** The one store interface: typed repositories, transactions, and what else lives in the database. */
 export interface Store extends Repositories {
+  /** PostgreSQL or embedded PGlite. */
+  kind: DatabaseKind;
+  /**
+   * The database itself, for the store's own tests and migrations only: code outside src/store reads and
+   * writes through the repositories.
+   */
   db: Database;
+  /**
+   * The embedded knowledge index (chunks in `knowledge_chunks`). Not part of a transaction's set: it runs its
+   * own transactions per document.
+   */
+  knowledgeIndex: PgKnowledgeIndex;
+  /** A LangGraph checkpointer in the store's database and schema (scans and chat threads). */
+  checkpointer(): Promise<PostgresSaver>;
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 export function storeOver(db: Database): Store {
   return {
+    kind: db.kind,
     db,
     ...repositoriesOver(db.pool),
+    knowledgeIndex: new PgKnowledgeIndex(db.pool),
+    checkpointer: () => createCheckpointer(db),
     transaction: (fn) => withTransaction(db.pool, (client) => fn(repositoriesOver(client))),
     close: () => db.close(),
   };

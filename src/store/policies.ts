@@ -114,18 +114,16 @@ export class PolicyRepository {
     const { rowCount } = await this.db.query("DELETE FROM checks WHERE source = 'custom' AND id = $1", [id]);
     if (!rowCount) throw new NotFoundError(`no custom policy "${id}"`);
   }
-}
 
-/**
- * The stored custom checks as check definitions, for the engine to merge into its catalog (with `source`
- * naming the policy). Validation is the caller's: run them through `parseCheck` and `compileCheck` as for files.
- */
-export async function loadStoredChecks(
-  db: pg.Pool | pg.PoolClient,
-): Promise<{ check: Check; controls: FrameworkRef[] }[]> {
-  const policies = await new PolicyRepository(db).list();
-  return policies.map((p) => ({
-    check: { ...p.check, source: { kind: "custom", file: policySourceName(p.id) } } as Check,
-    controls: p.controls,
-  }));
+  /**
+   * The stored custom checks as check definitions, for the catalog to merge (with `source` naming the
+   * policy). Validation is the caller's: run them through `parseCheck` and `compileCheck` as for files.
+   */
+  async storedChecks(): Promise<{ check: Check; controls: FrameworkRef[] }[]> {
+    const policies = await this.list();
+    return policies.map((p) => ({
+      check: { ...p.check, source: { kind: "custom", file: policySourceName(p.id) } } as Check,
+      controls: p.controls,
+    }));
+  }
 }

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { contentHashOf } from "../domain/shape.ts";
 import type { ConfigurationItem } from "../domain/types.ts";
+import { Conditions, containsPattern } from "./sql.ts";
 
 /** Rows go to the server as one JSON parameter per batch: one round trip for thousands of rows. */
 export const BATCH_SIZE = 2_000;
@@ -79,27 +80,23 @@ export class ResourceRepository {
   }
 
   async list(filter: ResourceFilter = {}): Promise<{ items: ConfigurationItem[]; total: number }> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      values.push(value);
-      where.push(sql.replaceAll("?", `$${values.length}`));
-    };
-    if (filter.accountId) add("r.account_id = ?", filter.accountId);
-    if (filter.region) add("r.region = ?", filter.region);
-    if (filter.resourceType) add("r.resource_type = ?", filter.resourceType);
-    if (filter.search) add("(r.resource_id ILIKE ? OR r.arn ILIKE ?)", `%${filter.search}%`);
-    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const where = new Conditions();
+    if (filter.accountId) where.add("r.account_id = ?", filter.accountId);
+    if (filter.region) where.add("r.region = ?", filter.region);
+    if (filter.resourceType) where.add("r.resource_type = ?", filter.resourceType);
+    // `%` and `_` in the search are literal characters, as in finding search.
+    if (filter.search) where.add("(r.resource_id ILIKE ? OR r.arn ILIKE ?)", containsPattern(filter.search));
     const total = await this.db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM resources r ${clause}`,
-      values,
+      `SELECT count(*) AS n FROM resources r ${where.whereClause}`,
+      [...where.values],
     );
-    values.push(filter.limit ?? 100, filter.offset ?? 0);
+    const limit = where.param(filter.limit ?? 100);
+    const offset = where.param(filter.offset ?? 0);
     const { rows } = await this.db.query<{ item: ConfigurationItem }>(
-      `SELECT v.item FROM resources r JOIN resource_versions v USING (content_hash) ${clause}
+      `SELECT v.item FROM resources r JOIN resource_versions v USING (content_hash) ${where.whereClause}
        ORDER BY r.account_id, r.region, r.resource_type, r.resource_id
-       LIMIT $${values.length - 1} OFFSET $${values.length}`,
-      values,
+       LIMIT ${limit} OFFSET ${offset}`,
+      where.values,
     );
     return { items: rows.map((r) => r.item), total: Number(total.rows[0]?.n ?? 0) };
   }

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { FrameworkScore, ScanRecord, ScanStatus } from "../domain/scan.ts";
 import type { CoverageGap } from "../domain/types.ts";
+import type { ScanPosture } from "../engine/scoring.ts";
 import { NotFoundError } from "../errors.ts";
 
 interface ScanRow {
@@ -81,13 +82,18 @@ const COLUMN: Record<keyof ScanUpdate, { name: string; json: boolean }> = {
   completedAt: { name: "completed_at", json: false },
 };
 
+/** Every column but the posture, which only reports read (it holds every control of every framework). */
+const SCAN_COLUMNS =
+  "id, status, source, requested_by, started_at, completed_at, accounts, regions, frameworks, options, " +
+  "resource_count, finding_count, coverage_gaps, scores, llm, error";
+
 export class ScanRepository {
   constructor(private readonly db: pg.Pool | pg.PoolClient) {}
 
   async create(scan: NewScan): Promise<ScanRecord> {
     const { rows } = await this.db.query<ScanRow>(
       `INSERT INTO compliance_scans (id, status, source, requested_by, started_at, frameworks, options)
-       VALUES ($1, 'running', $2, $3, $4, $5, $6) RETURNING *`,
+       VALUES ($1, 'running', $2, $3, $4, $5, $6) RETURNING ${SCAN_COLUMNS}`,
       [
         scan.id,
         scan.source,
@@ -111,7 +117,7 @@ export class ScanRepository {
     }
     if (sets.length === 0) return this.get(id);
     const { rows } = await this.db.query<ScanRow>(
-      `UPDATE compliance_scans SET ${sets.join(", ")} WHERE id = $1 RETURNING *`,
+      `UPDATE compliance_scans SET ${sets.join(", ")} WHERE id = $1 RETURNING ${SCAN_COLUMNS}`,
       values,
     );
     if (!rows[0])
@@ -120,7 +126,10 @@ export class ScanRepository {
   }
 
   async find(id: string): Promise<ScanRecord | undefined> {
-    const { rows } = await this.db.query<ScanRow>("SELECT * FROM compliance_scans WHERE id = $1", [id]);
+    const { rows } = await this.db.query<ScanRow>(
+      `SELECT ${SCAN_COLUMNS} FROM compliance_scans WHERE id = $1`,
+      [id],
+    );
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
@@ -140,7 +149,7 @@ export class ScanRepository {
       where = `WHERE status = ANY($${values.length})`;
     }
     const { rows } = await this.db.query<ScanRow>(
-      `SELECT * FROM compliance_scans ${where} ORDER BY started_at DESC, id DESC LIMIT $1 OFFSET $2`,
+      `SELECT ${SCAN_COLUMNS} FROM compliance_scans ${where} ORDER BY started_at DESC, id DESC LIMIT $1 OFFSET $2`,
       values,
     );
     return rows.map(toRecord);
@@ -149,10 +158,29 @@ export class ScanRepository {
   /** The completed scans before `scanId` (newest first), for trends and "what changed". */
   async previousCompleted(before: Date, limit = 10): Promise<ScanRecord[]> {
     const { rows } = await this.db.query<ScanRow>(
-      `SELECT * FROM compliance_scans WHERE status = 'completed' AND started_at < $1
+      `SELECT ${SCAN_COLUMNS} FROM compliance_scans WHERE status = 'completed' AND started_at < $1
        ORDER BY started_at DESC LIMIT $2`,
       [before, limit],
     );
     return rows.map(toRecord);
+  }
+
+  /** Stores the posture of a scan (evaluate; once for a scan stored before postures were kept). */
+  async savePosture(id: string, posture: ScanPosture): Promise<void> {
+    const { rowCount } = await this.db.query("UPDATE compliance_scans SET posture = $2 WHERE id = $1", [
+      id,
+      JSON.stringify(posture),
+    ]);
+    if (!rowCount)
+      throw new NotFoundError(`scan ${id} does not exist; list scans with \`enforceai scans list\``);
+  }
+
+  /** The posture stored when the scan was evaluated; undefined before evaluation (or for an older scan). */
+  async posture(id: string): Promise<ScanPosture | undefined> {
+    const { rows } = await this.db.query<{ posture: ScanPosture | null }>(
+      "SELECT posture FROM compliance_scans WHERE id = $1",
+      [id],
+    );
+    return rows[0]?.posture ?? undefined;
   }
 }

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import type { KnowledgeIndex } from "../../src/knowledge/index-backend.ts";
 import { createLocalEmbedder } from "../../src/knowledge/local-embedder.ts";
 import { OpenSearchKnowledgeIndex } from "../../src/knowledge/opensearch-index.ts";
-import { PgKnowledgeIndex } from "../../src/knowledge/pg-index.ts";
 import type { Embedder } from "../../src/knowledge/types.ts";
 import type { Store } from "../../src/store/index.ts";
 import { requireService } from "../helpers/services.ts";
@@ -47,7 +46,7 @@ export function indexBackends(): IndexBackend[] {
     name: b.name === "pglite" ? "pglite (pgvector)" : "postgres (real[])",
     async open() {
       const store = await b.open();
-      return { index: new PgKnowledgeIndex(store.db.pool), store, close: () => store.close() };
+      return { index: store.knowledgeIndex, store, close: () => store.close() };
     },
   }));
   const url = requireService("opensearch");

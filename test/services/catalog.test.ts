@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.ts";
 import { type CatalogProvider, createCatalogProvider } from "../../src/services/catalog.ts";
 import type { Store } from "../../src/store/index.ts";
-import { PolicyRepository } from "../../src/store/policies.ts";
 import { storeBackends } from "../helpers/stores.ts";
 
 const logger = createLogger({ level: "silent", format: "json" });
@@ -48,7 +47,7 @@ describe.each(storeBackends())("the catalog provider on $name", (backend) => {
 
   it("includes a stored custom check after invalidate(), and its control mapping", async () => {
     const before = await provider.current();
-    await new PolicyRepository(store.db.pool).create(
+    await store.policies.create(
       customCheck("acme_bucket_owner_tag"),
       [{ framework: "soc2", controlId: "CC6.1" }],
       "tester",
@@ -69,7 +68,7 @@ describe.each(storeBackends())("the catalog provider on $name", (backend) => {
 
   it("sees a change made by another process once the recheck time has passed", async () => {
     const before = await provider.current();
-    await new PolicyRepository(store.db.pool).delete("acme_bucket_owner_tag");
+    await store.policies.delete("acme_bucket_owner_tag");
     expect(await provider.current()).toBe(before);
     clock += 1_001;
     expect((await provider.current()).checks.map((c) => c.check.id)).not.toContain("acme_bucket_owner_tag");
@@ -78,12 +77,7 @@ describe.each(storeBackends())("the catalog provider on $name", (backend) => {
   it("a rebuild under way when invalidate() is called is not the answer to later callers", async () => {
     const first = provider.current();
     provider.invalidate();
-    await new PolicyRepository(store.db.pool).create(
-      customCheck("acme_late_check"),
-      [],
-      "tester",
-      new Date(),
-    );
+    await store.policies.create(customCheck("acme_late_check"), [], "tester", new Date());
     provider.invalidate();
     await first;
     expect((await provider.current()).checks.map((c) => c.check.id)).toContain("acme_late_check");

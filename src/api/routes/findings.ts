@@ -1,6 +1,5 @@
 import { NotFoundError } from "../../errors.ts";
 import { renderCsv, renderOcsf } from "../../report/index.ts";
-import { resolveScan } from "../../store/read-model.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { validationProblem } from "../problem.ts";
 import { findingFilterQuery, findingLifeSchema, findingListSchema, findingSchema } from "../schemas.ts";
@@ -41,7 +40,7 @@ export function findingRoutes(): AnyRoute[] {
           ]);
         }
         const store = services.app.store;
-        const scan = await resolveScan(store, query.scanId);
+        const scan = await store.reads.resolveScan(query.scanId);
         const filter = {
           scanId: scan.id,
           status: query.status,
@@ -108,17 +107,14 @@ export function findingRoutes(): AnyRoute[] {
       },
       async handler({ params, query, services }) {
         const store = services.app.store;
-        const scan = await resolveScan(store, query.scanId);
-        const { rows } = await store.db.pool.query<{ data: unknown }>(
-          "SELECT data FROM scan_findings WHERE scan_id = $1 AND finding_id = $2",
-          [scan.id, params.id],
-        );
-        if (!rows[0]) throw new NotFoundError(`scan ${scan.id} has no finding "${params.id}"`);
+        const scan = await store.reads.resolveScan(query.scanId);
+        const finding = await store.findings.find(scan.id, params.id);
+        if (!finding) throw new NotFoundError(`scan ${scan.id} has no finding "${params.id}"`);
         return {
           status: 200,
           body: {
             scanId: scan.id,
-            finding: rows[0].data,
+            finding,
             life: (await store.findings.life(params.id)) ?? null,
           },
         };

@@ -1,6 +1,6 @@
 /**
  * Probes and metrics, outside `/api/v1` and without a key (load balancers and Prometheus carry none):
- * `/healthz` says the process is up; `/readyz` checks the store (`select 1`), the cache and the knowledge index;
+ * `/healthz` says the process is up; `/readyz` checks that the store answers, the cache and the knowledge index;
  * `/metrics` is Prometheus text.
  */
 import { errorMessage } from "../../errors.ts";
@@ -51,8 +51,8 @@ export async function readiness(services: ApiServices) {
   const { app } = services;
   const checks = {
     store: await timed(async () => {
-      await app.store.db.pool.query("select 1");
-      return app.store.db.kind;
+      await app.store.reads.ping();
+      return app.store.kind;
     }),
     cache: await timed(async () => {
       if (!(await app.cache.ping())) throw new Error("the cache did not answer");
@@ -61,7 +61,7 @@ export async function readiness(services: ApiServices) {
     index: await timed(async () => {
       if (app.config.opensearchUrl) return pingOpenSearch(app.config.opensearchUrl);
       // Embedded: the index is a table in the store.
-      await app.store.db.pool.query("select 1 from knowledge_chunks limit 1");
+      await app.store.knowledgeIndex.ping();
       return "embedded (in the store)";
     }),
   };

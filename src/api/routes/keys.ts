@@ -1,5 +1,4 @@
 import { NotFoundError } from "../../errors.ts";
-import { listApiKeys } from "../../store/read-model.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { HttpProblem } from "../problem.ts";
 import { apiKeyListSchema, createdApiKeySchema, newApiKeySchema } from "../schemas.ts";
@@ -15,7 +14,7 @@ export function keyRoutes(): AnyRoute[] {
       role: "admin",
       responses: { 200: { description: "the keys", schema: apiKeyListSchema } },
       async handler({ services }) {
-        return { status: 200, body: { items: await listApiKeys(services.app.store) } };
+        return { status: 200, body: { items: await services.app.store.reads.listApiKeys() } };
       },
     }),
     route({

@@ -1,5 +1,4 @@
 import { NotFoundError } from "../../errors.ts";
-import { resolveScan } from "../../store/read-model.ts";
 import { type AnyRoute, route } from "../http.ts";
 import { postureQuery, postureSchema, trendQuery, trendSchema } from "../schemas.ts";
 
@@ -16,7 +15,7 @@ export function postureRoutes(): AnyRoute[] {
       errors: [404],
       responses: { 200: { description: "the posture", schema: postureSchema } },
       async handler({ query, services }) {
-        const scan = await resolveScan(services.app.store, query.scanId);
+        const scan = await services.app.store.reads.resolveScan(query.scanId);
         const report = await services.reports.get(scan.id, await services.app.catalog());
         let controls = report.posture.controls;
         let scores = report.scan.scores;

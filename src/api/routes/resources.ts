@@ -1,5 +1,4 @@
 import { NotFoundError } from "../../errors.ts";
-import { findingsOfResource, lastScanOfResource } from "../../store/read-model.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { resourceDetailSchema, resourceListSchema, resourceQuery } from "../schemas.ts";
 
@@ -44,13 +43,9 @@ export function resourceRoutes(): AnyRoute[] {
         const resource = await store.resources.findByArn(params.arn);
         if (!resource)
           throw new NotFoundError(`no resource with ARN ${params.arn}; list them with GET /api/v1/resources`);
-        const scanId = await lastScanOfResource(store, params.arn);
-        const findings = scanId ? await findingsOfResource(store, scanId, params.arn) : [];
-        const history = [];
-        for (const f of findings) {
-          const life = await store.findings.life(f.id);
-          if (life) history.push(life);
-        }
+        const scanId = await store.reads.lastScanOfResource(params.arn);
+        const findings = scanId ? await store.reads.findingsOfResource(scanId, params.arn) : [];
+        const history = await store.findings.lives(findings.map((f) => f.id));
         return { status: 200, body: { resource, scanId, findings, history } };
       },
     }),

@@ -1,6 +1,5 @@
 import type { InventorySource, ScanRecord } from "../../domain/scan.ts";
 import { SCAN_STATUSES } from "../../domain/scan.ts";
-import { countScans } from "../../store/read-model.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { HttpProblem, validationProblem } from "../problem.ts";
 import {
@@ -103,7 +102,7 @@ export function scanRoutes(): AnyRoute[] {
         const store = services.app.store;
         const [items, total] = await Promise.all([
           store.scans.list({ status: query.status, limit: query.limit, offset: query.offset }),
-          countScans(store, query.status),
+          store.reads.countScans(query.status),
         ]);
         return {
           status: 200,

@@ -2,8 +2,9 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import type { App } from "../../app.ts";
+import { atLeastAsSevere } from "../../domain/order.ts";
 import type { InventorySource } from "../../domain/scan.ts";
-import { SEVERITIES, SEVERITY_RANK, type Severity } from "../../domain/types.ts";
+import { SEVERITIES, type Severity } from "../../domain/types.ts";
 import { UsageError } from "../../errors.ts";
 import { buildReport } from "../../report/build.ts";
 import { renderReport } from "../../report/index.ts";
@@ -43,7 +44,7 @@ export function parseList(value: string | undefined): string[] | undefined {
 export function failOnExitCode(report: ScanReport, threshold: Severity | undefined): number {
   if (!threshold) return 0;
   const failing = report.findings.some(
-    (f) => f.status === "FAIL" && !f.suppressed && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold],
+    (f) => f.status === "FAIL" && !f.suppressed && atLeastAsSevere(f.severity, threshold),
   );
   return failing ? 1 : 0;
 }

@@ -82,13 +82,11 @@ export function registerServe(program: Command, io: Io, globals: () => GlobalOpt
           extra: (root) => root.use(dashboardRouter()),
         });
         const { url } = await server.listen(port, opts.host);
-        const keys = await app.store.db.pool.query<{ n: string }>(
-          "SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL",
-        );
+        const activeKeys = await app.store.reads.activeApiKeyCount();
         io.stderr.write(
           `EnforceAI API listening on ${url} (dashboard: ${url}/, OpenAPI document: ${url}/api/v1/openapi.json)\n`,
         );
-        if (Number(keys.rows[0]?.n ?? 0) === 0) {
+        if (activeKeys === 0) {
           io.stderr.write("No API keys yet: create one with `enforceai keys create --role admin`.\n");
         }
         if (opts.host !== "127.0.0.1" && opts.host !== "localhost" && opts.host !== "::1") {

@@ -1,7 +1,6 @@
 import type pg from "pg";
 import { ServiceError } from "../errors.ts";
-import { withTransaction } from "../store/database.ts";
-import { cosine } from "./embeddings.ts";
+import { cosine } from "../knowledge/embeddings.ts";
 import {
   candidateCount,
   type IndexedChunk,
@@ -12,8 +11,9 @@ import {
   type StoredChunkFields,
   sortByScore,
   storedChunkToPassage,
-} from "./index-backend.ts";
-import type { Passage } from "./types.ts";
+} from "../knowledge/index-backend.ts";
+import type { Passage } from "../knowledge/types.ts";
+import { withTransaction } from "./database.ts";
 
 /** BM25 parameters (Lucene's defaults, so both backends rank text alike). */
 const BM25_K1 = 1.2;
@@ -58,6 +58,11 @@ export class PgKnowledgeIndex implements KnowledgeIndex {
       throw new ServiceError("the knowledge_chunks table is missing; the database schema is not migrated");
     this.vectorType = type.startsWith("vector") ? "vector" : "real[]";
     return this.vectorType;
+  }
+
+  /** The index table answers (readiness). */
+  async ping(): Promise<void> {
+    await this.pool.query("select 1 from knowledge_chunks limit 1");
   }
 
   async ensure(): Promise<{ created: boolean }> {
