@@ -6,7 +6,7 @@ import { type Catalog, loadCatalog } from "./engine/catalog.ts";
 import { frameworkRefsByCheck } from "./engine/frameworks.ts";
 import { mergePolicies } from "./engine/stored-policies.ts";
 import type { KnowledgeSearch } from "./knowledge/types.ts";
-import { DEFAULT_CALL_POLICY, Semaphore } from "./llm/invoke.ts";
+import { DEFAULT_CALL_POLICY } from "./llm/invoke.ts";
 import { createModels, type ModelPair } from "./llm/models.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createKnowledge, type Knowledge } from "./services/knowledge-base.ts";
@@ -95,7 +95,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     callPolicy: {
       ...DEFAULT_CALL_POLICY,
       timeoutMs: config.llm.timeoutMs,
-      semaphore: new Semaphore(config.llm.concurrency),
+      maxConcurrency: config.llm.concurrency,
     },
     retrieval: options.retrieval ?? openKnowledgeBase,
     knowledgeBase: openKnowledgeBase,
