@@ -12,22 +12,8 @@ import { ScanState, type ScanStateType } from "./scan/state.ts";
 import { verifyNode } from "./scan/verify.ts";
 
 export type { InventorySource } from "../src/domain/scan.ts";
-export type { ScanDeps, ScanProgressEvent } from "./scan/deps.ts";
+export type { DiscoveryProgressEvent, ScanDeps, ScanProgressEvent } from "./scan/deps.ts";
 export type { ScanStateType } from "./scan/state.ts";
-
-/** Wraps a node so the CLI progress display (and later the API's server-sent events) can follow the graph. */
-function traced<S extends ScanStateType>(
-  name: string,
-  deps: ScanDeps,
-  node: (state: S) => Promise<Partial<ScanStateType>>,
-) {
-  return async (state: S) => {
-    deps.onProgress?.({ type: "node-start", scanId: state.scanId, node: name });
-    const update = await node(state);
-    deps.onProgress?.({ type: "node-done", scanId: state.scanId, node: name });
-    return update;
-  };
-}
 
 /** After evaluation: nothing failing and nothing to triage → straight to the report; no model → templates. */
 export function routeAfterEvaluate(
@@ -47,18 +33,23 @@ export function routeAfterPlan(state: ScanStateType): "approve" | "finalize" {
  * The scan state machine: discover → evaluate → precheck (fast model) → analyse (strong model + retrieval) →
  * plan (policy agent) → approve (interrupt: people decide) → remediate → verify → finalize. Every step is checkpointed under the scan id, so a killed scan resumes from its last completed step
  * (`enforceai scan --resume ID`); model answers are cached, so a resumed step repeats no model call.
+ *
+ * Progress leaves the graph through its stream, not through callbacks: run it with
+ * `streamMode: ["tasks", "custom"]` — "tasks" says when each step starts and ends, "custom" carries what the
+ * nodes write with `config.writer` (discovery's per-service progress). Cancel is the run's `signal`: LangGraph
+ * stops at once, and the discover node hands the signal on to the collectors so in-flight AWS calls stop too.
  */
 export function buildScanGraph(deps: ScanDeps, checkpointer: BaseCheckpointSaver) {
   return new StateGraph(ScanState)
-    .addNode("discover", traced("discover", deps, discoverNode(deps)))
-    .addNode("evaluate", traced("evaluate", deps, evaluateNode(deps)))
-    .addNode("precheck", traced("precheck", deps, precheckNode(deps)))
-    .addNode("analyse", traced("analyse", deps, analyseNode(deps)))
-    .addNode("plan", traced("plan", deps, planNode(deps)))
-    .addNode("approve", traced("approve", deps, approveNode(deps)))
-    .addNode("remediate", traced("remediate", deps, remediateNode(deps)))
-    .addNode("verify", traced("verify", deps, verifyNode(deps)))
-    .addNode("finalize", traced("finalize", deps, finalizeNode(deps)))
+    .addNode("discover", discoverNode(deps))
+    .addNode("evaluate", evaluateNode(deps))
+    .addNode("precheck", precheckNode(deps))
+    .addNode("analyse", analyseNode(deps))
+    .addNode("plan", planNode(deps))
+    .addNode("approve", approveNode(deps))
+    .addNode("remediate", remediateNode(deps))
+    .addNode("verify", verifyNode(deps))
+    .addNode("finalize", finalizeNode(deps))
     .addEdge(START, "discover")
     .addEdge("discover", "evaluate")
     .addConditionalEdges("evaluate", (s) => routeAfterEvaluate(s, deps), ["precheck", "analyse", "finalize"])

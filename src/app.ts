@@ -3,7 +3,7 @@ import { createCache } from "./cache/index.ts";
 import type { Config } from "./config/index.ts";
 import type { Clock } from "./domain/types.ts";
 import type { KnowledgeSearch } from "./knowledge/types.ts";
-import { DEFAULT_CALL_POLICY, Semaphore } from "./llm/invoke.ts";
+import { DEFAULT_CALL_POLICY } from "./llm/invoke.ts";
 import { createModels, type ModelPair } from "./llm/models.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createCatalogProvider } from "./services/catalog.ts";
@@ -82,7 +82,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     callPolicy: {
       ...DEFAULT_CALL_POLICY,
       timeoutMs: config.llm.timeoutMs,
-      semaphore: new Semaphore(config.llm.concurrency),
+      maxConcurrency: config.llm.concurrency,
     },
     retrieval: options.retrieval ?? openKnowledgeBase,
     knowledgeBase: openKnowledgeBase,

@@ -1,4 +1,5 @@
 import { HumanMessage } from "@langchain/core/messages";
+import { RunnableLambda } from "@langchain/core/runnables";
 import { z } from "zod";
 import { atLeastAsSevere, compareSeverity } from "../../src/domain/order.ts";
 import type { Explanation, Finding } from "../../src/domain/types.ts";
@@ -96,80 +97,85 @@ export function analyseNode(deps: ScanDeps) {
     const patches = new Map<string, Pick<Finding, "explanation">>();
     const dropped: { findingId: string; reason: string }[] = [];
 
-    await Promise.all(
-      targets.map(async (f, index) => {
-        const passages = await retrieve(search, f).catch(() => [] as Passage[]);
-        const template = templateExplanation(f, catalog, passages);
-        if (!models || !prompt || !meter || index >= deps.analysisBudget) {
-          patches.set(f.id, { explanation: template });
-          return;
-        }
-        const resource = items?.get(f.resourceArn);
-        const { explanation: _e, assessment: _a, evidence: _ev, ...finding } = f;
-        try {
-          const answer = await invokeJson(
-            models.analysis.model,
-            models.analysis.id,
-            [
-              new HumanMessage(
-                fill(prompt, {
-                  passages: dataBlock(
-                    passages.map((p) => ({
-                      id: p.id,
-                      framework: p.framework,
-                      controlId: p.controlId,
-                      text: p.text,
-                    })),
-                  ),
-                  resource: dataBlock({
-                    finding,
-                    resource: resource
-                      ? {
-                          configuration: resource.configuration,
-                          supplementaryConfiguration: resource.supplementaryConfiguration,
-                        }
-                      : null,
-                  }),
+    const analyseOne = async ({ f, index }: { f: Finding; index: number }) => {
+      const passages = await retrieve(search, f).catch(() => [] as Passage[]);
+      const template = templateExplanation(f, catalog, passages);
+      if (!models || !prompt || !meter || index >= deps.analysisBudget) {
+        patches.set(f.id, { explanation: template });
+        return;
+      }
+      const resource = items?.get(f.resourceArn);
+      const { explanation: _e, assessment: _a, evidence: _ev, ...finding } = f;
+      try {
+        const answer = await invokeJson(
+          models.analysis,
+          [
+            new HumanMessage(
+              fill(prompt, {
+                passages: dataBlock(
+                  passages.map((p) => ({
+                    id: p.id,
+                    framework: p.framework,
+                    controlId: p.controlId,
+                    text: p.text,
+                  })),
+                ),
+                resource: dataBlock({
+                  finding,
+                  resource: resource
+                    ? {
+                        configuration: resource.configuration,
+                        supplementaryConfiguration: resource.supplementaryConfiguration,
+                      }
+                    : null,
                 }),
-              ),
-            ],
-            deps.callPolicy,
-            meter,
-            {
-              schema: analysisSchema,
-              check: (a) => citationProblem(a, passages),
-              cache: deps.cache,
-              cacheKey: cacheKeyOf({
-                prompt: `${prompt.id}.v${prompt.version}`,
-                model: models.analysis.id,
-                resource: f.resourceContentHash ?? f.resourceArn,
-                control: f.frameworks[0]?.controlId ?? f.checkId,
-                check: f.checkId,
               }),
-            },
-          );
-          const byId = new Map(passages.map((p) => [p.id, p]));
-          patches.set(f.id, {
-            explanation: {
-              mode: models.mode,
+            ),
+          ],
+          deps.callPolicy,
+          meter,
+          {
+            schema: analysisSchema,
+            check: (a) => citationProblem(a, passages),
+            cache: deps.cache,
+            cacheKey: cacheKeyOf({
+              prompt: `${prompt.id}.v${prompt.version}`,
               model: models.analysis.id,
-              rationale: answer.rationale,
-              businessImpact: answer.businessImpact,
-              fixSteps: answer.fixSteps,
-              citations: answer.citations.map((c) => ({
-                ...c,
-                framework: byId.get(c.passageId)?.framework,
-                source: byId.get(c.passageId)?.source,
-              })),
-            },
-          });
-        } catch (error) {
-          const reason = error instanceof InvalidModelOutput ? error.message : errorMessage(error);
-          dropped.push({ findingId: f.id, reason });
-          patches.set(f.id, { explanation: template });
-        }
-      }),
-    );
+              resource: f.resourceContentHash ?? f.resourceArn,
+              control: f.frameworks[0]?.controlId ?? f.checkId,
+              check: f.checkId,
+            }),
+          },
+        );
+        const byId = new Map(passages.map((p) => [p.id, p]));
+        patches.set(f.id, {
+          explanation: {
+            mode: models.mode,
+            model: models.analysis.id,
+            rationale: answer.rationale,
+            businessImpact: answer.businessImpact,
+            fixSteps: answer.fixSteps,
+            citations: answer.citations.map((c) => ({
+              ...c,
+              framework: byId.get(c.passageId)?.framework,
+              source: byId.get(c.passageId)?.source,
+            })),
+          },
+        });
+      } catch (error) {
+        const reason = error instanceof InvalidModelOutput ? error.message : errorMessage(error);
+        dropped.push({ findingId: f.id, reason });
+        patches.set(f.id, { explanation: template });
+      }
+    };
+    const inputs = targets.map((f, index) => ({ f, index }));
+    // With a model, a batch of runnables: the batch config's maxConcurrency bounds the model calls in flight.
+    // Without one there is nothing to bound (templates only), so no per-item runnable overhead either.
+    if (models) {
+      await RunnableLambda.from(analyseOne).batch(inputs, { maxConcurrency: deps.callPolicy.maxConcurrency });
+    } else {
+      await Promise.all(inputs.map(analyseOne));
+    }
     await deps.store.findings.annotate(state.scanId, patches);
     if (meter) await saveMeter(deps.store, state.scanId, meter);
     for (const d of dropped) deps.logger.warn({ scanId: state.scanId, ...d }, "model analysis dropped");

@@ -11,27 +11,38 @@ import type { DiscoveryAccess } from "../../src/remediation/verify.ts";
 import type { Store } from "../../src/store/index.ts";
 import type { RemediationAws } from "../../tools/aws/remediation-access.ts";
 
+/** What the discover node writes to the graph's custom stream, one per (service, region) task change. */
+export interface DiscoveryProgressEvent {
+  type: "discovery";
+  scanId: string;
+  service: string;
+  region: string;
+  state: "start" | "done" | "failed";
+  resources?: number;
+}
+
+/**
+ * A scan's progress as the CLI bar and the API's server-sent events show it: step starts and ends (from the
+ * graph's "tasks" stream) and discovery progress (from its "custom" stream).
+ */
 export type ScanProgressEvent =
   | { type: "node-start"; scanId: string; node: string }
   | { type: "node-done"; scanId: string; node: string; detail?: Record<string, unknown> }
-  | {
-      type: "discovery";
-      scanId: string;
-      service: string;
-      region: string;
-      state: "start" | "done" | "failed";
-      resources?: number;
-    };
+  | DiscoveryProgressEvent;
 
 /** What the scan graph's nodes need, passed in (no singletons). */
 export interface ScanDeps {
   store: Store;
   catalog: () => Promise<Catalog>;
-  /** Turns a source into an inventory: the bundled sample, a file, or live discovery. */
+  /**
+   * Turns a source into an inventory: the bundled sample, a file, or live discovery. `signal` is the scan's
+   * cancel: live discovery passes it to every AWS call.
+   */
   loadInventory: (
     source: InventorySource,
-    onProgress: (e: ScanProgressEvent) => void,
+    onProgress: (e: DiscoveryProgressEvent) => void,
     scanId: string,
+    signal?: AbortSignal,
   ) => Promise<Inventory>;
   clock: Clock;
   logger: Logger;
@@ -47,7 +58,6 @@ export interface ScanDeps {
   precheckBatchSize: number;
   /** Policy agent and remediation; absent → the scan plans nothing. */
   remediation?: RemediationDeps;
-  onProgress?: (event: ScanProgressEvent) => void;
 }
 
 /** What the plan → approve → remediate → verify nodes need besides the scan's store and clock. */

@@ -85,8 +85,7 @@ export function precheckNode(deps: ScanDeps) {
         const ids = new Set(batch.map((f) => f.id));
         try {
           const answer = await invokeJson(
-            models.precheck.model,
-            models.precheck.id,
+            models.precheck,
             [new HumanMessage(fill(prompt, { items: dataBlock(described), resources: dataBlock(digest) }))],
             deps.callPolicy,
             meter,

@@ -1,7 +1,8 @@
 /** What every route handler can reach: the app and the services the server composed around it. */
-import type { ChatService } from "../../graphs/chat.ts";
+
 import type { App } from "../app.ts";
 import type { RemediationService } from "../remediation/service.ts";
+import type { ChatService } from "../services/chat.ts";
 import type { Knowledge } from "../services/knowledge-base.ts";
 import type { PolicyService } from "../services/policies.ts";
 import type { ReportCache } from "../services/report-cache.ts";

@@ -1,3 +1,14 @@
+/**
+ * Structured model calls. LangChain does the mechanics — `withStructuredOutput` with the zod schema (native tool
+ * calling) for real models, `.withRetry()` for failed calls, the call config's `timeout`, and `maxConcurrency`
+ * on batches (see graphs/scan/analyse.ts) — and this module keeps EnforceAI's parts: one repair prompt after
+ * invalid output (then the answer is refused with the reason), the extra `check` (e.g. citations), the answer
+ * cache by key, and the usage meter.
+ *
+ * Scripted test models (`fakeModel`) cannot drive `withStructuredOutput`: theirs returns one fixed value and
+ * ignores the prompt. A model marked `structuredOutput: "text"` therefore answers in text, and its answer is
+ * parsed here and validated with the same zod schema (the documented fallback).
+ */
 import { createHash } from "node:crypto";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage, HumanMessage } from "@langchain/core/messages";
@@ -16,38 +27,24 @@ export class InvalidModelOutput extends Error {
   }
 }
 
-/** Bounds how many model calls run at once, across the whole process. */
-export class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
 export interface CallPolicy {
+  /** For one model call, its retries included (the call config's `timeout`). */
   timeoutMs: number;
+  /** Retries after a failed call (`.withRetry()`, exponential backoff); invalid output is not retried, repaired. */
   retries: number;
-  /** First backoff; doubles per retry. */
-  backoffMs: number;
-  semaphore: Semaphore;
-  sleep?: (ms: number) => Promise<void>;
+  /** Model calls one scan step keeps in flight at once (the batch config's `maxConcurrency`). */
+  maxConcurrency: number;
 }
 
-export const DEFAULT_CALL_POLICY: Omit<CallPolicy, "semaphore"> = {
-  timeoutMs: 60_000,
-  retries: 2,
-  backoffMs: 500,
-};
+export const DEFAULT_CALL_POLICY: CallPolicy = { timeoutMs: 60_000, retries: 2, maxConcurrency: 4 };
+
+/** A chat model with the id used for prices and cache keys, and how it returns structured output. */
+export interface ModelRef {
+  model: BaseChatModel;
+  id: string;
+  /** "native": `withStructuredOutput` (tool calling); "text": JSON in the answer text (scripted models). */
+  structuredOutput: "native" | "text";
+}
 
 function textOf(message: BaseMessage): string {
   const c = message.content;
@@ -55,38 +52,6 @@ function textOf(message: BaseMessage): string {
   return c
     .map((part) => (typeof part === "string" ? part : "text" in part ? String(part.text) : ""))
     .join("");
-}
-
-/** One model call with a timeout, retries with exponential backoff, the concurrency limit and accounting. */
-export async function callModel(
-  model: BaseChatModel,
-  modelId: string,
-  messages: BaseMessage[],
-  policy: CallPolicy,
-  meter: UsageMeter,
-): Promise<string> {
-  const sleep = policy.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  let lastError: unknown;
-  for (let attempt = 0; attempt <= policy.retries; attempt++) {
-    if (attempt > 0) await sleep(policy.backoffMs * 2 ** (attempt - 1));
-    try {
-      const answer = await policy.semaphore.run(() =>
-        model.invoke(messages, { signal: AbortSignal.timeout(policy.timeoutMs) }),
-      );
-      const text = textOf(answer);
-      const usage = (answer as AIMessage).usage_metadata;
-      if (usage) meter.record(modelId, usage.input_tokens, usage.output_tokens, false);
-      else {
-        // Scripted and some community models report no usage: estimate ~4 characters per token.
-        const input = Math.ceil(messages.map(textOf).join("").length / 4);
-        meter.record(modelId, input, Math.ceil(text.length / 4), true);
-      }
-      return text;
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw new Error(`model ${modelId} failed after ${policy.retries + 1} attempts: ${errorMessage(lastError)}`);
 }
 
 /** The first JSON value in a model's text (models like to wrap JSON in prose or code fences). */
@@ -102,6 +67,62 @@ export function extractJson(text: string): unknown {
   return JSON.parse(candidate.slice(start, end + 1));
 }
 
+/** One answer: the raw message (for usage and the repair prompt) and what was parsed from it, or why not. */
+interface Answer {
+  raw: BaseMessage;
+  /** The answer as text, as it goes back to the model in a repair prompt. */
+  text: string;
+  parsed: { ok: true; value: unknown } | { ok: false; problem: string };
+}
+
+async function ask<T>(
+  ref: ModelRef,
+  schema: z.ZodType<T>,
+  messages: BaseMessage[],
+  policy: CallPolicy,
+): Promise<Answer> {
+  const retry = { stopAfterAttempt: policy.retries + 1 };
+  const config = { timeout: policy.timeoutMs };
+  if (ref.structuredOutput === "native") {
+    const structured = ref.model
+      .withStructuredOutput(schema as z.ZodType<Record<string, unknown>>, {
+        includeRaw: true,
+        name: "answer",
+      })
+      .withRetry(retry);
+    const { raw, parsed } = (await structured.invoke(messages, config)) as {
+      raw: BaseMessage;
+      parsed: unknown;
+    };
+    const text = parsed == null ? textOf(raw) : JSON.stringify(parsed);
+    return {
+      raw,
+      text,
+      parsed:
+        parsed == null
+          ? { ok: false, problem: "the answer did not call the answer tool with arguments" }
+          : { ok: true, value: parsed },
+    };
+  }
+  const raw = await ref.model.withRetry(retry).invoke(messages, config);
+  const text = textOf(raw);
+  try {
+    return { raw, text, parsed: { ok: true, value: extractJson(text) } };
+  } catch (error) {
+    return { raw, text, parsed: { ok: false, problem: errorMessage(error) } };
+  }
+}
+
+/** Tokens the model reported; scripted and some community models report none: then ~4 characters a token. */
+function meterCall(meter: UsageMeter, modelId: string, messages: BaseMessage[], answer: Answer): void {
+  const usage = (answer.raw as AIMessage).usage_metadata;
+  if (usage) meter.record(modelId, usage.input_tokens, usage.output_tokens, false);
+  else {
+    const input = Math.ceil(messages.map(textOf).join("").length / 4);
+    meter.record(modelId, input, Math.ceil(answer.text.length / 4), true);
+  }
+}
+
 export interface JsonCallOptions<T> {
   schema: z.ZodType<T>;
   /** Extra validation beyond the schema (e.g. citations must be among the retrieved passages). */
@@ -112,12 +133,11 @@ export interface JsonCallOptions<T> {
 }
 
 /**
- * Asks for JSON, validates it with zod (and `check`), and on failure asks once more with the validation
- * error. Output that still does not validate is refused, never trusted. Valid answers are cached by key.
+ * Asks for structured output, validates it with zod (and `check`), and on failure asks once more with the
+ * validation error. Output that still does not validate is refused, never trusted. Valid answers are cached.
  */
 export async function invokeJson<T>(
-  model: BaseChatModel,
-  modelId: string,
+  ref: ModelRef,
   messages: BaseMessage[],
   policy: CallPolicy,
   meter: UsageMeter,
@@ -132,42 +152,51 @@ export async function invokeJson<T>(
   }
   let conversation = messages;
   let problem = "";
-  let raw = "";
+  let text = "";
   for (let attempt = 0; attempt < 2; attempt++) {
-    raw = await callModel(model, modelId, conversation, policy, meter);
-    problem = validate(raw, options);
-    if (!problem) {
-      const value = options.schema.parse(extractJson(raw));
-      if (options.cache && options.cacheKey)
-        await options.cache.set(options.cacheKey, value, options.cacheTtlSeconds);
-      return value;
+    let answer: Answer;
+    try {
+      answer = await ask(ref, options.schema, conversation, policy);
+    } catch (error) {
+      throw new Error(`model ${ref.id} failed after ${policy.retries + 1} attempts: ${errorMessage(error)}`);
     }
+    meterCall(meter, ref.id, conversation, answer);
+    text = answer.text;
+    const result = validate(answer, options);
+    if (result.ok) {
+      if (options.cache && options.cacheKey)
+        await options.cache.set(options.cacheKey, result.value, options.cacheTtlSeconds);
+      return result.value;
+    }
+    problem = result.problem;
     conversation = [
       ...messages,
-      new AIMessage(raw),
+      new AIMessage(text),
       new HumanMessage(
         `Your answer was not valid: ${problem}. Answer again with only the corrected JSON, in the required shape.`,
       ),
     ];
   }
-  throw new InvalidModelOutput(`invalid model output after a repair attempt: ${problem}`, raw);
+  throw new InvalidModelOutput(`invalid model output after a repair attempt: ${problem}`, text);
 }
 
-function validate<T>(raw: string, options: JsonCallOptions<T>): string {
-  let parsed: unknown;
-  try {
-    parsed = extractJson(raw);
-  } catch (error) {
-    return errorMessage(error);
-  }
-  const result = options.schema.safeParse(parsed);
+function validate<T>(
+  answer: Answer,
+  options: JsonCallOptions<T>,
+): { ok: true; value: T } | { ok: false; problem: string } {
+  if (!answer.parsed.ok) return answer.parsed;
+  const result = options.schema.safeParse(answer.parsed.value);
   if (!result.success) {
-    return result.error.issues
-      .slice(0, 3)
-      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-      .join("; ");
+    return {
+      ok: false,
+      problem: result.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+        .join("; "),
+    };
   }
-  return options.check?.(result.data) ?? "";
+  const problem = options.check?.(result.data);
+  return problem ? { ok: false, problem } : { ok: true, value: result.data };
 }
 
 export function cacheKeyOf(parts: Record<string, string>): string {

@@ -1,12 +1,13 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Config } from "../config/index.ts";
 import { ConfigError } from "../errors.ts";
+import type { ModelRef } from "./invoke.ts";
 
 /** The two models a scan uses: a fast one for batched triage, a strong one for reasoning with retrieval. */
 export interface ModelPair {
   mode: string;
-  precheck: { model: BaseChatModel; id: string };
-  analysis: { model: BaseChatModel; id: string };
+  precheck: ModelRef;
+  analysis: ModelRef;
 }
 
 /**
@@ -21,8 +22,9 @@ export async function createModels(
   if (overrides) {
     return {
       mode: overrides.mode ?? "scripted",
-      precheck: { model: overrides.precheck, id: config.llm.precheckModel },
-      analysis: { model: overrides.analysis, id: config.llm.analysisModel },
+      // Overrides are scripted test models (or community ones): they answer JSON in text.
+      precheck: { model: overrides.precheck, id: config.llm.precheckModel, structuredOutput: "text" },
+      analysis: { model: overrides.analysis, id: config.llm.analysisModel, structuredOutput: "text" },
     };
   }
   if (config.llm.mode === "offline") return undefined;
@@ -35,11 +37,20 @@ export async function createModels(
     // Imported here so that offline runs never load the Bedrock client.
     const { ChatBedrockConverse } = await import("@langchain/aws");
     const make = (model: string, maxTokens: number) =>
+      // Retries are the runnable's (`withRetry` in src/llm/invoke.ts), not the client's as well.
       new ChatBedrockConverse({ model, region: config.llm.region, temperature: 0, maxTokens, maxRetries: 0 });
     return {
       mode: "bedrock",
-      precheck: { model: make(config.llm.precheckModel, 2_000), id: config.llm.precheckModel },
-      analysis: { model: make(config.llm.analysisModel, 2_000), id: config.llm.analysisModel },
+      precheck: {
+        model: make(config.llm.precheckModel, 2_000),
+        id: config.llm.precheckModel,
+        structuredOutput: "native",
+      },
+      analysis: {
+        model: make(config.llm.analysisModel, 2_000),
+        id: config.llm.analysisModel,
+        structuredOutput: "native",
+      },
     };
   }
   throw new ConfigError(

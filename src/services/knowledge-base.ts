@@ -28,7 +28,7 @@ import type { Logger } from "../logger.ts";
 import { DOCUMENTS_DIR } from "../paths.ts";
 import { type DocumentStatus, documentIdFor, type KnowledgeDocument } from "../store/documents.ts";
 import type { Store } from "../store/index.ts";
-import { buildIngestGraph, type IngestGraph, type IngestStatusEvent, runIngest } from "./ingest/pipeline.ts";
+import { type IngestDeps, type IngestStatusEvent, ingestDocument } from "./ingest/pipeline.ts";
 import type { NormalizedDocument } from "./ingest/state.ts";
 import {
   type CheckInfo,
@@ -217,7 +217,7 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
     );
   }
 
-  const graph: IngestGraph = buildIngestGraph({
+  const ingestDeps: IngestDeps = {
     documents,
     index,
     embedder,
@@ -227,7 +227,7 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
     extract,
     logger,
     onStatus: options.onStatus,
-  });
+  };
 
   let prepared: Promise<void> | undefined;
   /** Whether `prepare` already rebuilt the index for a new embedding model. */
@@ -282,7 +282,7 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
   ) {
     validateFramework(input.framework);
     await prepare();
-    const state = await runIngest(graph, {
+    const state = await ingestDocument(ingestDeps, {
       source,
       bytes,
       framework: input.framework,

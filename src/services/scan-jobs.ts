@@ -1,7 +1,8 @@
 /**
  * Scans started through the API run in the background of the server process. Each running scan keeps its
- * progress events (so a client that subscribes late, or reconnects with Last-Event-ID, sees all of them) and a
- * cancellation flag: a cancelled scan is marked `cancelled` at once and stops when its next graph step starts.
+ * progress events (so a client that subscribes late, or reconnects with Last-Event-ID, sees all of them) and an
+ * AbortController: cancelling aborts the graph run, which stops at once (discovery stops its in-flight AWS
+ * calls), and the scan is marked `cancelled`; what its completed steps stored stays.
  */
 import { EventEmitter } from "node:events";
 import type { ScanProgressEvent } from "../../graphs/scan.ts";
@@ -30,12 +31,24 @@ class ScanCancelled extends Error {
   }
 }
 
+class ServerStopping extends Error {
+  constructor(scanId: string) {
+    super(resumeHint(scanId));
+    this.name = "ServerStopping";
+  }
+}
+
+/** Runs a scan to its end, reporting progress and stopping when `signal` aborts. */
+type ScanRunner = (onProgress: (e: ScanProgressEvent) => void, signal: AbortSignal) => Promise<ScanRecord>;
+
 interface Job {
   scanId: string;
   events: BufferedEvent[];
   emitter: EventEmitter;
+  /** Aborts the scan's graph run (and, through it, live discovery). */
+  abort: AbortController;
   cancelledBy?: string;
-  /** The server is stopping: the scan ends at its next step and stays resumable. */
+  /** The server is stopping: the scan is aborted and stays resumable from its last checkpoint. */
   stopping?: boolean;
   done: Promise<void>;
   finished: boolean;
@@ -83,13 +96,14 @@ export class ScanJobs {
       throw invalidFields([{ path: "body.frameworks", message: errorMessage(error) }]);
     }
     const scanId = newScanId(this.app.clock());
-    return this.run(scanId, (onProgress) =>
+    return this.run(scanId, (onProgress, signal) =>
       startScan(this.app, {
         source: request.source,
         frameworks: request.frameworks,
         requestedBy: request.requestedBy,
         autoRemediate: request.autoRemediate,
         onProgress,
+        signal,
         scanId,
       }),
     );
@@ -116,7 +130,7 @@ export class ScanJobs {
       subjectId: scanId,
       details: { from: scan.status },
     });
-    return this.run(scanId, (onProgress) => resumeScan(this.app, scanId, onProgress));
+    return this.run(scanId, (onProgress, signal) => resumeScan(this.app, scanId, onProgress, signal));
   }
 
   /**
@@ -136,7 +150,7 @@ export class ScanJobs {
         subjectId: scan.id,
         details: { from: "running", reason: "server start" },
       });
-      await this.run(scan.id, (onProgress) => resumeScan(this.app, scan.id, onProgress));
+      await this.run(scan.id, (onProgress, signal) => resumeScan(this.app, scan.id, onProgress, signal));
       resumed.push(scan.id);
     }
     return resumed;
@@ -150,10 +164,7 @@ export class ScanJobs {
     }
   }
 
-  private async run(
-    scanId: string,
-    runner: (onProgress: (e: ScanProgressEvent) => void) => Promise<ScanRecord>,
-  ): Promise<ScanRecord> {
+  private async run(scanId: string, runner: ScanRunner): Promise<ScanRecord> {
     let resolveStarted!: () => void;
     const started = new Promise<void>((resolve) => {
       resolveStarted = resolve;
@@ -162,6 +173,7 @@ export class ScanJobs {
       scanId,
       events: [],
       emitter: new EventEmitter(),
+      abort: new AbortController(),
       done: Promise.resolve(),
       finished: false,
     };
@@ -174,14 +186,13 @@ export class ScanJobs {
     };
     const onProgress = (event: ScanProgressEvent) => {
       resolveStarted();
-      // Thrown inside the graph's step wrapper: the step does not run, and the scan ends here.
-      if ((job.cancelledBy || job.stopping) && event.type === "node-start") throw new ScanCancelled(scanId);
-      push(event);
+      // After a cancel the scan's stream says nothing more: the last event is its status.
+      if (!job.abort.signal.aborted) push(event);
     };
     job.done = (async () => {
       let error: string | null = null;
       try {
-        await runner(onProgress);
+        await runner(onProgress, job.abort.signal);
       } catch (e) {
         error = errorMessage(e);
         if (!job.cancelledBy && !job.stopping) this.app.logger.warn({ scanId, err: error }, "scan failed");
@@ -260,15 +271,25 @@ export class ScanJobs {
   }
 
   /**
-   * Cancels a running scan: its status becomes `cancelled` now; a scan this process runs stops at its next step.
+   * Cancels a running scan: its status becomes `cancelled` now; a scan this process runs is aborted at once.
    */
   async cancel(scanId: string, by: string): Promise<ScanRecord> {
+    const job = this.jobs.get(scanId);
+    const runningHere = !!job && !job.finished;
+    // A scan this process runs is aborted before anything else, so no progress of it follows the request
+    // (its run may then record `cancelled` before the check below reads the status).
+    if (job && runningHere) {
+      job.cancelledBy = by;
+      job.abort.abort(new ScanCancelled(scanId));
+    }
     const scan = await this.app.store.scans.get(scanId);
-    if (scan.status !== "running" && scan.status !== "awaiting_approval") {
+    const cancellable =
+      scan.status === "running" ||
+      scan.status === "awaiting_approval" ||
+      (runningHere && scan.status === "cancelled");
+    if (!cancellable) {
       throw new ConflictError(`scan ${scanId} is ${scan.status}; only a running scan can be cancelled`);
     }
-    const job = this.jobs.get(scanId);
-    if (job && !job.finished) job.cancelledBy = by;
     const updated = await this.app.store.scans.update(scanId, {
       status: "cancelled",
       error: `cancelled by ${by}`,
@@ -278,7 +299,7 @@ export class ScanJobs {
       action: "scan.cancelled",
       subjectType: "scan",
       subjectId: scanId,
-      details: { runningHere: !!job && !job.finished },
+      details: { runningHere },
     });
     return updated;
   }
@@ -301,6 +322,7 @@ export class ScanJobs {
     for (const job of pending) {
       if (job.finished) continue;
       job.stopping = true;
+      job.abort.abort(new ServerStopping(job.scanId));
       await this.app.store.scans
         .update(job.scanId, { status: "failed", error: resumeHint(job.scanId) })
         .catch(() => {});

@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { Command } from "@langchain/langgraph";
 import type { RemediationDeps } from "../../graphs/scan/deps.ts";
-import { buildScanGraph, type ScanProgressEvent, type ScanStateType } from "../../graphs/scan.ts";
+import {
+  buildScanGraph,
+  type DiscoveryProgressEvent,
+  type ScanProgressEvent,
+  type ScanStateType,
+} from "../../graphs/scan.ts";
 import {
   assumeRoleCredentials,
   discoverAccount,
@@ -24,6 +29,8 @@ export interface StartScanOptions {
   frameworks?: string[];
   requestedBy: string;
   onProgress?: (event: ScanProgressEvent) => void;
+  /** Cancels the scan: the graph stops at once and live discovery stops its AWS calls. */
+  signal?: AbortSignal;
   /** Propose remediations for failing findings, wait for approvals, then apply and verify what was approved. */
   autoRemediate?: boolean;
   /** With autoRemediate: list the exact calls instead of making them. */
@@ -82,8 +89,9 @@ export function newScanId(now: Date): string {
 /** Reads the inventory a source names. Live discovery goes through the read-only collectors. */
 export async function loadInventory(
   source: InventorySource,
-  onProgress: (e: ScanProgressEvent) => void,
+  onProgress: (e: DiscoveryProgressEvent) => void,
   scanId: string,
+  signal?: AbortSignal,
 ): Promise<Inventory> {
   switch (source.kind) {
     case "demo":
@@ -100,7 +108,7 @@ export async function loadInventory(
           state: e.type === "task-start" ? "start" : e.type === "task-done" ? "done" : "failed",
           resources: "resourceCount" in e ? e.resourceCount : undefined,
         });
-      const common = { regions: source.regions, endpoint: source.endpoint, onProgress: progress };
+      const common = { regions: source.regions, endpoint: source.endpoint, onProgress: progress, signal };
       if (source.roleArns?.length) {
         return discoverAccounts(
           source.roleArns.map((roleArn) => ({ roleArn, externalId: source.externalId })),
@@ -112,15 +120,10 @@ export async function loadInventory(
   }
 }
 
-async function scanGraph(
-  app: Runtime,
-  onProgress?: (e: ScanProgressEvent) => void,
-  saveInventory?: string,
-  source?: InventorySource,
-) {
+async function scanGraph(app: Runtime, saveInventory?: string, source?: InventorySource) {
   const checkpointer = await app.store.checkpointer();
-  const load: typeof loadInventory = async (source, progress, scanId) => {
-    const inventory = await loadInventory(source, progress, scanId);
+  const load: typeof loadInventory = async (source, progress, scanId, signal) => {
+    const inventory = await loadInventory(source, progress, scanId, signal);
     if (saveInventory) await writeInventoryFile(saveInventory, inventory);
     return inventory;
   };
@@ -138,29 +141,59 @@ async function scanGraph(
       analysisBudget: app.config.llm.analysisBudget,
       precheckBatchSize: app.config.llm.precheckBatchSize,
       remediation: await remediationDeps(app, source),
-      onProgress,
     },
     checkpointer,
   );
+}
+
+/** What a run of the scan graph reports to its caller, and how the caller stops it. */
+interface RunControl {
+  onProgress?: (e: ScanProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Turns the graph's stream into progress events: a "tasks" chunk with `input` is a step starting, one with a
+ * result (no error, no interrupt) is a step done; "custom" chunks are what the nodes wrote (discovery progress).
+ */
+function progressOf(scanId: string, mode: string, chunk: unknown): ScanProgressEvent | undefined {
+  if (mode === "custom") return chunk as DiscoveryProgressEvent;
+  if (mode !== "tasks") return undefined;
+  const task = chunk as { name: string; input?: unknown; error?: unknown; interrupts?: unknown[] };
+  if ("input" in task) return { type: "node-start", scanId, node: task.name };
+  if (task.error || (task.interrupts?.length ?? 0) > 0) return undefined;
+  return { type: "node-done", scanId, node: task.name };
 }
 
 async function runToEnd(
   app: Runtime,
   scanId: string,
   input: Partial<ScanStateType> | Command | null,
-  onProgress?: (e: ScanProgressEvent) => void,
+  control: RunControl,
   saveInventory?: string,
   source?: InventorySource,
 ) {
+  const { onProgress, signal } = control;
   try {
-    const graph = await scanGraph(app, onProgress, saveInventory, source);
+    const graph = await scanGraph(app, saveInventory, source);
     // "sync": each step's checkpoint is written before the next step starts, so a crash loses at most one step.
-    await graph.invoke(input as Parameters<typeof graph.invoke>[0], {
+    const stream = await graph.stream(input as Parameters<typeof graph.stream>[0], {
       configurable: { thread_id: scanId },
       durability: "sync",
+      streamMode: ["tasks", "custom"],
+      signal,
     });
+    for await (const [mode, chunk] of stream) {
+      if (signal?.aborted) break;
+      const event = progressOf(scanId, mode, chunk);
+      if (event) onProgress?.(event);
+    }
+    signal?.throwIfAborted();
   } catch (error) {
-    await app.store.scans.update(scanId, { status: "failed", error: errorMessage(error) }).catch(() => {});
+    // A stopped run is not a failure of the scan: whoever aborted it records why (cancelled, server stopping).
+    if (!signal?.aborted) {
+      await app.store.scans.update(scanId, { status: "failed", error: errorMessage(error) }).catch(() => {});
+    }
     throw error;
   }
   return app.store.scans.get(scanId);
@@ -198,7 +231,7 @@ export async function startScan(app: Runtime, options: StartScanOptions): Promis
       autoRemediate: options.autoRemediate ?? false,
       dryRun: options.dryRun ?? false,
     },
-    options.onProgress,
+    { onProgress: options.onProgress, signal: options.signal },
     options.saveInventory,
     options.source,
   );
@@ -209,6 +242,7 @@ export async function resumeScan(
   app: Runtime,
   scanId: string,
   onProgress?: (e: ScanProgressEvent) => void,
+  signal?: AbortSignal,
 ): Promise<ScanRecord> {
   const scan = await app.store.scans.find(scanId);
   if (!scan)
@@ -221,5 +255,5 @@ export async function resumeScan(
   // decisions from the store (and waits again if some are still pending).
   const input = scan.status === "awaiting_approval" ? new Command({ resume: "decided" }) : null;
   const source = (scan.options as { source?: InventorySource }).source;
-  return runToEnd(app, scanId, input, onProgress, undefined, source);
+  return runToEnd(app, scanId, input, { onProgress, signal }, undefined, source);
 }

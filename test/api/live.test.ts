@@ -6,6 +6,10 @@
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { scanEventSchema } from "../../src/api/schemas.ts";
+import { type App, createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config/index.ts";
+import { createLogger } from "../../src/logger.ts";
+import { type ScanEvent, ScanJobs } from "../../src/services/scan-jobs.ts";
 import { openStore } from "../../src/store/index.ts";
 import { accountCredentials, randomAccountId } from "../aws/moto-helpers.ts";
 import { serviceDescribe } from "../helpers/services.ts";
@@ -59,5 +63,76 @@ serviceDescribe("moto", "a live scan through the API", (moto) => {
     expect(scan.accounts).toEqual([account]);
     const findings = await h.call("GET", `/api/v1/findings?scanId=${start.body.id}&service=s3&limit=500`);
     expect(findings.body.items.some((f: { resourceId: string }) => f.resourceId === bucket)).toBe(true);
+  }, 120_000);
+});
+
+serviceDescribe("moto", "cancelling a live scan", (moto) => {
+  const account = randomAccountId();
+  let app: App;
+
+  beforeAll(async () => {
+    process.env.AWS_ACCESS_KEY_ID = "testing";
+    process.env.AWS_SECRET_ACCESS_KEY = "testing";
+    app = await createApp(
+      loadConfig({
+        ENFORCEAI_HOME: "/tmp/enforceai-api-test-unused",
+        AWS_ENDPOINT_URL: moto,
+        AWS_REGION: "us-east-1",
+      }),
+      {
+        store: await openStore({ dataDir: "memory://" }),
+        logger: createLogger({ level: "silent", format: "json" }),
+      },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it("stops while discovery is in flight: cancelled promptly, no discovery progress after the cancel", async () => {
+    const jobs = new ScanJobs(app);
+    const scan = await jobs.start({
+      // Many regions, so that discovery is still running when the cancel comes.
+      source: {
+        kind: "live",
+        regions: ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1"],
+        roleArns: [`arn:aws:iam::${account}:role/EnforceAIScan`],
+        endpoint: moto,
+      },
+      frameworks: ["cis-aws-3.0"],
+      requestedBy: "tester",
+    });
+    const events: ScanEvent[] = [];
+    let eventsAtCancel = -1;
+    let cancelledAt = 0;
+    let cancelling: Promise<unknown> | undefined;
+    await jobs.follow(
+      scan.id,
+      0,
+      ({ event }) => {
+        events.push(event);
+        if (event.type === "discovery" && event.state === "done" && !cancelling) {
+          eventsAtCancel = events.length;
+          cancelledAt = performance.now();
+          cancelling = jobs.cancel(scan.id, "tester");
+        }
+      },
+      new Promise(() => {}),
+    );
+    const endedAfterMs = performance.now() - cancelledAt;
+    expect(await cancelling).toMatchObject({ status: "cancelled" });
+    expect(eventsAtCancel).toBeGreaterThan(0);
+    // Only the final status follows the cancel.
+    expect(events.slice(eventsAtCancel)).toEqual([
+      { type: "status", scanId: scan.id, status: "cancelled", error: "cancelled by tester" },
+    ]);
+    expect(endedAfterMs).toBeLessThan(2_000);
+    const record = await app.store.scans.get(scan.id);
+    expect(record.status).toBe("cancelled");
+    // Discovery never finished: nothing of it was stored, and the graph went no further.
+    expect(record.resourceCount ?? 0).toBe(0);
+    expect(await app.store.findings.allOfScan(scan.id)).toEqual([]);
+    await expect(jobs.resume(scan.id, "tester")).rejects.toThrow(/cancelled/);
   }, 120_000);
 });

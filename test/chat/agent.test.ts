@@ -7,7 +7,6 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { fakeModel } from "@langchain/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unwrapToolData } from "../../graphs/chat/data.ts";
-import { type ChatDeps, type ChatEvent, ChatService, NO_MODEL_NOTE } from "../../graphs/chat.ts";
 import { localPrincipal } from "../../src/api/auth.ts";
 import { type App, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/index.ts";
@@ -16,6 +15,7 @@ import type { Principal } from "../../src/domain/roles.ts";
 import type { Finding } from "../../src/domain/types.ts";
 import { createLogger } from "../../src/logger.ts";
 import { RemediationService } from "../../src/remediation/service.ts";
+import { type ChatDeps, type ChatEvent, ChatService, NO_MODEL_NOTE } from "../../src/services/chat.ts";
 import { startScan } from "../../src/services/scan-service.ts";
 import { openStore } from "../../src/store/index.ts";
 

@@ -1,12 +1,6 @@
 /** Intent routing of the no-model responder, the data wrapper, and citation checking — pure functions. */
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  checkCitations,
-  citablesOf,
-  safeJson,
-  unwrapToolData,
-  wrapToolData,
-} from "../../graphs/chat/data.ts";
+import { safeJson, unwrapToolData, wrapToolData } from "../../graphs/chat/data.ts";
 import {
   composeAnswer,
   controlIn,
@@ -15,6 +9,7 @@ import {
   routeQuestion,
 } from "../../graphs/chat/deterministic.ts";
 import { type Catalog, loadCatalog } from "../../src/engine/catalog.ts";
+import { checkCitations, citablesOf } from "../../src/services/chat.ts";
 
 let frameworks: Catalog["frameworks"];
 

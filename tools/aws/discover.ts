@@ -86,6 +86,8 @@ export interface DiscoverOptions {
   /** Region the global services (IAM, S3 listing, STS) are called in. Default: first region, AWS_REGION, us-east-1. */
   homeRegion?: string;
   onProgress?(event: ProgressEvent): void;
+  /** Cancels the discovery: the collector runner hands it to every SDK call as `abortSignal`. */
+  signal?: AbortSignal;
   /** Builds the SDK clients; tests wrap `createClient` to add middleware. */
   clientFactory?: ClientFactory;
   clock?: () => Date;

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
-import { type ChatEvent, createChatService } from "../../../graphs/chat.ts";
 import { localPrincipal } from "../../api/auth.ts";
 import { remediationSettingsFromEnv } from "../../config/remediation.ts";
 import { ROLES, type Role } from "../../domain/roles.ts";
 import { UsageError } from "../../errors.ts";
 import { RemediationService } from "../../remediation/service.ts";
+import { type ChatEvent, createChatService } from "../../services/chat.ts";
 import { startScan } from "../../services/scan-service.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";

@@ -1,4 +1,3 @@
-import { Annotation } from "@langchain/langgraph";
 import type { ChunkDraft } from "../../knowledge/chunker.ts";
 import type { IndexedChunk } from "../../knowledge/index-backend.ts";
 import type { DocumentFormat, FrontMatter, LoadedDocument } from "../../knowledge/loaders.ts";
@@ -30,27 +29,28 @@ export interface NormalizedDocument {
 export type IngestOutcome = "indexed" | "unchanged" | "failed";
 
 /**
- * The ingestion graph's state. Not checkpointed (ingestion is re-run from the bytes, and an unchanged
- * document is recognised by its hash), so it can hold the bytes and the chunks directly.
+ * What one ingestion run knows so far; each step adds to it. Held in memory only (ingestion is re-run from the
+ * bytes, and an unchanged document is recognised by its hash), so it can hold the bytes and the chunks directly.
  */
-export const IngestState = Annotation.Root({
-  request: Annotation<IngestRequest>(),
-  documentId: Annotation<string>(),
-  contentHash: Annotation<string>(),
-  previous: Annotation<KnowledgeDocument | undefined>(),
-  loaded: Annotation<LoadedDocument | undefined>(),
-  normalized: Annotation<NormalizedDocument | undefined>(),
-  version: Annotation<string>(),
-  chunks: Annotation<ChunkDraft[]>(),
-  indexed: Annotation<IndexedChunk[]>(),
+export interface IngestRun {
+  request: IngestRequest;
+  documentId: string;
+  contentHash?: string;
+  previous?: KnowledgeDocument;
+  loaded?: LoadedDocument;
+  normalized?: NormalizedDocument;
+  version?: string;
+  chunks?: ChunkDraft[];
+  indexed?: IndexedChunk[];
   /** Texts sent to the embedder (not found in the index or the cache). */
-  embeddedTexts: Annotation<number>(),
-  outcome: Annotation<IngestOutcome | undefined>(),
+  embeddedTexts?: number;
+  outcome?: IngestOutcome;
   /** The error that stopped ingestion (kept as the object, so callers rethrow it with its kind). */
-  failure: Annotation<unknown>(),
-  document: Annotation<KnowledgeDocument | undefined>(),
-  steps: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
-});
+  failure?: unknown;
+  document?: KnowledgeDocument;
+  /** The steps that ran, in order (`name!` for one that failed). */
+  steps: string[];
+}
 
-export type IngestStateType = typeof IngestState.State;
-export type IngestUpdate = Partial<IngestStateType>;
+/** What a step adds to the run. */
+export type IngestUpdate = Partial<Omit<IngestRun, "request" | "steps">>;

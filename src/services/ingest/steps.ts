@@ -6,16 +6,16 @@ import type { IndexedChunk } from "../../knowledge/index-backend.ts";
 import { loadDocument, sha256, tooLarge } from "../../knowledge/loaders.ts";
 import { dehyphenate, htmlToText, normalizeText } from "../../knowledge/normalize.ts";
 import type { IngestDeps } from "./deps.ts";
-import type { IngestStateType, IngestUpdate, NormalizedDocument } from "./state.ts";
+import type { IngestRun, IngestUpdate, NormalizedDocument } from "./state.ts";
 
 /**
  * register: finds or creates the document's row. An unchanged document (same bytes, same version, indexed
  * by the same pipeline into the same index with the same embedding model) ends the run here: nothing is
  * parsed, embedded or written.
  */
-export const registerNode =
+export const registerStep =
   (deps: IngestDeps) =>
-  async (s: IngestStateType): Promise<IngestUpdate> => {
+  async (s: IngestRun): Promise<IngestUpdate> => {
     const r = s.request;
     const documentId = s.documentId;
     const contentHash = sha256(r.bytes);
@@ -35,7 +35,6 @@ export const registerNode =
         previous,
         outcome: "unchanged",
         document: previous,
-        steps: ["register"],
       };
     }
     await deps.documents.register({
@@ -47,13 +46,13 @@ export const registerNode =
       createdBy: r.createdBy ?? null,
     });
     deps.onStatus?.({ documentId, status: "queued" });
-    return { documentId, contentHash, previous, steps: ["register"] };
+    return { documentId, contentHash, previous };
   };
 
 /** load: status `processing`; bytes → text per page (format detection, decoding, PDF text extraction). */
-export const loadNode =
+export const loadStep =
   (deps: IngestDeps) =>
-  async (s: IngestStateType): Promise<IngestUpdate> => {
+  async (s: IngestRun): Promise<IngestUpdate> => {
     const r = s.request;
     await deps.documents.markProcessing(s.documentId, { bytes: r.bytes.length, pendingHash: s.contentHash });
     deps.onStatus?.({ documentId: s.documentId, status: "processing" });
@@ -71,13 +70,13 @@ export const loadNode =
       );
     }
     const version = r.version ?? loaded.meta.version ?? s.previous?.version ?? "unversioned";
-    return { loaded, version, steps: ["load"] };
+    return { loaded, version };
   };
 
 /** normalise: Unicode NFC, whitespace, HTML tags and scripts out, PDF line-break hyphens joined. */
-export const normalizeNode =
+export const normalizeStep =
   () =>
-  async (s: IngestStateType): Promise<IngestUpdate> => {
+  async (s: IngestRun): Promise<IngestUpdate> => {
     const loaded = s.loaded!;
     const r = s.request;
     let htmlTitle: string | undefined;
@@ -119,34 +118,34 @@ export const normalizeNode =
       meta: loaded.meta,
       pages,
     };
-    return { normalized, steps: ["normalize"] };
+    return { normalized };
   };
 
 /** chunk: along headings and control ids, with size limits and overlap; metadata on every chunk. */
-export const chunkNode =
+export const chunkStep =
   (deps: IngestDeps) =>
-  async (s: IngestStateType): Promise<IngestUpdate> => {
+  async (s: IngestRun): Promise<IngestUpdate> => {
     const chunks = chunkDocument(s.normalized!, deps.chunkOptions);
     if (chunks.length === 0) throw new ValidationError(`${s.request.source} has no text to index`);
-    return { chunks, steps: ["chunk"] };
+    return { chunks };
   };
 
 /** embed: vectors for every chunk; contents already in the index (or the cache) are not embedded again. */
-export const embedNode =
+export const embedStep =
   (deps: IngestDeps) =>
-  async (s: IngestStateType): Promise<IngestUpdate> => {
+  async (s: IngestRun): Promise<IngestUpdate> => {
     const r = s.request;
     const model = deps.embedder.id;
-    const known = await deps.index.lookupEmbeddings([...new Set(s.chunks.map((c) => c.contentHash))], model);
-    const missing = [...new Set(s.chunks.filter((c) => !known.has(c.contentHash)).map((c) => c.text))];
+    const known = await deps.index.lookupEmbeddings([...new Set(s.chunks!.map((c) => c.contentHash))], model);
+    const missing = [...new Set(s.chunks!.filter((c) => !known.has(c.contentHash)).map((c) => c.text))];
     const vectors = missing.length > 0 ? await deps.embedder.embedDocuments(missing) : [];
     const byText = new Map(missing.map((t, i) => [t, vectors[i]!]));
-    const indexed: IndexedChunk[] = s.chunks.map((c) => ({
+    const indexed: IndexedChunk[] = s.chunks!.map((c) => ({
       id: `${s.documentId}:${c.index}:${c.contentHash.slice(0, 8)}`,
       documentId: s.documentId,
       chunkIndex: c.index,
       framework: r.framework,
-      version: s.version,
+      version: s.version!,
       controlId: c.controlId,
       controlIds: c.controlIds,
       section: c.section || null,
@@ -157,52 +156,53 @@ export const embedNode =
       embeddingModel: model,
       embedding: known.get(c.contentHash) ?? byText.get(c.text)!,
     }));
-    return { indexed, embeddedTexts: missing.length, steps: ["embed"] };
+    return { indexed, embeddedTexts: missing.length };
   };
 
 /** index: the document's chunks replace its previous ones; status `indexed`. */
-export const indexNode =
+export const indexStep =
   (deps: IngestDeps) =>
-  async (s: IngestStateType): Promise<IngestUpdate> => {
-    await deps.index.replaceDocument(s.documentId, s.indexed);
+  async (s: IngestRun): Promise<IngestUpdate> => {
+    const indexed = s.indexed!;
+    await deps.index.replaceDocument(s.documentId, indexed);
     const loaded = s.loaded!;
     const document = await deps.documents.markIndexed(s.documentId, {
-      contentHash: s.contentHash,
-      chunkCount: s.indexed.length,
+      contentHash: s.contentHash!,
+      chunkCount: indexed.length,
       embeddingModel: deps.embedder.id,
       indexKey: deps.pipelineKey,
-      version: s.version,
+      version: s.version!,
       title: s.normalized!.title,
       format: loaded.format,
       bytes: loaded.bytes,
       pages: loaded.format === "pdf" ? loaded.pages.length : null,
     });
     deps.onStatus?.({ documentId: s.documentId, status: "indexed" });
-    return { document, outcome: "indexed", steps: ["index"] };
+    return { document, outcome: "indexed" };
   };
 
 /**
  * extract: for a framework that is not built in, its controls are extracted and mapping suggestions made. A
  * failure here is recorded on the document (extraction_status) and does not undo the indexing.
  */
-export const extractNode =
+export const extractionStep =
   (deps: IngestDeps) =>
-  async (s: IngestStateType): Promise<IngestUpdate> => {
-    if (!deps.extract || !s.document) return { steps: ["extract"] };
+  async (s: IngestRun): Promise<IngestUpdate> => {
+    if (!deps.extract || !s.document) return {};
     try {
       await deps.extract({ document: s.document, normalized: s.normalized! });
     } catch (error) {
       deps.logger?.warn({ documentId: s.documentId, error: String(error) }, "control extraction failed");
     }
-    return { document: (await deps.documents.get(s.documentId)) ?? s.document, steps: ["extract"] };
+    return { document: (await deps.documents.get(s.documentId)) ?? s.document };
   };
 
 /** fail: status `failed` with the reason; nothing else is touched (earlier chunks of the document stay). */
-export const failNode =
+export const failStep =
   (deps: IngestDeps) =>
-  async (s: IngestStateType): Promise<IngestUpdate> => {
+  async (s: IngestRun): Promise<IngestUpdate> => {
     const message = s.failure instanceof Error ? s.failure.message.split("\n")[0]! : String(s.failure);
     const document = s.documentId ? await deps.documents.markFailed(s.documentId, message) : undefined;
     if (s.documentId) deps.onStatus?.({ documentId: s.documentId, status: "failed", error: message });
-    return { document, outcome: "failed", steps: ["fail"] };
+    return { document, outcome: "failed" };
   };
