@@ -9,6 +9,7 @@ import type { KnowledgeSearch } from "./knowledge/types.ts";
 import { DEFAULT_CALL_POLICY, Semaphore } from "./llm/invoke.ts";
 import { createModels, type ModelPair } from "./llm/models.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { loadRemediationPolicy, type RemediationPolicy } from "./planning/strategy.ts";
 import { createKnowledge, type Knowledge } from "./services/knowledge-base.ts";
 import { confirmedMappings } from "./services/mappings.ts";
 import type { Runtime } from "./services/runtime.ts";
@@ -84,6 +85,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     })();
     return catalog;
   };
+  let remediationPolicy: Promise<RemediationPolicy> | undefined;
+  const loadRemediationPolicyOnce = () => {
+    remediationPolicy ??= loadRemediationPolicy(config.remediation.policyFile);
+    return remediationPolicy;
+  };
   return {
     config,
     logger,
@@ -91,6 +97,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     cache,
     clock: options.clock ?? (() => new Date()),
     catalog: loadCatalogOnce,
+    remediationPolicy: loadRemediationPolicyOnce,
     models: getModels,
     callPolicy: {
       ...DEFAULT_CALL_POLICY,

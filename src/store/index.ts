@@ -5,6 +5,7 @@ import { AuditLog } from "./audit.ts";
 import { type Database, type OpenDatabaseOptions, openDatabase, withTransaction } from "./database.ts";
 import { FindingRepository } from "./findings.ts";
 import { migrate } from "./migrate.ts";
+import { RemediationRepository } from "./remediations.ts";
 import { ResourceRepository } from "./resources.ts";
 import { ScanRepository } from "./scans.ts";
 import { SuppressionRepository } from "./suppressions.ts";
@@ -17,6 +18,7 @@ export interface Repositories {
   suppressions: SuppressionRepository;
   apiKeys: ApiKeyRepository;
   audit: AuditLog;
+  remediations: RemediationRepository;
 }
 
 function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
@@ -27,6 +29,7 @@ function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
     suppressions: new SuppressionRepository(db),
     apiKeys: new ApiKeyRepository(db),
     audit: new AuditLog(db),
+    remediations: new RemediationRepository(db),
   };
 }
 

@@ -3,11 +3,10 @@ import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { type ChatEvent, createChatService } from "../../../graphs/chat.ts";
 import { localPrincipal } from "../../api/auth.ts";
-import { remediationSettingsFromEnv } from "../../config/remediation.ts";
 import { ROLES, type Role } from "../../domain/roles.ts";
 import { UsageError } from "../../errors.ts";
-import { RemediationService } from "../../remediation/service.ts";
 import { PolicyService } from "../../services/policies.ts";
+import { remediationService } from "../../services/remediation.ts";
 import { startScan } from "../../services/scan-service.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
@@ -57,13 +56,7 @@ export function registerChat(program: Command, io: Io, globals: () => GlobalOpti
           modelId: models?.analysis.id,
           startScan: (request) => startScan(policies.appWithPolicies(), request),
           proposeRemediation: async ({ finding, scanId, requestedBy, reason }) => {
-            const service = await RemediationService.create({
-              store: app.store,
-              clock: app.clock,
-              catalog: () => policies.catalog(),
-              settings: remediationSettingsFromEnv(io.env),
-              logger: app.logger,
-            });
+            const service = await remediationService(app, () => policies.catalog());
             return service.proposeForScan(scanId, [finding], requestedBy, { reason });
           },
         });
