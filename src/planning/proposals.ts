@@ -22,6 +22,8 @@ import type { MaintenanceWindow } from "./window.ts";
 
 /** What the planner needs of the remediation actions (tools/remediation answers it). */
 export interface ActionPlanner {
+  /** The action that fixes a check (the actions declare the checks they fix), if any. */
+  actionFor(check: Check): string | undefined;
   /** The action's title and change risk; undefined when the catalog has no such action. */
   describe(actionId: string): { title: string; risk: ChangeRisk } | undefined;
   /** The plan for one resource, or why there is no safe automatic plan. */
@@ -162,7 +164,8 @@ export function planProposals(input: PlanInput): Proposal[] {
   // Group by (action, resource of the finding), then merge groups that change the same target.
   const groups = new Map<string, { actionId: string; item: ConfigurationItem; findings: Finding[] }>();
   for (const finding of failing) {
-    const actionId = checks.get(finding.checkId)?.remediation.action;
+    const check = checks.get(finding.checkId);
+    const actionId = check && input.actions.actionFor(check);
     if (!actionId) continue;
     const item = itemsByKey.get(itemKey({ ...finding, awsRegion: finding.region }));
     if (!item) continue;

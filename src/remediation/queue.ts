@@ -3,7 +3,7 @@
  * decisions (approver role, four eyes, two approvers where the settings say so) and expires overdue ones.
  * Nothing here applies a change. Every time comes from the clock passed in.
  */
-import { buildPlan, getAction, planHash } from "../../tools/remediation/index.ts";
+import { actionForCheck, buildPlan, getAction, planHash } from "../../tools/remediation/index.ts";
 import { PlanError } from "../../tools/remediation/types.ts";
 import type { RemediationSettings } from "../config/index.ts";
 import type { ProposalFinding, RemediationPlan, StrategyDecision } from "../domain/remediation.ts";
@@ -75,6 +75,8 @@ export interface ApprovalQueueDeps {
 
 /** The remediation actions of tools/remediation, as the planner sees them. */
 export const catalogActions: ActionPlanner = {
+  // A custom check may name its action; a built-in check's action is the one whose `fixes` lists it.
+  actionFor: (check) => check.remediation.action ?? actionForCheck(check.id)?.id,
   describe(actionId) {
     const action = getAction(actionId);
     return action ? { title: action.title, risk: action.risk } : undefined;

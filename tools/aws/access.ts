@@ -55,6 +55,33 @@ export interface AwsAccess {
   destroy(): void;
 }
 
+type Identity = { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date };
+
+/** Credentials this close to their expiry are fetched again. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * Every SDK client memoizes its credentials on its own, so an access with 9 clients in 17 regions would assume
+ * the role once per client. This shares one session (and one call in flight) among them; the SDK provider still
+ * makes the call.
+ */
+function sharedAcrossClients<T extends Identity>(provider: () => Promise<T>): () => Promise<T> {
+  let current: T | undefined;
+  let pending: Promise<T> | undefined;
+  return async () => {
+    if (current?.expiration && current.expiration.getTime() - Date.now() > REFRESH_MARGIN_MS) return current;
+    pending ??= provider()
+      .then((fresh) => {
+        current = fresh;
+        return fresh;
+      })
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
+}
+
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/.+/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
@@ -93,27 +120,35 @@ export function awsAccess(options: AwsAccessOptions): AwsAccess {
       credentials: options.sourceCredentials ?? fromNodeProviderChain(),
     });
     helpers.push(sts);
-    credentials = fromTemporaryCredentials({
-      params: {
-        RoleArn: roleArn,
-        RoleSessionName: sessionName,
-        ...(options.externalId ? { ExternalId: options.externalId } : {}),
-      },
-      clientConfig: { region: options.homeRegion },
-      clientPlugins: [
-        {
-          applyToStack(stack) {
-            stack.add(
-              () => async (args: { input: object }) => ({
-                output: await sts.send(new AssumeRoleCommand(args.input as never)),
-                response: {},
-              }),
-              { step: "initialize", name: "enforceaiAssumeRoleThroughAccess", priority: "high" },
-            );
-          },
+    credentials = sharedAcrossClients(
+      fromTemporaryCredentials({
+        params: {
+          RoleArn: roleArn,
+          RoleSessionName: sessionName,
+          ...(options.externalId ? { ExternalId: options.externalId } : {}),
         },
-      ],
-    });
+        clientConfig: { region: options.homeRegion },
+        clientPlugins: [
+          {
+            applyToStack(stack) {
+              stack.add(
+                () => async (args: { input: object }) => ({
+                  output: await sts.send(new AssumeRoleCommand(args.input as never)),
+                  response: {},
+                }),
+                {
+                  step: "initialize",
+                  name: "enforceaiAssumeRoleThroughAccess",
+                  priority: "high",
+                  // The provider applies its plugins on every call, to the same client.
+                  override: true,
+                },
+              );
+            },
+          },
+        ],
+      }),
+    );
     identity = `role ${roleArn}`;
   } else if (options.profile) {
     credentials = fromIni({ profile: options.profile });

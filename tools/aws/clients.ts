@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
@@ -196,6 +197,8 @@ class AbortableClientSet extends AwsClientSet {
       createClient,
       new ApiCallCounter(),
     );
+    // One signal goes to every call of a run (each in-flight request listens to it): that is not a leak.
+    setMaxListeners(0, signal);
   }
 
   override get<K extends ClientKind>(kind: K): ClientKinds[K] {
