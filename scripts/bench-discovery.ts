@@ -9,7 +9,8 @@
  * call pattern and concurrency, not AWS; against AWS the API call count is the better predictor.
  */
 import { pathToFileURL } from "node:url";
-import { assumeRoleCredentials, discoverAccount } from "../tools/aws/discover.ts";
+import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import { discoverAccount } from "../tools/aws/discover.ts";
 import { argValue, DEMO_REGIONS, emulatorEndpoint, seedDemoAccount } from "./seed-demo-account.ts";
 
 export interface BenchResult {
@@ -29,16 +30,11 @@ export async function benchDiscovery(
 ): Promise<BenchResult> {
   // A fresh account per run: moto switches accounts on AssumeRole, and the role need not exist.
   const accountId = String(300_000_000_000 + Math.floor(Math.random() * 600_000_000_000));
-  const credentials = assumeRoleCredentials(
-    `arn:aws:iam::${accountId}:role/bench`,
-    undefined,
-    "bench-discovery",
-    {
-      endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-    },
-  );
+  const credentials = fromTemporaryCredentials({
+    params: { RoleArn: `arn:aws:iam::${accountId}:role/bench`, RoleSessionName: "bench-discovery" },
+    masterCredentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    clientConfig: { endpoint, region: "us-east-1" },
+  });
   const seedStarted = performance.now();
   await seedDemoAccount({ endpoint, scale, credentials });
   const seedSeconds = (performance.now() - seedStarted) / 1000;

@@ -92,13 +92,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand } from "@aws-sdk/client-s3-control";
 import { getCallerIdentity } from "../tools/aws/account.ts";
-import {
-  ApiCallCounter,
-  AwsClientSet,
-  type AwsCredentials,
-  createClient,
-  endpointFor,
-} from "../tools/aws/clients.ts";
+import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
 
 export const DEMO_REGIONS = ["us-east-1", "eu-west-1"] as const;
 export type DemoRegion = (typeof DEMO_REGIONS)[number];
@@ -176,9 +170,9 @@ export async function seedDemoAccount(options: SeedOptions): Promise<SeedResult>
     if (!set) {
       set = new AwsClientSet(
         region,
-        (kind) => ({
+        () => ({
           region,
-          endpoint: endpointFor(kind, options.endpoint),
+          endpoint: options.endpoint,
           credentials: options.credentials ?? DUMMY_CREDENTIALS,
           maxAttempts: 3,
           retryMode: "standard",
@@ -569,7 +563,7 @@ class Seeder {
   private async useAccessKey(accessKeyId: string, secretAccessKey: string): Promise<void> {
     const s3 = createClient("s3", {
       region: "us-east-1",
-      endpoint: endpointFor("s3", this.endpoint),
+      endpoint: this.endpoint,
       credentials: { accessKeyId, secretAccessKey },
       maxAttempts: 3,
       retryMode: "standard",

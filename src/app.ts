@@ -6,6 +6,7 @@ import type { KnowledgeSearch } from "./knowledge/types.ts";
 import { DEFAULT_CALL_POLICY } from "./llm/invoke.ts";
 import { createModels, type ModelPair } from "./llm/models.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { loadRemediationPolicy, type RemediationPolicy } from "./planning/strategy.ts";
 import { createCatalogProvider } from "./services/catalog.ts";
 import { createKnowledge, type Knowledge } from "./services/knowledge-base.ts";
 import type { Runtime } from "./services/runtime.ts";
@@ -69,6 +70,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     store,
     logger,
   });
+  let remediationPolicy: Promise<RemediationPolicy> | undefined;
+  const loadRemediationPolicyOnce = () => {
+    remediationPolicy ??= loadRemediationPolicy(config.remediation.policyFile);
+    return remediationPolicy;
+  };
   return {
     config,
     logger,
@@ -78,6 +84,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     catalog: () => catalog.current(),
     fileCatalog: () => catalog.files(),
     catalogChanged: () => catalog.invalidate(),
+    remediationPolicy: loadRemediationPolicyOnce,
     models: getModels,
     callPolicy: {
       ...DEFAULT_CALL_POLICY,

@@ -6,10 +6,10 @@ import type { KnowledgeSearch } from "../../src/knowledge/types.ts";
 import type { CallPolicy } from "../../src/llm/invoke.ts";
 import type { ModelPair } from "../../src/llm/models.ts";
 import type { Logger } from "../../src/logger.ts";
+import type { RemediationAws } from "../../src/remediation/credentials.ts";
 import type { RemediationService } from "../../src/remediation/service.ts";
-import type { DiscoveryAccess } from "../../src/remediation/verify.ts";
+import type { DiscoveryAccess } from "../../src/remediation/verifier.ts";
 import type { Store } from "../../src/store/index.ts";
-import type { RemediationAws } from "../../tools/aws/remediation-access.ts";
 
 /** What the discover node writes to the graph's custom stream, one per (service, region) task change. */
 export interface DiscoveryProgressEvent {
@@ -65,8 +65,8 @@ export interface RemediationDeps {
   service: RemediationService;
   /** The remediation credentials (ENFORCEAI_REMEDIATION_ROLE_ARN / _PROFILE), made on first use. */
   aws?: () => RemediationAws;
-  /** Read-only access for re-discovery in the verify node (the scan's own access). */
-  discovery?: DiscoveryAccess;
+  /** Read-only access for re-discovery in the verify node (the scan's own access), made when it verifies. */
+  discovery: DiscoveryAccess;
 }
 
 export type RemediationNodeDeps = Pick<ScanDeps, "store" | "clock" | "logger"> & {

@@ -10,7 +10,7 @@ export function verifyNode(deps: RemediationNodeDeps) {
   return async (state: RemediationNodeState): Promise<RemediationNodeUpdate> => {
     const remediation = deps.remediation;
     if (!remediation || state.dryRun || !state.approvalIds?.length) return { completedSteps: ["verify"] };
-    const results = await remediation.service.verifyScan(state.scanId, remediation.discovery ?? {});
+    const results = await remediation.service.verifyScan(state.scanId, remediation.discovery);
     for (const r of results) {
       if (r.error)
         deps.logger.warn({ approvalId: r.approvalId, error: r.error }, "verification could not run");

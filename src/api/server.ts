@@ -9,11 +9,11 @@ import type { AddressInfo } from "node:net";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { App } from "../app.ts";
-import { remediationSettingsFromEnv } from "../config/remediation.ts";
-import { RemediationService } from "../remediation/service.ts";
+import type { RemediationService } from "../remediation/service.ts";
 import { type ChatService, createChatService } from "../services/chat.ts";
 import type { Knowledge } from "../services/knowledge-base.ts";
 import { PolicyService } from "../services/policies.ts";
+import { remediationService } from "../services/remediation.ts";
 import { ReportCache } from "../services/report-cache.ts";
 import { ScanJobs } from "../services/scan-jobs.ts";
 import { KeyCache } from "./auth.ts";
@@ -50,10 +50,8 @@ export interface ServerOptions {
   maxConcurrentScans?: number;
   /** The knowledge base; default the app's (`app.knowledgeBase()`). */
   knowledgeBase?: Knowledge | (() => Promise<Knowledge>);
-  /** The remediation module; created from the app and `env` on first use when absent. */
+  /** The remediation module; created from the app (config.remediation) on first use when absent. */
   remediation?: RemediationService | (() => Promise<RemediationService>);
-  /** Environment for the remediation settings (ENFORCEAI_APPROVERS, …). */
-  env?: NodeJS.ProcessEnv;
   /** The chat model: default the app's analysis model; `null` forces the deterministic responder. */
   chatModel?: BaseChatModel | null;
   /** Whether scans may be started with `autoRemediate` (default true; false answers such requests with 409). */
@@ -104,8 +102,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   const jobs = new ScanJobs(app, {
     maxConcurrent: options.maxConcurrentScans,
   });
-  const env = options.env ?? process.env;
-  if (app.store.kind === "pglite" || env.ENFORCEAI_RESUME_ON_START === "true") {
+  if (app.store.kind === "pglite" || app.config.resumeOnStart) {
     const resumed = await jobs.resumeInterrupted("server");
     if (resumed.length > 0)
       app.logger.info({ scans: resumed }, "resumed scans interrupted by a previous stop");
@@ -121,13 +118,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     if (options.remediation) {
       return typeof options.remediation === "function" ? options.remediation() : options.remediation;
     }
-    return RemediationService.create({
-      store: app.store,
-      clock: app.clock,
-      catalog: () => app.catalog(),
-      settings: remediationSettingsFromEnv(options.env ?? process.env),
-      logger: app.logger,
-    });
+    return remediationService(app, () => app.catalog());
   });
 
   const models = options.chatModel === null ? undefined : await app.models();

@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { processEnvironment } from "../config/index.ts";
 
 /** Where a command writes: stdout for results, stderr for progress and messages. */
 export interface Io {
@@ -7,7 +8,11 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-export const processIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+export const processIo = (): Io => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: processEnvironment(),
+});
 
 export function useColor(io: Io): boolean {
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "") return false;

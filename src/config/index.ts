@@ -1,7 +1,9 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import type { ChangeRisk } from "../domain/remediation.ts";
 import { ConfigError } from "../errors.ts";
+import { type MaintenanceWindow, parseMaintenanceWindow } from "../planning/window.ts";
 
 export const LLM_MODES = ["offline", "bedrock"] as const;
 export const EMBEDDING_MODES = ["local", "bedrock"] as const;
@@ -27,6 +29,44 @@ const positiveInt = (_name: string, allowZero = false) =>
     .refine((n) => (allowZero ? n >= 0 : n > 0), {
       message: allowZero ? "must be 0 or more" : "must be 1 or more",
     });
+
+const positiveNumber = (example: string) =>
+  z
+    .string()
+    .transform(Number)
+    .refine((n) => Number.isFinite(n) && n > 0, {
+      message: `is not a positive number; expected e.g. ${example}`,
+    });
+
+const CHANGE_RISKS: readonly ChangeRisk[] = ["low", "medium", "high", "critical"];
+const commaList = (text: string) =>
+  text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/**
+ * The SDK's service-specific endpoint variables (`AWS_ENDPOINT_URL_<SERVICE>`), per client kind of tools/aws.
+ * Resolved here once, so that no client reads the environment on its own.
+ */
+export const AWS_SERVICE_ENDPOINT_VARIABLES = {
+  ec2: "AWS_ENDPOINT_URL_EC2",
+  s3: "AWS_ENDPOINT_URL_S3",
+  s3control: "AWS_ENDPOINT_URL_S3_CONTROL",
+  iam: "AWS_ENDPOINT_URL_IAM",
+  rds: "AWS_ENDPOINT_URL_RDS",
+  lambda: "AWS_ENDPOINT_URL_LAMBDA",
+  cloudtrail: "AWS_ENDPOINT_URL_CLOUDTRAIL",
+  kms: "AWS_ENDPOINT_URL_KMS",
+  sts: "AWS_ENDPOINT_URL_STS",
+} as const;
+export type AwsService = keyof typeof AWS_SERVICE_ENDPOINT_VARIABLES;
+
+/** Where global AWS services are called when no region is configured. */
+export const DEFAULT_AWS_REGION = "us-east-1";
+
+const endpointUrl = () =>
+  optionalString.pipe(urlWithScheme(["http", "https"], "http://HOST:PORT").optional());
 
 const optionalString = z
   .string()
@@ -64,10 +104,77 @@ const envSchema = z.object({
       )
       .optional(),
   ),
+  ENFORCEAI_REMEDIATION_PROFILE: optionalString,
+  ENFORCEAI_REMEDIATION_POLICY_FILE: optionalString,
+  ENFORCEAI_REMEDIATION_LEASE_SECONDS: optionalString.pipe(positiveNumber("900").optional()),
+  ENFORCEAI_APPROVERS: optionalString.transform((v) => {
+    const names = v === undefined ? [] : commaList(v);
+    return names.length > 0 ? names : undefined;
+  }),
+  ENFORCEAI_TWO_APPROVERS_FOR: optionalString.pipe(
+    z
+      .string()
+      .transform((v) => commaList(v.toLowerCase()))
+      .refine((risks) => risks.every((r) => (CHANGE_RISKS as readonly string[]).includes(r)), {
+        message: `names a risk that does not exist; expected a comma-separated list of ${CHANGE_RISKS.join(", ")}`,
+      })
+      .transform((risks) => risks as ChangeRisk[])
+      .optional(),
+  ),
+  ENFORCEAI_APPROVAL_EXPIRY_HOURS: optionalString.pipe(positiveNumber("72").optional()),
+  ENFORCEAI_MAINTENANCE_WINDOW: optionalString,
+  ENFORCEAI_WEBHOOK_URL: optionalString.pipe(
+    urlWithScheme(["http", "https"], "https://hooks.slack.com/services/…").optional(),
+  ),
+  ENFORCEAI_RESUME_ON_START: optionalString,
   AWS_REGION: optionalString,
   AWS_DEFAULT_REGION: optionalString,
-  AWS_ENDPOINT_URL: optionalString.pipe(urlWithScheme(["http", "https"], "http://HOST:PORT").optional()),
+  AWS_ENDPOINT_URL: endpointUrl(),
+  AWS_MAX_ATTEMPTS: optionalString.pipe(positiveInt("AWS_MAX_ATTEMPTS").optional()),
+  AWS_RETRY_MODE: optionalString.pipe(z.enum(["standard", "adaptive"]).optional()),
+  ...(Object.fromEntries(
+    Object.values(AWS_SERVICE_ENDPOINT_VARIABLES).map((name) => [name, endpointUrl()]),
+  ) as Record<(typeof AWS_SERVICE_ENDPOINT_VARIABLES)[AwsService], ReturnType<typeof endpointUrl>>),
 });
+
+/** The remediation settings (CONTRACT.md names the variables). */
+export interface RemediationSettings {
+  /** ENFORCEAI_APPROVERS: user names with the approver role for the CLI; undefined when not configured. */
+  approvers?: string[];
+  /** ENFORCEAI_TWO_APPROVERS_FOR: change risks that need two approvers (default: none). */
+  twoApproversFor: ChangeRisk[];
+  /** ENFORCEAI_APPROVAL_EXPIRY_HOURS: how long a request waits for a decision (default: the policy's, 72). */
+  expiryHours?: number;
+  /** ENFORCEAI_MAINTENANCE_WINDOW: when scheduled actions may run (UTC), e.g. sat:02:00-sat:04:00. */
+  maintenanceWindow?: MaintenanceWindow;
+  /** ENFORCEAI_WEBHOOK_URL: where manual tasks are posted (Slack-compatible JSON). */
+  webhookUrl?: string;
+  /** ENFORCEAI_REMEDIATION_ROLE_ARN: the role remediation assumes through STS. */
+  roleArn?: string;
+  /** ENFORCEAI_REMEDIATION_PROFILE: a named profile with the remediation credentials. */
+  profile?: string;
+  /** ENFORCEAI_REMEDIATION_POLICY_FILE: replaces knowledge/remediation-policy.yaml. */
+  policyFile?: string;
+  /** ENFORCEAI_REMEDIATION_LEASE_SECONDS: after this long a `running` execution counts as abandoned (default 900). */
+  leaseSeconds: number;
+}
+
+/** How EnforceAI reaches AWS, resolved once from the SDK's own variables. */
+export interface AwsSettings {
+  /** AWS_REGION, then AWS_DEFAULT_REGION; undefined when neither is set. */
+  region?: string;
+  /** Where global services (IAM, S3 listing, STS) are called: `region`, else us-east-1. */
+  homeRegion: string;
+  /** AWS_ENDPOINT_URL: one endpoint for every service (an emulator). */
+  endpoint?: string;
+  /** AWS_ENDPOINT_URL_<SERVICE>: per-service endpoints, over `endpoint`. */
+  serviceEndpoints: Partial<Record<AwsService, string>>;
+  /** AWS_MAX_ATTEMPTS / AWS_RETRY_MODE; undefined → each use's default. */
+  maxAttempts?: number;
+  retryMode?: "standard" | "adaptive";
+  /** Same as `remediation.roleArn`. */
+  remediationRoleArn?: string;
+}
 
 export interface Config {
   home: string;
@@ -92,7 +199,10 @@ export interface Config {
   frameworksDir?: string;
   settingsFile?: string;
   log: { level: (typeof LOG_LEVELS)[number]; format: "json" | "pretty" };
-  aws: { region?: string; endpoint?: string; remediationRoleArn?: string };
+  aws: AwsSettings;
+  remediation: RemediationSettings;
+  /** ENFORCEAI_RESUME_ON_START=true: `serve` resumes interrupted scans (always on the embedded database). */
+  resumeOnStart: boolean;
 }
 
 export const DEFAULT_ANALYSIS_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -108,6 +218,11 @@ export interface LoadConfigOptions {
  * The one configuration loader. A bad value stops start-up with one line that names the variable,
  * says what is wrong with the value and gives the expected form.
  */
+/** The process environment; the CLI's entry point hands it to `loadConfig` (nothing else reads it). */
+export function processEnvironment(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -119,6 +234,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const e = parsed.data;
   const cwd = options.cwd ?? process.cwd();
   const mode = e.ENFORCEAI_LLM ?? "offline";
+  const region = e.AWS_REGION ?? e.AWS_DEFAULT_REGION;
+  const serviceEndpoints: Partial<Record<AwsService, string>> = {};
+  for (const [service, name] of Object.entries(AWS_SERVICE_ENDPOINT_VARIABLES) as [AwsService, string][]) {
+    const url = (e as Record<string, unknown>)[name];
+    if (typeof url === "string") serviceEndpoints[service] = url;
+  }
   return {
     home: path.resolve(cwd, e.ENFORCEAI_HOME ?? ".enforceai"),
     databaseUrl: e.DATABASE_URL,
@@ -144,10 +265,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       format: e.ENFORCEAI_LOG_FORMAT ?? (options.isTTY ? "pretty" : "json"),
     },
     aws: {
-      region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
+      region,
+      homeRegion: region ?? DEFAULT_AWS_REGION,
       endpoint: e.AWS_ENDPOINT_URL,
+      serviceEndpoints,
+      maxAttempts: e.AWS_MAX_ATTEMPTS,
+      retryMode: e.AWS_RETRY_MODE,
       remediationRoleArn: e.ENFORCEAI_REMEDIATION_ROLE_ARN,
     },
+    remediation: {
+      approvers: e.ENFORCEAI_APPROVERS,
+      twoApproversFor: e.ENFORCEAI_TWO_APPROVERS_FOR ?? [],
+      expiryHours: e.ENFORCEAI_APPROVAL_EXPIRY_HOURS,
+      // Its own parser names the variable and the expected form (ConfigError) on a bad value.
+      maintenanceWindow: e.ENFORCEAI_MAINTENANCE_WINDOW
+        ? parseMaintenanceWindow(e.ENFORCEAI_MAINTENANCE_WINDOW)
+        : undefined,
+      webhookUrl: e.ENFORCEAI_WEBHOOK_URL,
+      roleArn: e.ENFORCEAI_REMEDIATION_ROLE_ARN,
+      profile: e.ENFORCEAI_REMEDIATION_PROFILE,
+      policyFile: e.ENFORCEAI_REMEDIATION_POLICY_FILE
+        ? path.resolve(cwd, e.ENFORCEAI_REMEDIATION_POLICY_FILE)
+        : undefined,
+      leaseSeconds: e.ENFORCEAI_REMEDIATION_LEASE_SECONDS ?? 900,
+    },
+    resumeOnStart: e.ENFORCEAI_RESUME_ON_START === "true",
   };
 }
 

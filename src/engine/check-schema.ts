@@ -111,6 +111,7 @@ export const checkSchema = z
     pass: conditionSchema,
     remediation: z
       .object({
+        /** Custom checks only: the built-in checks' actions declare the checks they fix (tools/remediation). */
         action: z.string().optional(),
         steps: z.array(z.string()).min(1),
         cli: z.string().optional(),

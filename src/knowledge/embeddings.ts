@@ -16,7 +16,8 @@ export const TITAN_V2_DIMENSIONS = 1024;
  */
 export async function createBedrockEmbedder(options: { region?: string; model?: string }): Promise<Embedder> {
   const model = options.model ?? TITAN_V2_MODEL;
-  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  // config.llm.region: ENFORCEAI_BEDROCK_REGION, then AWS_REGION / AWS_DEFAULT_REGION.
+  const region = options.region;
   if (!region) {
     throw new ServiceError(
       "ENFORCEAI_EMBEDDINGS=bedrock needs a region: set ENFORCEAI_BEDROCK_REGION or AWS_REGION (e.g. us-east-1)",

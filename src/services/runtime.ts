@@ -6,6 +6,7 @@ import type { KnowledgeSearch } from "../knowledge/types.ts";
 import type { CallPolicy } from "../llm/invoke.ts";
 import type { ModelPair } from "../llm/models.ts";
 import type { Logger } from "../logger.ts";
+import type { RemediationPolicy } from "../planning/strategy.ts";
 import type { Store } from "../store/index.ts";
 import type { Knowledge } from "./knowledge-base.ts";
 
@@ -25,6 +26,8 @@ export interface Runtime {
   fileCatalog(): Promise<Catalog>;
   /** A custom check or a mapping changed: the next `catalog()` includes it. */
   catalogChanged(): void;
+  /** The remediation policy (knowledge/remediation-policy.yaml or ENFORCEAI_REMEDIATION_POLICY_FILE), read once. */
+  remediationPolicy(): Promise<RemediationPolicy>;
   /** The configured models, or undefined offline. */
   models(): Promise<ModelPair | undefined>;
   callPolicy: CallPolicy;

@@ -1,27 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { Command } from "@langchain/langgraph";
-import type { RemediationDeps } from "../../graphs/scan/deps.ts";
+import type { RemediationDeps, ScanDeps } from "../../graphs/scan/deps.ts";
 import {
   buildScanGraph,
   type DiscoveryProgressEvent,
   type ScanProgressEvent,
   type ScanStateType,
 } from "../../graphs/scan.ts";
-import {
-  assumeRoleCredentials,
-  discoverAccount,
-  discoverAccounts,
-  type ProgressEvent,
-} from "../../tools/aws/discover.ts";
+import { discoverAccount, discoverAccounts, type ProgressEvent } from "../../tools/aws/discover.ts";
 import { readInventoryFile, writeInventoryFile } from "../../tools/aws/inventory-file.ts";
-import { remediationAws } from "../../tools/aws/remediation-access.ts";
-import { remediationSettingsFromEnv } from "../config/remediation.ts";
+import type { AwsSettings } from "../config/index.ts";
 import type { InventorySource, ScanRecord } from "../domain/scan.ts";
 import type { Inventory } from "../domain/types.ts";
 import { selectFrameworks } from "../engine/frameworks.ts";
 import { ConflictError, errorMessage, NotFoundError } from "../errors.ts";
 import { SAMPLE_INVENTORY_FILE } from "../paths.ts";
-import { RemediationService } from "../remediation/service.ts";
+import { remediationAccess, remediationService, scanAccess } from "./remediation.ts";
 import type { Runtime } from "./runtime.ts";
 
 export interface StartScanOptions {
@@ -42,41 +36,16 @@ export interface StartScanOptions {
 }
 
 /** The policy agent's dependencies: approvals in the store, remediation credentials made only when used. */
-export async function remediationDeps(
-  app: Runtime,
-  source?: InventorySource,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<RemediationDeps> {
-  const settings = remediationSettingsFromEnv(env);
-  const service = await RemediationService.create({
-    store: app.store,
-    clock: app.clock,
-    catalog: () => app.catalog(),
-    settings,
-    logger: app.logger,
-  });
-  const endpoint = app.config.aws.endpoint;
+export async function remediationDeps(app: Runtime, source?: InventorySource): Promise<RemediationDeps> {
+  const role =
+    source?.kind === "live" && source.roleArns?.length === 1
+      ? { roleArn: source.roleArns[0]!, externalId: source.externalId, sessionName: "enforceai-verify" }
+      : undefined;
   return {
-    service,
-    aws: () =>
-      remediationAws({
-        roleArn: settings.roleArn,
-        profile: settings.profile,
-        endpoint,
-        region: app.config.aws.region,
-      }),
+    service: await remediationService(app),
+    aws: () => remediationAccess(app),
     // Verification re-reads with the scan's own read-only access: the scanned account's role when there is one.
-    discovery: {
-      endpoint,
-      homeRegion: app.config.aws.region,
-      credentials:
-        source?.kind === "live" && source.roleArns?.length === 1
-          ? assumeRoleCredentials(source.roleArns[0]!, source.externalId, "enforceai-verify", {
-              endpoint,
-              region: app.config.aws.region,
-            })
-          : undefined,
-    },
+    discovery: () => scanAccess(app, role),
   };
 }
 
@@ -91,6 +60,7 @@ export async function loadInventory(
   source: InventorySource,
   onProgress: (e: DiscoveryProgressEvent) => void,
   scanId: string,
+  aws: AwsSettings,
   signal?: AbortSignal,
 ): Promise<Inventory> {
   switch (source.kind) {
@@ -108,7 +78,17 @@ export async function loadInventory(
           state: e.type === "task-start" ? "start" : e.type === "task-done" ? "done" : "failed",
           resources: "resourceCount" in e ? e.resourceCount : undefined,
         });
-      const common = { regions: source.regions, endpoint: source.endpoint, onProgress: progress, signal };
+      const common = {
+        regions: source.regions,
+        // A source's own endpoint (stored with the scan) wins; the rest of the access comes from config.aws.
+        endpoint: source.endpoint ?? aws.endpoint,
+        serviceEndpoints: aws.serviceEndpoints,
+        homeRegion: source.regions?.[0] ?? aws.homeRegion,
+        maxAttempts: aws.maxAttempts,
+        retryMode: aws.retryMode,
+        onProgress: progress,
+        signal,
+      };
       if (source.roleArns?.length) {
         return discoverAccounts(
           source.roleArns.map((roleArn) => ({ roleArn, externalId: source.externalId })),
@@ -122,8 +102,8 @@ export async function loadInventory(
 
 async function scanGraph(app: Runtime, saveInventory?: string, source?: InventorySource) {
   const checkpointer = await app.store.checkpointer();
-  const load: typeof loadInventory = async (source, progress, scanId, signal) => {
-    const inventory = await loadInventory(source, progress, scanId, signal);
+  const load: ScanDeps["loadInventory"] = async (source, progress, scanId, signal) => {
+    const inventory = await loadInventory(source, progress, scanId, app.config.aws, signal);
     if (saveInventory) await writeInventoryFile(saveInventory, inventory);
     return inventory;
   };

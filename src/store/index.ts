@@ -19,6 +19,7 @@ import { MappingRepository } from "./mappings.ts";
 import { migrate } from "./migrate.ts";
 import { PolicyRepository } from "./policies.ts";
 import { ReadModel } from "./read-model.ts";
+import { RemediationRepository } from "./remediations.ts";
 import { ResourceRepository } from "./resources.ts";
 import { ScanRepository } from "./scans.ts";
 import { SuppressionRepository } from "./suppressions.ts";
@@ -40,6 +41,7 @@ export interface Repositories {
   chatThreads: ChatThreads;
   /** Reads for the API and the chat agent (latest scan, counts, search, comparisons). */
   reads: ReadModel;
+  remediations: RemediationRepository;
 }
 
 function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
@@ -56,6 +58,7 @@ function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
     mappings: new MappingRepository(db),
     chatThreads: new ChatThreads(db),
     reads: new ReadModel(db, scans),
+    remediations: new RemediationRepository(db),
   };
 }
 

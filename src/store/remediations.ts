@@ -46,6 +46,8 @@ export interface ApprovalRecord {
   expiresAt: string;
   createdAt: string;
   decidedAt: string | null;
+  /** How many approvers approved so far (counted in the same query). */
+  approvalCount: number;
 }
 
 export interface DecisionRecord {
@@ -85,6 +87,8 @@ export interface NewProposal {
 
 export interface ApprovalFilter {
   status?: ApprovalStatus[];
+  /** Statuses of the remediation behind the request (applied, verified, …). */
+  remediationStatus?: RemediationStatus[];
   scanId?: string;
   limit?: number;
   offset?: number;
@@ -109,12 +113,15 @@ interface JoinedRow {
   plan: ProposalDocument;
   prior_configuration: Record<string, unknown> | null;
   verification: Record<string, unknown> | null;
+  approval_count: number;
 }
 
 const SELECT_JOINED = `
   SELECT a.id, a.remediation_id, a.requested_by, a.reason, a.status, a.required_approvals, a.expires_at,
          a.created_at, a.decided_at, r.scan_id, r.finding_id, r.action_id, r.strategy, r.status AS remediation_status,
-         r.risk, r.plan, r.prior_configuration, r.verification
+         r.risk, r.plan, r.prior_configuration, r.verification,
+         (SELECT count(*) FROM approval_decisions d
+           WHERE d.approval_id = a.id AND d.decision = 'approve')::int AS approval_count
   FROM approvals a JOIN remediation_actions r ON r.id = a.remediation_id`;
 
 function toApproval(r: JoinedRow): ApprovalRecord {
@@ -137,6 +144,7 @@ function toApproval(r: JoinedRow): ApprovalRecord {
     expiresAt: r.expires_at.toISOString(),
     createdAt: r.created_at.toISOString(),
     decidedAt: r.decided_at ? r.decided_at.toISOString() : null,
+    approvalCount: Number(r.approval_count),
   };
 }
 
@@ -218,6 +226,10 @@ export class RemediationRepository {
     if (filter.status?.length) {
       values.push(filter.status);
       where.push(`a.status = ANY($${values.length})`);
+    }
+    if (filter.remediationStatus?.length) {
+      values.push(filter.remediationStatus);
+      where.push(`r.status = ANY($${values.length})`);
     }
     if (filter.scanId) {
       values.push(filter.scanId);
@@ -378,10 +390,18 @@ export class RemediationRepository {
   }
 
   async executions(remediationId: string): Promise<ExecutionRecord[]> {
+    return (await this.executionsOf([remediationId])).get(remediationId) ?? [];
+  }
+
+  /** The executions of several remediations in one query, by remediation id. */
+  async executionsOf(remediationIds: readonly string[]): Promise<Map<string, ExecutionRecord[]>> {
+    const out = new Map<string, ExecutionRecord[]>(remediationIds.map((id) => [id, []]));
+    if (remediationIds.length === 0) return out;
     const { rows } = await this.db.query<ExecutionRow>(
-      "SELECT * FROM remediation_executions WHERE remediation_id = $1 ORDER BY started_at, id",
-      [remediationId],
+      "SELECT * FROM remediation_executions WHERE remediation_id = ANY($1) ORDER BY started_at, id",
+      [remediationIds],
     );
-    return rows.map(toExecution);
+    for (const row of rows) out.get(row.remediation_id)?.push(toExecution(row));
+    return out;
   }
 }

@@ -13,15 +13,19 @@ import { conforms, type Harness, startHarness } from "./harness.ts";
 process.env.AWS_ACCESS_KEY_ID ??= "test";
 process.env.AWS_SECRET_ACCESS_KEY ??= "test";
 process.env.AWS_MAX_ATTEMPTS = "1";
-// The scan runner reads the remediation settings from the environment: a role (assumed through the closed port).
-process.env.ENFORCEAI_REMEDIATION_ROLE_ARN = "arn:aws:iam::123456789012:role/EnforceAIRemediation";
 
 let h: Harness;
 let scanId: string;
 
 beforeAll(async () => {
   h = await startHarness(await openStore({ dataDir: "memory://" }), {
-    env: { AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_REGION: "us-east-1" },
+    env: {
+      AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+      AWS_REGION: "us-east-1",
+      // The scan runner reads the remediation settings from the configuration: a role (assumed through the
+      // closed port).
+      ENFORCEAI_REMEDIATION_ROLE_ARN: "arn:aws:iam::123456789012:role/EnforceAIRemediation",
+    },
   });
   // The approver starts it: its own requests are then the four-eyes case.
   const start = await h.call("POST", "/api/v1/scans", {

@@ -26,7 +26,7 @@ describe("a server resumes the scans a stopped process left running", () => {
         logger: createLogger({ level: "silent", format: "json" }),
       });
       expect((await app.store.scans.get("killed-scan")).status).toBe("running");
-      const server = await createServer(app, { rateLimit: false, env: {} });
+      const server = await createServer(app, { rateLimit: false });
       try {
         let status = "running";
         for (let i = 0; i < 120 && status === "running"; i++) {

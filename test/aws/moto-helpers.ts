@@ -1,6 +1,6 @@
+import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
 import { type ClientFactory, type ClientKind, createClient } from "../../tools/aws/clients.ts";
-import { assumeRoleCredentials } from "../../tools/aws/discover.ts";
 
 /** Credentials moto accepts without checking; they act in moto's default account unless a role is assumed. */
 export const DUMMY_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
@@ -16,10 +16,10 @@ export function randomAccountId(): string {
 
 /** Credentials for `accountId` in moto: an assumed role in that account (the role need not exist in moto). */
 export function accountCredentials(endpoint: string, accountId: string, sessionName = "enforceai-test") {
-  return assumeRoleCredentials(`arn:aws:iam::${accountId}:role/enforceai-test`, undefined, sessionName, {
-    endpoint,
-    region: "us-east-1",
-    credentials: DUMMY_CREDENTIALS,
+  return fromTemporaryCredentials({
+    params: { RoleArn: `arn:aws:iam::${accountId}:role/enforceai-test`, RoleSessionName: sessionName },
+    masterCredentials: DUMMY_CREDENTIALS,
+    clientConfig: { endpoint, region: "us-east-1" },
   });
 }
 

@@ -10,10 +10,10 @@ import { unwrapToolData } from "../../graphs/chat/data.ts";
 import { localPrincipal } from "../../src/api/auth.ts";
 import { type App, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/index.ts";
-import { remediationSettingsFromEnv } from "../../src/config/remediation.ts";
 import type { Principal } from "../../src/domain/roles.ts";
 import type { Finding } from "../../src/domain/types.ts";
 import { createLogger } from "../../src/logger.ts";
+import { loadRemediationPolicy } from "../../src/planning/strategy.ts";
 import { RemediationService } from "../../src/remediation/service.ts";
 import { type ChatDeps, type ChatEvent, ChatService, NO_MODEL_NOTE } from "../../src/services/chat.ts";
 import { startScan } from "../../src/services/scan-service.ts";
@@ -59,11 +59,12 @@ beforeAll(async () => {
       return scan;
     },
     proposeRemediation: async ({ finding, scanId: id, requestedBy, reason }) => {
-      const service = await RemediationService.create({
+      const service = new RemediationService({
         store: app.store,
         clock: app.clock,
         catalog: () => app.catalog(),
-        settings: remediationSettingsFromEnv({}),
+        settings: loadConfig({}).remediation,
+        policy: await loadRemediationPolicy(),
       });
       return service.proposeForScan(id, [finding], requestedBy, { reason });
     },

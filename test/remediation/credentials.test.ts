@@ -4,9 +4,9 @@
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.ts";
+import { remediationAws } from "../../src/remediation/credentials.ts";
 import type { ClientFactory, ClientSettings } from "../../tools/aws/clients.ts";
 import { createClient } from "../../tools/aws/clients.ts";
-import { remediationAws } from "../../tools/aws/remediation-access.ts";
 import { DUMMY_CREDENTIALS, randomAccountId } from "../aws/moto-helpers.ts";
 import { requireService } from "../helpers/services.ts";
 import { countingFactory } from "./helpers.ts";

@@ -3,17 +3,18 @@
  * scan of chosen services stored like the scan graph stores one, and a service with a test clock.
  */
 import { randomBytes } from "node:crypto";
-import type { RemediationSettings } from "../../src/config/remediation.ts";
+import type { RemediationSettings } from "../../src/config/index.ts";
 import { assess } from "../../src/engine/assess.ts";
 import { type Catalog, loadCatalog } from "../../src/engine/catalog.ts";
 import { parseRemediationPolicy, type RemediationPolicy } from "../../src/planning/strategy.ts";
+import { remediationAws } from "../../src/remediation/credentials.ts";
 import { RemediationService } from "../../src/remediation/service.ts";
-import type { DiscoveryAccess } from "../../src/remediation/verify.ts";
+import type { DiscoveryAccess } from "../../src/remediation/verifier.ts";
 import type { Store } from "../../src/store/index.ts";
+import { awsAccess } from "../../tools/aws/access.ts";
 import type { ClientFactory, ClientKind, ClientKinds } from "../../tools/aws/clients.ts";
 import { createClient } from "../../tools/aws/clients.ts";
 import { discoverAccount } from "../../tools/aws/discover.ts";
-import { remediationAws } from "../../tools/aws/remediation-access.ts";
 import { accountCredentials, DUMMY_CREDENTIALS, randomAccountId } from "../aws/moto-helpers.ts";
 
 export const REGION = "us-east-1";
@@ -55,7 +56,7 @@ export function motoAccount(endpoint: string): MotoAccount {
       made.push(c);
       return c;
     },
-    access: { endpoint, credentials, homeRegion: REGION },
+    access: () => awsAccess({ endpoint, credentials, homeRegion: REGION }),
     destroy() {
       for (const c of made) c.destroy();
     },
@@ -118,7 +119,7 @@ export async function serviceFor(
     fetchImpl?: typeof fetch;
   } = {},
 ): Promise<RemediationService> {
-  return RemediationService.create({
+  return new RemediationService({
     store,
     clock: clock.fn,
     catalog,

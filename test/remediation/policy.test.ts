@@ -3,7 +3,7 @@
  * Slack-compatible task message. No AWS.
  */
 import { describe, expect, it } from "vitest";
-import { remediationSettingsFromEnv } from "../../src/config/remediation.ts";
+import { loadConfig } from "../../src/config/index.ts";
 import { ConfigError, ValidationError } from "../../src/errors.ts";
 import { escapeMrkdwn, taskMessage } from "../../src/notify/webhook.ts";
 import {
@@ -143,9 +143,12 @@ describe("maintenance window", () => {
   });
 });
 
+/** The remediation part of the one configuration. */
+const remediationSettings = (env: NodeJS.ProcessEnv) => loadConfig(env).remediation;
+
 describe("remediation settings from the environment", () => {
   it("reads approvers, two-approver risks, expiry, window, webhook and credentials", () => {
-    const s = remediationSettingsFromEnv({
+    const s = remediationSettings({
       ENFORCEAI_APPROVERS: " alice, bob ,,",
       ENFORCEAI_TWO_APPROVERS_FOR: "high,Critical",
       ENFORCEAI_APPROVAL_EXPIRY_HOURS: "24",
@@ -162,7 +165,7 @@ describe("remediation settings from the environment", () => {
       leaseSeconds: 900,
     });
     expect(s.maintenanceWindow?.text).toBe("sat:02:00-sat:04:00");
-    expect(remediationSettingsFromEnv({})).toMatchObject({ approvers: undefined, twoApproversFor: [] });
+    expect(remediationSettings({})).toMatchObject({ approvers: undefined, twoApproversFor: [] });
   });
 
   it("refuses bad values with one line naming the variable", () => {
@@ -175,7 +178,7 @@ describe("remediation settings from the environment", () => {
     ];
     for (const env of bad) {
       const name = Object.keys(env)[0]!;
-      expect(() => remediationSettingsFromEnv(env)).toThrow(new RegExp(`^${name}=`));
+      expect(() => remediationSettings(env)).toThrow(new RegExp(`^${name}=`));
     }
   });
 });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
@@ -7,6 +8,7 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { S3Client } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { STSClient } from "@aws-sdk/client-sts";
+import { AWS_SERVICE_ENDPOINT_VARIABLES } from "../../src/config/index.ts";
 
 /** Credentials as every SDK v3 client accepts them: static keys or a provider. */
 export type AwsCredentials = NonNullable<EC2ClientConfig["credentials"]>;
@@ -31,6 +33,8 @@ export interface ClientSettings {
   region: string;
   endpoint?: string;
   credentials?: AwsCredentials;
+  /** A named profile of the shared config files (the remediation profile). */
+  profile?: string;
   maxAttempts: number;
   retryMode: RetryMode;
 }
@@ -38,29 +42,8 @@ export interface ClientSettings {
 /** Builds one SDK client. Tests pass their own to add middleware (fault injection, attempt counting). */
 export type ClientFactory = <K extends ClientKind>(kind: K, settings: ClientSettings) => ClientKinds[K];
 
-/** The environment variable suffix the SDK uses for service-specific endpoints (`AWS_ENDPOINT_URL_S3`). */
-const ENDPOINT_ENV_SUFFIX: Record<ClientKind, string> = {
-  ec2: "EC2",
-  s3: "S3",
-  s3control: "S3_CONTROL",
-  iam: "IAM",
-  rds: "RDS",
-  lambda: "LAMBDA",
-  cloudtrail: "CLOUDTRAIL",
-  kms: "KMS",
-  sts: "STS",
-};
-
-/** An explicit endpoint wins; otherwise `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`, as the SDK does. */
-export function endpointFor(
-  kind: ClientKind,
-  explicit: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): string | undefined {
-  return (
-    explicit ?? env[`AWS_ENDPOINT_URL_${ENDPOINT_ENV_SUFFIX[kind]}`] ?? env.AWS_ENDPOINT_URL ?? undefined
-  );
-}
+/** Ties the client kinds to the per-service endpoint variables config resolves (a new kind needs one there). */
+const _endpointVariables: Record<ClientKind, string> = AWS_SERVICE_ENDPOINT_VARIABLES;
 
 export const createClient: ClientFactory = <K extends ClientKind>(kind: K, settings: ClientSettings) => {
   const { endpoint, ...rest } = settings;
@@ -187,4 +170,57 @@ export class AwsClientSet {
     for (const client of this.cache.values()) client.destroy();
     this.cache.clear();
   }
+
+  /**
+   * The same clients, every `send` carrying `signal` as its `abortSignal`: an abort cancels the calls in flight,
+   * and once aborted no call is sent at all (it fails at once with the abort reason).
+   */
+  withSignal(signal: AbortSignal | undefined): AwsClientSet {
+    return signal ? new AbortableClientSet(this, signal) : this;
+  }
+}
+
+type Send = (command: unknown, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
+
+class AbortableClientSet extends AwsClientSet {
+  private readonly wrapped = new Map<ClientKind, ClientKinds[ClientKind]>();
+
+  constructor(
+    private readonly base: AwsClientSet,
+    private readonly signal: AbortSignal,
+  ) {
+    super(
+      base.region,
+      () => {
+        throw new Error("an abortable view makes no clients of its own");
+      },
+      createClient,
+      new ApiCallCounter(),
+    );
+    // One signal goes to every call of a run (each in-flight request listens to it): that is not a leak.
+    setMaxListeners(0, signal);
+  }
+
+  override get<K extends ClientKind>(kind: K): ClientKinds[K] {
+    let client = this.wrapped.get(kind) as ClientKinds[K] | undefined;
+    if (!client) {
+      const inner = this.base.get(kind);
+      const send = (inner.send as Send).bind(inner);
+      const signal = this.signal;
+      // A view of the shared client: middleware, config and instanceof stay the client's own.
+      client = Object.create(inner, {
+        send: {
+          value: (command: unknown, options?: { abortSignal?: AbortSignal }) => {
+            signal.throwIfAborted();
+            return send(command, { ...options, abortSignal: signal });
+          },
+        },
+      }) as ClientKinds[K];
+      this.wrapped.set(kind, client);
+    }
+    return client;
+  }
+
+  /** The clients belong to the access this view was taken from. */
+  override destroy(): void {}
 }

@@ -3,22 +3,12 @@
  * concurrency, records what could not be read as coverage gaps, and returns the items hashed and sorted.
  */
 import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
-import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { compareItems, withContentHash } from "../../src/domain/shape.ts";
 import type { ConfigurationItem, CoverageGap, Inventory } from "../../src/domain/types.ts";
 import { ServiceError, UsageError } from "../../src/errors.ts";
+import { type AwsAccess, type AwsAccessOptions, awsAccess } from "./access.ts";
 import { accountCollector, getCallerIdentity } from "./account.ts";
-import {
-  ApiCallCounter,
-  AwsClientSet,
-  type AwsCredentials,
-  type ClientFactory,
-  type ClientKind,
-  type ClientSettings,
-  createClient,
-  endpointFor,
-  type RetryMode,
-} from "./clients.ts";
+import type { AwsClientSet, AwsCredentials, ClientFactory, ClientKind, RetryMode } from "./clients.ts";
 import { cloudtrailCollector } from "./cloudtrail.ts";
 import {
   type Collector,
@@ -67,30 +57,44 @@ export type ProgressEvent =
       error: string;
     };
 
-export interface DiscoverOptions {
-  /** Regions to scan; default: every region enabled for the account (EC2 DescribeRegions). */
-  regions?: string[];
-  /** Services to scan (see SERVICE_NAMES); default: all. The account record is always produced. */
-  services?: string[];
-  /** A custom endpoint for every service (an emulator). Default: `AWS_ENDPOINT_URL[_<SERVICE>]`. */
+/** How the collectors run: shared by full discovery and targeted re-discovery. */
+export interface RunOptions {
+  /** How many (service, region) tasks run at once. */
+  concurrency?: number;
+  /** How many per-resource calls one task keeps in flight. */
+  perResourceConcurrency?: number;
+  onProgress?(event: ProgressEvent): void;
+  clock?: () => Date;
+  /**
+   * Cancels the run: every SDK call gets it as `abortSignal`, no new task or call starts once it fired, and the
+   * run rejects with its reason (an AbortError).
+   */
+  signal?: AbortSignal;
+}
+
+/** Settings of an access a discovery makes for itself when it is not given one (tests, scripts). */
+export interface AccessSettings {
+  /** A custom endpoint for every service (an emulator). */
   endpoint?: string;
+  serviceEndpoints?: Partial<Record<ClientKind, string>>;
   /** Default: the SDK's default credential chain. */
   credentials?: AwsCredentials;
   /** SDK attempts per call, first try included. */
   maxAttempts?: number;
   retryMode?: RetryMode;
-  /** How many (service, region) tasks run at once. */
-  concurrency?: number;
-  /** How many per-resource calls one task keeps in flight. */
-  perResourceConcurrency?: number;
-  /** Region the global services (IAM, S3 listing, STS) are called in. Default: first region, AWS_REGION, us-east-1. */
+  /** Region the global services (IAM, S3 listing, STS) are called in. Default: first region, else us-east-1. */
   homeRegion?: string;
-  onProgress?(event: ProgressEvent): void;
-  /** Cancels the discovery: the collector runner hands it to every SDK call as `abortSignal`. */
-  signal?: AbortSignal;
   /** Builds the SDK clients; tests wrap `createClient` to add middleware. */
   clientFactory?: ClientFactory;
-  clock?: () => Date;
+}
+
+export interface DiscoverOptions extends RunOptions, AccessSettings {
+  /** Regions to scan; default: every region enabled for the account (EC2 DescribeRegions). */
+  regions?: string[];
+  /** Services to scan (see SERVICE_NAMES); default: all. The account record is always produced. */
+  services?: string[];
+  /** The AWS access to scan with (its owner destroys it); without one, one is made from the settings above. */
+  access?: AwsAccess;
 }
 
 /** A gap of a discovery run: which account it belongs to, next to the shared CoverageGap fields. */
@@ -111,6 +115,7 @@ export interface DiscoveryResult extends Inventory {
 }
 
 const DEFAULTS = {
+  /** Discovery retries harder than remediation: a throttled listing becomes a coverage gap only after these. */
   maxAttempts: 5,
   retryMode: "standard" as RetryMode,
   concurrency: 4,
@@ -118,140 +123,241 @@ const DEFAULTS = {
 };
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
+/** The access a discovery makes for itself from its settings (and destroys at its end). */
+function ownAccess(opts: AccessSettings & { regions?: string[] }, extra: Partial<AwsAccessOptions> = {}) {
+  return awsAccess({
+    homeRegion: opts.homeRegion ?? opts.regions?.[0] ?? "us-east-1",
+    endpoint: opts.endpoint,
+    serviceEndpoints: opts.serviceEndpoints,
+    credentials: opts.credentials,
+    maxAttempts: opts.maxAttempts ?? DEFAULTS.maxAttempts,
+    retryMode: opts.retryMode ?? DEFAULTS.retryMode,
+    clientFactory: opts.clientFactory,
+    ...extra,
+  });
+}
+
 export async function discoverAccount(opts: DiscoverOptions = {}): Promise<DiscoveryResult> {
-  const started = performance.now();
-  const clock = opts.clock ?? (() => new Date());
-  const capturedAt = clock().toISOString();
   const services = selectServices(opts.services);
   for (const region of opts.regions ?? []) {
     if (!REGION_PATTERN.test(region))
       throw new UsageError(`"${region}" is not an AWS region name (like us-east-1)`);
   }
-  const counter = new ApiCallCounter();
-  const factory = opts.clientFactory ?? createClient;
-  const settingsFor =
-    (region: string) =>
-    (kind: ClientKind): ClientSettings => ({
-      region,
-      endpoint: endpointFor(kind, opts.endpoint),
-      credentials: opts.credentials,
-      maxAttempts: opts.maxAttempts ?? DEFAULTS.maxAttempts,
-      retryMode: opts.retryMode ?? DEFAULTS.retryMode,
-    });
-  const clientSets = new Map<string, AwsClientSet>();
-  const clientsFor = (region: string): AwsClientSet => {
-    let set = clientSets.get(region);
-    if (!set) {
-      set = new AwsClientSet(region, settingsFor(region), factory, counter);
-      clientSets.set(region, set);
-    }
-    return set;
-  };
-  const homeRegion =
-    opts.homeRegion ??
-    opts.regions?.[0] ??
-    process.env.AWS_REGION ??
-    process.env.AWS_DEFAULT_REGION ??
-    "us-east-1";
-
+  opts.signal?.throwIfAborted();
+  const access = opts.access ?? ownAccess(opts);
   try {
-    const identity = await getCallerIdentity(clientsFor(homeRegion).sts).catch((error: unknown) => {
-      throw new ServiceError(
-        `cannot identify the AWS account (STS GetCallerIdentity: ${errorCode(error)}: ${errorText(error)}); check the credentials and endpoint`,
-        { code: errorCode(error) },
-        { cause: error },
-      );
-    });
-    const gaps: AccountCoverageGap[] = [];
-    const { scan: regions, disabled } = await resolveRegions(clientsFor(homeRegion), opts.regions, (error) =>
-      gaps.push(gapOf(identity.accountId, "ec2", homeRegion, error, "DescribeRegions")),
+    return await discoverWith(access, services, opts);
+  } finally {
+    if (!opts.access) access.destroy();
+  }
+}
+
+async function discoverWith(
+  access: AwsAccess,
+  services: ServiceName[],
+  opts: DiscoverOptions,
+): Promise<DiscoveryResult> {
+  const started = performance.now();
+  const clock = opts.clock ?? (() => new Date());
+  const capturedAt = clock().toISOString();
+  const callsBefore = access.counter.snapshot();
+  const totalBefore = access.counter.total;
+  const home = access.clientsFor(access.homeRegion).withSignal(opts.signal);
+  const identity = await getCallerIdentity(home.sts).catch((error: unknown) => {
+    opts.signal?.throwIfAborted();
+    throw new ServiceError(
+      `cannot identify the AWS account (STS GetCallerIdentity: ${errorCode(error)}: ${errorText(error)}); check the credentials and endpoint`,
+      { code: errorCode(error) },
+      { cause: error },
     );
-    const tasks: Array<{ collector: Collector; region: string }> = [];
-    for (const service of services) {
-      const collector = COLLECTORS[service];
-      if (collector.global) tasks.push({ collector, region: "global" });
-      else {
-        for (const region of regions) tasks.push({ collector, region });
-        for (const region of disabled) {
-          gaps.push({
-            accountId: identity.accountId,
-            service,
-            region,
-            code: "OptInRequired",
-            error: `region ${region} is not enabled for account ${identity.accountId}`,
-          });
-        }
+  });
+  const gaps: AccountCoverageGap[] = [];
+  const { scan: regions, disabled } = await resolveRegions(home, opts.regions, (error) =>
+    gaps.push(gapOf(identity.accountId, "ec2", access.homeRegion, error, "DescribeRegions")),
+  );
+  opts.signal?.throwIfAborted();
+  const tasks: CollectorTask[] = [];
+  for (const service of services) {
+    const collector = COLLECTORS[service];
+    if (collector.global) tasks.push({ service, region: "global" });
+    else {
+      for (const region of regions) tasks.push({ service, region });
+      for (const region of disabled) {
+        gaps.push({
+          accountId: identity.accountId,
+          service,
+          region,
+          code: "OptInRequired",
+          error: `region ${region} is not enabled for account ${identity.accountId}`,
+        });
       }
     }
-
-    const results = await mapLimit(
-      tasks,
-      opts.concurrency ?? DEFAULTS.concurrency,
-      async ({ collector, region }) => {
-        const service = collector.service;
-        const accountId = identity.accountId;
-        const callRegion = collector.global ? homeRegion : region;
-        // Tasks run side by side: each keeps its own gaps so that its progress event counts only its own.
-        const taskGaps: AccountCoverageGap[] = [];
-        const ctx: CollectorContext = {
-          accountId,
-          partition: identity.partition,
-          region: callRegion,
-          regions,
-          clients: clientsFor(callRegion),
-          clientsFor,
-          now: clock,
-          perResourceConcurrency: opts.perResourceConcurrency ?? DEFAULTS.perResourceConcurrency,
-          recordGap: (what, error) => taskGaps.push(gapOf(accountId, service, region, error, what)),
-        };
-        opts.onProgress?.({ type: "task-start", accountId, service, region });
-        let items: ConfigurationItem[] = [];
-        try {
-          items = await collector.collect(ctx);
-        } catch (error) {
-          taskGaps.push(gapOf(accountId, service, region, error));
-        }
-        gaps.push(...taskGaps);
-        const last = taskGaps[taskGaps.length - 1];
-        if (items.length === 0 && last) {
-          const hint = isRegionDisabledCode(last.code) ? " (is the region enabled for this account?)" : "";
-          opts.onProgress?.({
-            type: "task-failed",
-            accountId,
-            service,
-            region,
-            resourceCount: 0,
-            error: `${last.code}: ${last.error}${hint}`,
-          });
-        } else {
-          opts.onProgress?.({
-            type: "task-done",
-            accountId,
-            service,
-            region,
-            resourceCount: items.length,
-            gapCount: taskGaps.length,
-          });
-        }
-        return items;
-      },
-    );
-
-    return {
-      accountIds: [identity.accountId],
-      regions: [...regions].sort(),
-      capturedAt,
-      items: results.flat().map(withContentHash).sort(compareItems),
-      coverageGaps: gaps.sort(compareGaps),
-      stats: {
-        apiCalls: counter.total,
-        durationMs: Math.round(performance.now() - started),
-        apiCallsByOperation: counter.snapshot(),
-      },
-    };
-  } finally {
-    for (const set of clientSets.values()) set.destroy();
   }
+  const run = await runCollectors(access, { ...identity, regions }, tasks, opts);
+  return {
+    accountIds: [identity.accountId],
+    regions: [...regions].sort(),
+    capturedAt,
+    items: run.items,
+    coverageGaps: [...gaps, ...run.gaps].sort(compareGaps),
+    stats: {
+      apiCalls: access.counter.total - totalBefore,
+      durationMs: Math.round(performance.now() - started),
+      apiCallsByOperation: callDelta(callsBefore, access.counter.snapshot()),
+    },
+  };
+}
+
+function callDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [op, n] of Object.entries(after)) {
+    const d = n - (before[op] ?? 0);
+    if (d > 0) out[op] = d;
+  }
+  return out;
+}
+
+/** One collector in one region (`global` for the account-wide ones). */
+export interface CollectorTask {
+  service: ServiceName;
+  region: string;
+}
+
+/** The account a run reads and the regions of the scan (S3 keeps only the buckets located in them). */
+export interface RunTarget {
+  accountId: string;
+  partition: string;
+  regions: readonly string[];
+}
+
+/**
+ * The one collector runner: runs `tasks` with bounded concurrency, records what could not be read as gaps,
+ * and answers the items hashed and sorted. Full discovery and targeted re-discovery both go through it.
+ */
+export async function runCollectors(
+  access: AwsAccess,
+  target: RunTarget,
+  tasks: readonly CollectorTask[],
+  opts: RunOptions = {},
+): Promise<{ items: ConfigurationItem[]; gaps: AccountCoverageGap[] }> {
+  const clock = opts.clock ?? (() => new Date());
+  const signal = opts.signal;
+  const clientsFor = (region: string): AwsClientSet => access.clientsFor(region).withSignal(signal);
+  const { accountId } = target;
+  const gaps: AccountCoverageGap[] = [];
+  const results = await mapLimit(
+    tasks,
+    opts.concurrency ?? DEFAULTS.concurrency,
+    async ({ service, region }) => {
+      // Once cancelled, no new task starts; mapLimit stops on the first rejection.
+      signal?.throwIfAborted();
+      const collector = COLLECTORS[service];
+      const callRegion = collector.global ? access.homeRegion : region;
+      // Tasks run side by side: each keeps its own gaps so that its progress event counts only its own.
+      const taskGaps: AccountCoverageGap[] = [];
+      const ctx: CollectorContext = {
+        accountId,
+        partition: target.partition,
+        region: callRegion,
+        regions: target.regions,
+        clients: clientsFor(callRegion),
+        clientsFor,
+        now: clock,
+        perResourceConcurrency: opts.perResourceConcurrency ?? DEFAULTS.perResourceConcurrency,
+        recordGap: (what, error) => taskGaps.push(gapOf(accountId, service, region, error, what)),
+      };
+      opts.onProgress?.({ type: "task-start", accountId, service, region });
+      let items: ConfigurationItem[] = [];
+      try {
+        items = await collector.collect(ctx);
+      } catch (error) {
+        taskGaps.push(gapOf(accountId, service, region, error));
+      }
+      // A cancelled call is not a coverage gap: the whole run ends with the abort.
+      signal?.throwIfAborted();
+      gaps.push(...taskGaps);
+      const last = taskGaps[taskGaps.length - 1];
+      if (items.length === 0 && last) {
+        const hint = isRegionDisabledCode(last.code) ? " (is the region enabled for this account?)" : "";
+        opts.onProgress?.({
+          type: "task-failed",
+          accountId,
+          service,
+          region,
+          resourceCount: 0,
+          error: `${last.code}: ${last.error}${hint}`,
+        });
+      } else {
+        opts.onProgress?.({
+          type: "task-done",
+          accountId,
+          service,
+          region,
+          resourceCount: items.length,
+          gapCount: taskGaps.length,
+        });
+      }
+      return items;
+    },
+  );
+  signal?.throwIfAborted();
+  return { items: results.flat().map(withContentHash).sort(compareItems), gaps };
+}
+
+/** A resource to read again: which account and region it lives in, and its type. */
+export interface ResourceRef {
+  resourceType: string;
+  region: string;
+  accountId: string;
+  /** Its ARN: the partition is taken from it. */
+  arn: string;
+}
+
+const SERVICE_OF_TYPE: Record<string, ServiceName> = {
+  S3: "s3",
+  IAM: "iam",
+  EC2: "ec2",
+  RDS: "rds",
+  Lambda: "lambda",
+  CloudTrail: "cloudtrail",
+  KMS: "kms",
+};
+
+/** The collector that reads a resource type (`AWS::S3::Bucket` → s3). */
+export function serviceOfType(resourceType: string): ServiceName | undefined {
+  if (resourceType === "AWS::::Account") return "account";
+  return SERVICE_OF_TYPE[resourceType.split("::")[1] ?? ""];
+}
+
+/**
+ * Targeted re-discovery: runs, through the same runner, the collectors that cover `resources` (their service,
+ * in their region) and answers every item they read. The resources belong to one account.
+ */
+export async function discoverResources(
+  access: AwsAccess,
+  resources: readonly ResourceRef[],
+  opts: RunOptions = {},
+): Promise<{ items: ConfigurationItem[]; gaps: AccountCoverageGap[] }> {
+  const first = resources[0];
+  if (!first) return { items: [], gaps: [] };
+  const regions = [...new Set(resources.map((r) => r.region).filter((r) => r !== "global"))].sort();
+  const tasks = new Map<string, CollectorTask>();
+  for (const r of resources) {
+    const service = serviceOfType(r.resourceType);
+    if (!service) continue;
+    const region = COLLECTORS[service].global ? "global" : r.region;
+    tasks.set(`${service}|${region}`, { service, region });
+  }
+  return runCollectors(
+    access,
+    {
+      accountId: first.accountId,
+      partition: first.arn.split(":")[1] || "aws",
+      regions: regions.length > 0 ? regions : [access.homeRegion],
+    },
+    [...tasks.values()],
+    { perResourceConcurrency: 4, ...opts },
+  );
 }
 
 function gapOf(
@@ -338,98 +444,12 @@ function compareGaps(a: AccountCoverageGap, b: AccountCoverageGap): number {
   );
 }
 
-export interface AssumeRoleOptions {
-  /** Region of the STS call. */
-  region?: string;
-  endpoint?: string;
-  /** Credentials that may call sts:AssumeRole; default: the SDK's default chain. */
-  credentials?: AwsCredentials;
-  clientFactory?: ClientFactory;
-  durationSeconds?: number;
-}
-
-export type CredentialProvider = () => Promise<{
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  expiration?: Date;
-}>;
-
-/** Refresh temporary credentials this long before they expire. */
-const REFRESH_MARGIN_MS = 5 * 60_000;
-
-/**
- * A credential provider that assumes `roleArn` through STS AssumeRole and refreshes the session before it
- * expires. `externalId` is the shared secret the role's trust policy may demand of a third party.
- */
-export function assumeRoleCredentials(
-  roleArn: string,
-  externalId: string | undefined,
-  sessionName: string,
-  options: AssumeRoleOptions = {},
-): CredentialProvider {
-  if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(roleArn)) {
-    throw new UsageError(`"${roleArn}" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)`);
-  }
-  if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
-    throw new UsageError(
-      `session name "${sessionName}" must be 2-64 characters of letters, digits and +=,.@-`,
-    );
-  }
-  let current: Awaited<ReturnType<CredentialProvider>> | undefined;
-  let pending: ReturnType<CredentialProvider> | undefined;
-  const fresh = (): boolean =>
-    !!current?.expiration && current.expiration.getTime() - Date.now() > REFRESH_MARGIN_MS;
-
-  const assume = async (): ReturnType<CredentialProvider> => {
-    const region = options.region ?? process.env.AWS_REGION ?? "us-east-1";
-    const sts = (options.clientFactory ?? createClient)("sts", {
-      region,
-      endpoint: endpointFor("sts", options.endpoint),
-      credentials: options.credentials,
-      maxAttempts: DEFAULTS.maxAttempts,
-      retryMode: DEFAULTS.retryMode,
-    });
-    try {
-      const answer = await sts.send(
-        new AssumeRoleCommand({
-          RoleArn: roleArn,
-          RoleSessionName: sessionName,
-          ...(externalId ? { ExternalId: externalId } : {}),
-          ...(options.durationSeconds ? { DurationSeconds: options.durationSeconds } : {}),
-        }),
-      );
-      const c = answer.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey)
-        throw new Error(`STS AssumeRole ${roleArn} answered without credentials`);
-      current = {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-        expiration: c.Expiration,
-      };
-      return current;
-    } finally {
-      sts.destroy();
-    }
-  };
-
-  return async () => {
-    if (current && fresh()) return current;
-    // Concurrent callers share one AssumeRole call.
-    pending ??= assume().finally(() => {
-      pending = undefined;
-    });
-    return pending;
-  };
-}
-
 export interface AccountTarget {
   roleArn: string;
   externalId?: string;
 }
 
-export interface DiscoverAccountsOptions extends Omit<DiscoverOptions, "credentials"> {
+export interface DiscoverAccountsOptions extends Omit<DiscoverOptions, "credentials" | "access"> {
   /** Credentials that assume the roles; default: the SDK's default chain. */
   credentials?: AwsCredentials;
   sessionName?: string;
@@ -447,21 +467,27 @@ export async function discoverAccounts(
   const clock = opts.clock ?? (() => new Date());
   const capturedAt = clock().toISOString();
   const { credentials: sourceCredentials, sessionName = "enforceai-scan", ...scanOpts } = opts;
+  for (const region of opts.regions ?? []) {
+    if (!REGION_PATTERN.test(region))
+      throw new UsageError(`"${region}" is not an AWS region name (like us-east-1)`);
+  }
   const results: DiscoveryResult[] = [];
   const failures: AccountCoverageGap[] = [];
   for (const target of targets) {
     const { roleArn, externalId } =
       typeof target === "string" ? { roleArn: target, externalId: undefined } : target;
+    opts.signal?.throwIfAborted();
+    // One access per account: its role's credentials, the shared endpoint, retries and home region.
+    const access = ownAccess(scanOpts, {
+      roleArn,
+      externalId,
+      sessionName,
+      sourceCredentials,
+    });
     try {
-      const credentials = assumeRoleCredentials(roleArn, externalId, sessionName, {
-        region: opts.homeRegion ?? opts.regions?.[0],
-        endpoint: opts.endpoint,
-        credentials: sourceCredentials,
-        clientFactory: opts.clientFactory,
-      });
-      results.push(await discoverAccount({ ...scanOpts, credentials }));
+      results.push(await discoverAccount({ ...scanOpts, access }));
     } catch (error) {
-      if (error instanceof UsageError) throw error;
+      if (error instanceof UsageError || opts.signal?.aborted) throw error;
       failures.push({
         accountId: roleArn.split(":")[4] ?? "unknown",
         service: "sts",
@@ -472,6 +498,8 @@ export async function discoverAccounts(
             : errorCode(error),
         error: `AssumeRole ${roleArn}: ${errorText(error)}`,
       });
+    } finally {
+      access.destroy();
     }
   }
   return mergeResults(results, failures, capturedAt, Math.round(performance.now() - started));

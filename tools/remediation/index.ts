@@ -73,7 +73,10 @@ export function requireAction(id: string): RemediationAction {
   return action;
 }
 
-/** The action that fixes a check, from the catalog's own `fixes` lists. */
+/**
+ * The action that fixes a check. The link is declared once, by the actions (`fixes`); the built-in checks do not
+ * repeat it. (A custom check file may still name an action in `remediation.action`.)
+ */
 export function actionForCheck(checkId: string): RemediationAction | undefined {
   return ACTIONS.find((a) => a.fixes.includes(checkId));
 }

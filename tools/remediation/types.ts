@@ -48,7 +48,7 @@ export interface RemediationAction<P extends Record<string, unknown> = Record<st
   description: string;
   /** Resource types the action plans from (the finding's resource). */
   resourceTypes: readonly string[];
-  /** Check ids whose failure this action fixes. */
+  /** Check ids whose failure this action fixes: the one declaration of the check↔action link. */
   fixes: readonly string[];
   risk: ChangeRisk;
   reversible: boolean;

@@ -4,7 +4,7 @@
  * name or `key:<id>`). Nothing here applies a change: execution belongs to the scan graph's remediate step.
  */
 import { ForbiddenError } from "../../errors.ts";
-import { APPROVAL_STATUSES, REMEDIATION_STATUSES, RemediationRepository } from "../../store/remediations.ts";
+import { APPROVAL_STATUSES, REMEDIATION_STATUSES } from "../../store/remediations.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { csvEnum, idParams, pagingQuery, severitySchema } from "../schemas.ts";
 
@@ -206,14 +206,13 @@ export function approvalRoutes(): AnyRoute[] {
       responses: { 200: { description: "the history", schema: remediationHistorySchema } },
       async handler({ query, services }) {
         const remediation = await services.remediation();
-        const all = await remediation.listApprovals({ scanId: query.scanId, limit: 100_000 });
-        const filtered = query.status
-          ? all.filter((a) => (query.status as string[]).includes(a.remediationStatus))
-          : all;
-        const page = filtered.slice(query.offset, query.offset + query.limit);
-        const repo = new RemediationRepository(services.app.store.db.pool);
-        const items = [];
-        for (const a of page) items.push({ ...a, executions: await repo.executions(a.remediationId) });
+        // Filtered and paged in SQL; the page's executions come in one more query.
+        const items = await remediation.history({
+          scanId: query.scanId,
+          remediationStatus: query.status,
+          limit: query.limit,
+          offset: query.offset,
+        });
         return { status: 200, body: { items, limit: query.limit, offset: query.offset } };
       },
     }),

@@ -3,12 +3,11 @@
  * rollback. The CLI acts as ENFORCEAI_USER; approvers are the user names in ENFORCEAI_APPROVERS.
  */
 import type { Command } from "commander";
-import { remediationAws } from "../../../tools/aws/remediation-access.ts";
 import type { App } from "../../app.ts";
-import { remediationSettingsFromEnv } from "../../config/remediation.ts";
 import { ServiceError, UsageError } from "../../errors.ts";
-import type { ExecutionOutcome } from "../../remediation/execute.ts";
-import { type ApprovalDetail, type ApprovalSummary, RemediationService } from "../../remediation/service.ts";
+import type { ExecutionOutcome } from "../../remediation/executor.ts";
+import type { ApprovalDetail, ApprovalSummary, RemediationService } from "../../remediation/service.ts";
+import { remediationAccess, remediationService, scanAccess } from "../../services/remediation.ts";
 import { APPROVAL_STATUSES, type ApprovalStatus } from "../../store/remediations.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
@@ -25,25 +24,13 @@ function table(rows: string[][]): string {
     .join("\n")}\n`;
 }
 
-async function serviceFor(app: App, io: Io): Promise<RemediationService> {
-  return RemediationService.create({
-    store: app.store,
-    clock: app.clock,
-    catalog: () => app.catalog(),
-    settings: remediationSettingsFromEnv(io.env),
-    logger: app.logger,
-  });
+async function serviceFor(app: App, _io: Io): Promise<RemediationService> {
+  return remediationService(app);
 }
 
 /** The remediation credentials, made on first use (a dry run never needs them). */
-function awsFor(app: App, service: RemediationService) {
-  return () =>
-    remediationAws({
-      roleArn: service.settings.roleArn,
-      profile: service.settings.profile,
-      endpoint: app.config.aws.endpoint,
-      region: app.config.aws.region,
-    });
+function awsFor(app: App, _service: RemediationService) {
+  return () => remediationAccess(app);
 }
 
 const short = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -246,10 +233,7 @@ export function registerApprovals(program: Command, io: Io, globals: () => Globa
             for (const o of outcomes) {
               if (o.outcome !== "succeeded" || o.strategy === "manual" || o.strategy === "compensating")
                 continue;
-              const result = await service.verify(o.approvalId, {
-                endpoint: app.config.aws.endpoint,
-                homeRegion: app.config.aws.region,
-              });
+              const result = await service.verify(o.approvalId, () => scanAccess(app));
               verifications.push({ approvalId: o.approvalId, ...result });
             }
           }

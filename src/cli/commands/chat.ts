@@ -2,11 +2,10 @@ import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { localPrincipal } from "../../api/auth.ts";
-import { remediationSettingsFromEnv } from "../../config/remediation.ts";
 import { ROLES, type Role } from "../../domain/roles.ts";
 import { UsageError } from "../../errors.ts";
-import { RemediationService } from "../../remediation/service.ts";
 import { type ChatEvent, createChatService } from "../../services/chat.ts";
+import { remediationService } from "../../services/remediation.ts";
 import { startScan } from "../../services/scan-service.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
@@ -55,13 +54,7 @@ export function registerChat(program: Command, io: Io, globals: () => GlobalOpti
           modelId: models?.analysis.id,
           startScan: (request) => startScan(app, request),
           proposeRemediation: async ({ finding, scanId, requestedBy, reason }) => {
-            const service = await RemediationService.create({
-              store: app.store,
-              clock: app.clock,
-              catalog: () => app.catalog(),
-              settings: remediationSettingsFromEnv(io.env),
-              logger: app.logger,
-            });
+            const service = await remediationService(app, () => app.catalog());
             return service.proposeForScan(scanId, [finding], requestedBy, { reason });
           },
         });

@@ -77,7 +77,6 @@ export function registerServe(program: Command, io: Io, globals: () => GlobalOpt
           corsOrigins,
           rateLimit,
           maxConcurrentScans: maxScans,
-          env: io.env,
           // The dashboard: static files under /, calling the API with the signed-in key.
           extra: (root) => root.use(dashboardRouter()),
         });
