@@ -4,7 +4,6 @@ import type pg from "pg";
 import { ApiKeyRepository } from "./api-keys.ts";
 import { AuditLog } from "./audit.ts";
 import { ChatThreads } from "./chat-threads.ts";
-import { createCheckpointer } from "./checkpoints.ts";
 import {
   type Database,
   type DatabaseKind,
@@ -88,7 +87,8 @@ export function storeOver(db: Database): Store {
     db,
     ...repositoriesOver(db.pool),
     knowledgeIndex: new PgKnowledgeIndex(db.pool),
-    checkpointer: () => createCheckpointer(db),
+    // Loaded on first use: LangGraph is a heavy import that most commands (and every CLI start) do not need.
+    checkpointer: async () => (await import("./checkpoints.ts")).createCheckpointer(db),
     transaction: (fn) => withTransaction(db.pool, (client) => fn(repositoriesOver(client))),
     close: () => db.close(),
   };

@@ -28,7 +28,7 @@ export class Conditions {
   readonly values: unknown[];
   private readonly where: string[] = [];
 
-  constructor(initial: { sql: string; values: unknown[] } | undefined = undefined) {
+  constructor(initial?: { sql: string; values: unknown[] }) {
     this.values = [...(initial?.values ?? [])];
     if (initial) this.where.push(initial.sql);
   }
