@@ -34,7 +34,7 @@ import { postureRoutes } from "./routes/posture.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { scanRoutes } from "./routes/scans.ts";
 import { suppressionRoutes } from "./routes/suppressions.ts";
-import { cors, securityHeaders } from "./security.ts";
+import { corsPolicy, securityHeaders } from "./security.ts";
 
 export const API_PREFIX = "/api/v1";
 
@@ -99,7 +99,10 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   const rateLimiter =
     options.rateLimit === false
       ? undefined
-      : await createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, { redisUrl: app.config.redisUrl });
+      : await createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, {
+          redisUrl: app.config.redisUrl,
+          onOutage: (message) => app.logger.warn(message),
+        });
   const policies = new PolicyService(app);
   const jobs = new ScanJobs(app, {
     maxConcurrent: options.maxConcurrentScans,
@@ -230,7 +233,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     next();
   });
   web.use(securityHeaders);
-  web.use(cors(options.corsOrigins ?? []));
+  web.use(corsPolicy(options.corsOrigins ?? []));
   web.use(API_PREFIX, (_req, res, next) => {
     res.setHeader("Cache-Control", "no-store");
     next();
