@@ -129,8 +129,14 @@ export async function createRedisRateLimiter(
   redis.on("ready", () => {
     down = false;
   });
-  // Not awaited: ioredis keeps retrying, and the insurance limiters answer until Redis is there.
+  // Waits for the first answer, connected or refused, never for Redis to come back: ioredis keeps retrying,
+  // and the insurance limiters answer until it does.
+  const settled = new Promise<void>((resolve) => {
+    redis.once("ready", () => resolve());
+    redis.once("error", () => resolve());
+  });
   void redis.connect().catch(() => {});
+  await settled;
   const { steady, burst } = limits(settings);
   const store = (prefix: string, l: Limits): RateLimiterStoreAbstract =>
     new RateLimiterRedis({

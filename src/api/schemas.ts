@@ -215,6 +215,13 @@ export const citationSchema = z
   })
   .meta({ id: "Citation" });
 
+const findingSuppressionSchema = z.object({
+  id: z.string(),
+  reason: z.string(),
+  owner: z.string(),
+  expiresAt: z.string().nullable().optional(),
+});
+
 export const findingSchema = z
   .object({
     id: z.string().describe("stable id: account/region/check/resource"),
@@ -233,14 +240,12 @@ export const findingSchema = z
     tags: z.record(z.string(), z.string()),
     frameworks: z.array(frameworkRefSchema),
     suppressed: z.boolean(),
-    suppression: z
-      .object({
-        id: z.string(),
-        reason: z.string(),
-        owner: z.string(),
-        expiresAt: z.string().nullable().optional(),
-      })
-      .optional(),
+    suppression: findingSuppressionSchema.optional().describe("the suppression that covered it in this scan"),
+    pendingSuppression: findingSuppressionSchema
+      .optional()
+      .describe(
+        "an active suppression made after the scan that covers it (computed when read): it leaves the score from the next scan on",
+      ),
     evidence: z.record(z.string(), z.unknown()).optional(),
     resourceContentHash: z.string().optional(),
     explanation: z
