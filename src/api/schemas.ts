@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import { ROLES } from "../domain/roles.ts";
-import { SCAN_STATUSES } from "../domain/scan.ts";
+import { frameworkScoreSchema as domainFrameworkScoreSchema, SCAN_STATUSES } from "../domain/scan.ts";
+import { suppressionSchema as domainSuppressionSchema } from "../domain/suppression.ts";
 import { FINDING_STATUSES, SEVERITIES } from "../domain/types.ts";
 import { checkSchema, conditionSchema } from "../engine/check-schema.ts";
 import { fieldErrorSchema, problemSchema } from "./problem.ts";
@@ -90,14 +91,7 @@ export const coverageGapSchema = z
   .object({ service: z.string(), region: z.string(), code: z.string().optional(), error: z.string() })
   .meta({ id: "CoverageGap" });
 
-export const frameworkScoreSchema = z
-  .object({
-    score: z.number().describe("passed controls as a percentage of decided automated controls"),
-    passed: z.number().int(),
-    failed: z.number().int(),
-    manual: z.number().int(),
-  })
-  .meta({ id: "FrameworkScore" });
+export const frameworkScoreSchema = domainFrameworkScoreSchema.meta({ id: "FrameworkScore" });
 
 export const llmUsageSchema = z
   .object({
@@ -221,6 +215,13 @@ export const citationSchema = z
   })
   .meta({ id: "Citation" });
 
+const findingSuppressionSchema = z.object({
+  id: z.string(),
+  reason: z.string(),
+  owner: z.string(),
+  expiresAt: z.string().nullable().optional(),
+});
+
 export const findingSchema = z
   .object({
     id: z.string().describe("stable id: account/region/check/resource"),
@@ -239,14 +240,12 @@ export const findingSchema = z
     tags: z.record(z.string(), z.string()),
     frameworks: z.array(frameworkRefSchema),
     suppressed: z.boolean(),
-    suppression: z
-      .object({
-        id: z.string(),
-        reason: z.string(),
-        owner: z.string(),
-        expiresAt: z.string().nullable().optional(),
-      })
-      .optional(),
+    suppression: findingSuppressionSchema.optional().describe("the suppression that covered it in this scan"),
+    pendingSuppression: findingSuppressionSchema
+      .optional()
+      .describe(
+        "an active suppression made after the scan that covers it (computed when read): it leaves the score from the next scan on",
+      ),
     evidence: z.record(z.string(), z.unknown()).optional(),
     resourceContentHash: z.string().optional(),
     explanation: z
@@ -473,22 +472,8 @@ export const policyListSchema = z.object({ items: z.array(policySchema) }).meta(
 
 // ---------------------------------------------------------------------------------------------- suppressions
 
-export const suppressionSchema = z
-  .object({
-    id: z.string(),
-    checkId: z.string().nullable(),
-    resourceArn: z.string().nullable(),
-    tagKey: z.string().nullable(),
-    tagValue: z.string().nullable(),
-    accountId: z.string().nullable(),
-    region: z.string().nullable(),
-    reason: z.string(),
-    owner: z.string(),
-    expiresAt: isoTime.nullable(),
-    createdBy: z.string(),
-    createdAt: isoTime,
-    active: z.boolean().describe("false once expired"),
-  })
+export const suppressionSchema = domainSuppressionSchema
+  .extend({ active: z.boolean().describe("false once expired") })
   .meta({ id: "Suppression" });
 
 export const suppressionListSchema = z

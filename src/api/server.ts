@@ -8,6 +8,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import express, { type NextFunction, type Request, type Response } from "express";
+import { pinoHttp } from "pino-http";
 import type { App } from "../app.ts";
 import type { RemediationService } from "../remediation/service.ts";
 import { type ChatService, createChatService } from "../services/chat.ts";
@@ -34,7 +35,7 @@ import { postureRoutes } from "./routes/posture.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { scanRoutes } from "./routes/scans.ts";
 import { suppressionRoutes } from "./routes/suppressions.ts";
-import { cors, securityHeaders } from "./security.ts";
+import { corsPolicy, securityHeaders } from "./security.ts";
 
 export const API_PREFIX = "/api/v1";
 
@@ -97,7 +98,10 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   const rateLimiter =
     options.rateLimit === false
       ? undefined
-      : await createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, { redisUrl: app.config.redisUrl });
+      : await createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, {
+          redisUrl: app.config.redisUrl,
+          onOutage: (message) => app.logger.warn(message),
+        });
   const policies = new PolicyService(app);
   const jobs = new ScanJobs(app, {
     maxConcurrent: options.maxConcurrentScans,
@@ -194,33 +198,53 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   web.set("trust proxy", options.trustProxy ?? false);
   web.set("query parser", "simple");
 
+  const routeLabel = (res: http.ServerResponse) => {
+    const def = (res as Response).locals?.route as AnyRoute | undefined;
+    return def ? `${rootRoutes.includes(def) ? "" : API_PREFIX}${def.path}` : "unmatched";
+  };
   web.use((req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
-    const requestId = randomUUID();
-    res.setHeader("X-Request-Id", requestId);
     res.on("finish", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const def = res.locals.route as AnyRoute | undefined;
-      const label = def ? `${rootRoutes.includes(def) ? "" : API_PREFIX}${def.path}` : "unmatched";
-      metrics.observe(req.method, label, res.statusCode, seconds);
-      if (options.requestLog !== false) {
-        app.logger.info(
-          {
-            requestId,
-            method: req.method,
-            route: label,
-            status: res.statusCode,
-            ms: Math.round(seconds * 1000),
-            keyId: res.locals.principal?.keyId,
-          },
-          "request",
-        );
-      }
+      metrics.observe(req.method, routeLabel(res), res.statusCode, seconds);
     });
     next();
   });
+  // One line per request. Only the fields below are logged — never the request's headers (the bearer key)
+  // or body; the logger's redaction is the second guard.
+  const requestLine = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    value: { responseTime?: number },
+  ) => ({
+    method: req.method,
+    route: routeLabel(res),
+    status: res.statusCode,
+    ms: value.responseTime,
+    keyId: (res as Response).locals?.principal?.keyId,
+  });
+  web.use(
+    pinoHttp({
+      logger: app.logger,
+      autoLogging: options.requestLog !== false,
+      genReqId: (_req, res) => {
+        const requestId = randomUUID();
+        res.setHeader("X-Request-Id", requestId);
+        return requestId;
+      },
+      customAttributeKeys: { reqId: "requestId" },
+      quietReqLogger: true,
+      quietResLogger: true,
+      // Failures are logged by the error handler with their cause; the request line stays at info.
+      customLogLevel: () => "info",
+      customSuccessMessage: () => "request",
+      customErrorMessage: () => "request",
+      customSuccessObject: requestLine,
+      customErrorObject: (req, res, _error, value) => requestLine(req, res, value),
+    }),
+  );
   web.use(securityHeaders);
-  web.use(cors(options.corsOrigins ?? []));
+  web.use(corsPolicy(options.corsOrigins ?? []));
   web.use(API_PREFIX, (_req, res, next) => {
     res.setHeader("Cache-Control", "no-store");
     next();

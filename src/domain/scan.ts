@@ -1,16 +1,18 @@
+import { z } from "zod";
 import type { CoverageGap } from "./types.ts";
 
 /** A scan as every ring sees it; the store persists it, reports and the API show it. */
 export const SCAN_STATUSES = ["running", "awaiting_approval", "completed", "failed", "cancelled"] as const;
 export type ScanStatus = (typeof SCAN_STATUSES)[number];
 
-export interface FrameworkScore {
-  /** Passed controls as a percentage of decided (passed + failed) automated controls. */
-  score: number;
-  passed: number;
-  failed: number;
-  manual: number;
-}
+/** A framework's score: the one definition (the API names it `FrameworkScore` in its document). */
+export const frameworkScoreSchema = z.object({
+  score: z.number().describe("passed controls as a percentage of decided automated controls"),
+  passed: z.number().int(),
+  failed: z.number().int(),
+  manual: z.number().int(),
+});
+export type FrameworkScore = z.infer<typeof frameworkScoreSchema>;
 
 export interface LlmUsage {
   mode: string;

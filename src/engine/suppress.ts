@@ -14,6 +14,20 @@ export function suppressionMatches(s: Suppression, f: Finding): boolean {
   return true;
 }
 
+/**
+ * The active suppression that covers a finding the scan did not suppress (one created after the scan): it
+ * leaves the score from the next scan on. Undefined for PASS findings, suppressed ones and uncovered ones.
+ */
+export function pendingSuppression(
+  f: Finding,
+  suppressions: readonly Suppression[],
+  now: Date,
+): Finding["suppression"] | undefined {
+  if (f.suppressed || f.status === "PASS") return undefined;
+  const s = suppressions.find((x) => isActive(x, now) && suppressionMatches(x, f));
+  return s ? { id: s.id, reason: s.reason, owner: s.owner, expiresAt: s.expiresAt } : undefined;
+}
+
 export function isActive(s: Suppression, now: Date): boolean {
   return !s.expiresAt || new Date(s.expiresAt).getTime() > now.getTime();
 }

@@ -1,3 +1,4 @@
+import type { API, Types } from "@opensearch-project/opensearch";
 import { Client } from "@opensearch-project/opensearch";
 import { redactUrl } from "../domain/secrets.ts";
 import { errorMessage, ServiceError } from "../errors.ts";
@@ -13,6 +14,9 @@ import {
   storedChunkToPassage,
 } from "./index-backend.ts";
 import type { Passage } from "./types.ts";
+
+type QueryContainer = Types.Common_QueryDsl.QueryContainer;
+type Indices_UpdateAliases_Action = Types.Indices_UpdateAliases.Action;
 
 export const DEFAULT_OPENSEARCH_ALIAS = "enforceai-knowledge";
 /** Bump when the mapping changes: `ensure` then rebuilds the index behind the alias. */
@@ -82,18 +86,16 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
     this.key = `opensearch:${host}/${this.alias}`;
   }
 
-  private async req<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    querystring?: Record<string, unknown>,
-    ignore?: number[],
-  ) {
+  /**
+   * One call of the client's typed API (`what` names it in errors, e.g. `PUT /index`), with our errors: an
+   * unreachable cluster says which URL and what to check; a refusal carries OpenSearch's status and type.
+   */
+  private async call<T>(
+    what: string,
+    send: () => Promise<{ statusCode?: number | null; body: unknown }>,
+  ): Promise<{ status: number; body: T }> {
     try {
-      const res = await this.client.transport.request(
-        { method, path, body: body as Record<string, unknown> | undefined, querystring },
-        ignore ? { ignore } : undefined,
-      );
+      const res = await send();
       return { status: res.statusCode ?? 200, body: res.body as T };
     } catch (error) {
       const e = error as {
@@ -109,7 +111,7 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
         );
       }
       throw new ServiceError(
-        `OpenSearch ${method} ${path} failed (${status} ${e.meta?.body?.error?.type ?? ""}): ${reason}`,
+        `OpenSearch ${what} failed (${status} ${e.meta?.body?.error?.type ?? ""}): ${reason}`,
         {
           status,
           type: e.meta?.body?.error?.type,
@@ -123,12 +125,7 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
     if (lines.length === 0) return;
     let res: { body: { errors?: boolean; items?: Record<string, { error?: { reason?: string } }>[] } };
     try {
-      res = (await this.client.transport.request({
-        method: "POST",
-        path: "/_bulk",
-        bulkBody: lines as Record<string, unknown>[],
-        querystring: { refresh },
-      })) as typeof res;
+      res = (await this.client.bulk({ body: lines as Record<string, unknown>[], refresh })) as typeof res;
     } catch (error) {
       throw new ServiceError(
         `cannot write to OpenSearch at ${this.safeUrl}: ${errorMessage(error)}`,
@@ -146,12 +143,8 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
 
   /** The physical index the alias points at, or undefined when the alias does not exist. */
   async currentIndex(): Promise<string | undefined> {
-    const res = await this.req<Record<string, unknown>>(
-      "GET",
-      `/_alias/${this.alias}`,
-      undefined,
-      undefined,
-      [404],
+    const res = await this.call<Record<string, unknown>>(`GET /_alias/${this.alias}`, () =>
+      this.client.indices.getAlias({ name: this.alias }, { ignore: [404] }),
     );
     if (res.status === 404) return undefined;
     const names = Object.keys(res.body ?? {});
@@ -163,9 +156,9 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
   private async indexMeta(
     index: string,
   ): Promise<{ embedding_model?: string; dimensions?: number; schema?: number }> {
-    const res = await this.req<Record<string, { mappings?: { _meta?: Record<string, unknown> } }>>(
-      "GET",
-      `/${index}/_mapping`,
+    const res = await this.call<Record<string, { mappings?: { _meta?: Record<string, unknown> } }>>(
+      `GET /${index}/_mapping`,
+      () => this.client.indices.getMapping({ index }),
     );
     const meta = Object.values(res.body)[0]?.mappings?._meta ?? {};
     return meta as { embedding_model?: string; dimensions?: number; schema?: number };
@@ -174,18 +167,16 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
   private async replicaCount(): Promise<number> {
     const r = this.options.replicas ?? "auto";
     if (r !== "auto") return r;
-    const res = await this.req<{ number_of_data_nodes?: number }>("GET", "/_cluster/health");
+    const res = await this.call<{ number_of_data_nodes?: number }>("GET /_cluster/health", () =>
+      this.client.cluster.health(),
+    );
     return (res.body.number_of_data_nodes ?? 1) > 1 ? 1 : 0;
   }
 
   /** The next free versioned name: `<alias>-v<N+1>`. */
   private async nextIndexName(): Promise<string> {
-    const res = await this.req<{ index: string }[]>(
-      "GET",
-      `/_cat/indices/${this.alias}-v*`,
-      undefined,
-      { format: "json" },
-      [404],
+    const res = await this.call<{ index: string }[]>(`GET /_cat/indices/${this.alias}-v*`, () =>
+      this.client.cat.indices({ index: `${this.alias}-v*`, format: "json" }, { ignore: [404] }),
     );
     const versions = (Array.isArray(res.body) ? res.body : [])
       .map((r) => new RegExp(`^${this.alias.replace(/\./g, "\\.")}-v(\\d+)$`).exec(r.index)?.[1])
@@ -198,7 +189,7 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
     name: string,
     embedding: { model: string; dimensions: number },
   ): Promise<void> {
-    await this.req("PUT", `/${name}`, {
+    const body: API.Indices_Create_RequestBody = {
       settings: {
         index: {
           knn: true,
@@ -243,7 +234,8 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
           },
         },
       },
-    });
+    };
+    await this.call(`PUT /${name}`, () => this.client.indices.create({ index: name, body }));
   }
 
   ensure(embedding: {
@@ -272,9 +264,11 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
       if (!(error instanceof ServiceError && error.details?.type === "resource_already_exists_exception"))
         throw error;
     }
-    await this.req("POST", "/_aliases", {
-      actions: [{ add: { index: name, alias: this.alias, is_write_index: true } }],
-    });
+    await this.call("POST /_aliases", () =>
+      this.client.indices.updateAliases({
+        body: { actions: [{ add: { index: name, alias: this.alias, is_write_index: true } }] },
+      }),
+    );
     const winner = await this.currentIndex();
     const meta = winner ? await this.indexMeta(winner) : {};
     return { created: winner === name, embeddingModel: meta.embedding_model ?? embedding.model };
@@ -317,27 +311,31 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
     // New chunks first, then the old ones that are not among them: a reader sees the old version or the new
     // one (briefly both), never none.
     await this.writeChunks(this.alias, chunks);
-    await this.req(
-      "POST",
-      `/${this.alias}/_delete_by_query`,
-      {
-        query: {
-          bool: {
-            filter: [{ term: { document_id: documentId } }],
-            must_not: chunks.length > 0 ? [{ ids: { values: chunks.map((c) => c.id) } }] : [],
+    await this.call(`POST /${this.alias}/_delete_by_query`, () =>
+      this.client.deleteByQuery({
+        index: this.alias,
+        refresh: true,
+        conflicts: "proceed",
+        body: {
+          query: {
+            bool: {
+              filter: [{ term: { document_id: documentId } }],
+              must_not: chunks.length > 0 ? [{ ids: { values: chunks.map((c) => c.id) } }] : [],
+            },
           },
         },
-      },
-      { refresh: true, conflicts: "proceed" },
+      }),
     );
   }
 
   async deleteDocument(documentId: string): Promise<void> {
-    await this.req(
-      "POST",
-      `/${this.alias}/_delete_by_query`,
-      { query: { term: { document_id: documentId } } },
-      { refresh: true, conflicts: "proceed" },
+    await this.call(`POST /${this.alias}/_delete_by_query`, () =>
+      this.client.deleteByQuery({
+        index: this.alias,
+        refresh: true,
+        conflicts: "proceed",
+        body: { query: { term: { document_id: documentId } } },
+      }),
     );
   }
 
@@ -345,42 +343,48 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
     const out = new Map<string, number[]>();
     for (let start = 0; start < contentHashes.length; start += 500) {
       const batch = contentHashes.slice(start, start + 500);
-      const res = await this.req<SearchResponse>("POST", `/${this.alias}/_search`, {
-        size: batch.length,
-        _source: ["content_hash", "embedding"],
-        query: {
-          bool: {
-            filter: [{ terms: { content_hash: batch } }, { term: { embedding_model: embeddingModel } }],
+      const res = await this.call<SearchResponse>(`POST /${this.alias}/_search`, () =>
+        this.client.search({
+          index: this.alias,
+          body: {
+            size: batch.length,
+            _source: ["content_hash", "embedding"],
+            query: {
+              bool: {
+                filter: [{ terms: { content_hash: batch } }, { term: { embedding_model: embeddingModel } }],
+              },
+            },
           },
-        },
-      });
+        }),
+      );
       for (const h of res.body.hits.hits) out.set(h._source.content_hash, h._source.embedding);
     }
     return out;
   }
 
   async count(documentId?: string): Promise<number> {
-    const res = await this.req<{ count: number }>(
-      "POST",
-      `/${this.alias}/_count`,
-      documentId ? { query: { term: { document_id: documentId } } } : undefined,
+    const res = await this.call<{ count: number }>(`POST /${this.alias}/_count`, () =>
+      this.client.count({
+        index: this.alias,
+        ...(documentId ? { body: { query: { term: { document_id: documentId } } } } : {}),
+      }),
     );
     return res.body.count;
   }
 
-  private filters(f: IndexFilters): unknown[] {
-    const out: unknown[] = [];
+  private filters(f: IndexFilters): QueryContainer[] {
+    const out: QueryContainer[] = [];
     if (f.frameworks && f.frameworks.length > 0) out.push({ terms: { framework: f.frameworks } });
     if (f.version) out.push({ term: { version: f.version } });
     if (f.controlIds && f.controlIds.length > 0) out.push({ terms: { control_ids: f.controlIds } });
     return out;
   }
 
-  private bm25Query(q: IndexQuery) {
+  private bm25Query(q: IndexQuery): QueryContainer {
     return { bool: { must: [{ match: { text: { query: q.text } } }], filter: this.filters(q) } };
   }
 
-  private knnQuery(q: IndexQuery, n: number) {
+  private knnQuery(q: IndexQuery, n: number): QueryContainer {
     const filter = this.filters(q);
     return {
       knn: {
@@ -392,7 +396,9 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
   /** Whether the neural-search plugin (and so the `hybrid` query) is installed. Checked once. */
   hasNativeHybrid(): Promise<boolean> {
     if (this.options.nativeHybrid === "off") return Promise.resolve(false);
-    this.native ??= this.req<{ component: string }[]>("GET", "/_cat/plugins", undefined, { format: "json" })
+    this.native ??= this.call<{ component: string }[]>("GET /_cat/plugins", () =>
+      this.client.cat.plugins({ format: "json" }),
+    )
       .then((r) => r.body.some((p) => p.component === "opensearch-neural-search"))
       .catch(() => false);
     return this.native;
@@ -403,19 +409,21 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
     // lucene's cosinesimil score is (1 + cos) / 2; report the cosine, like the embedded index
     const cos = (s: number) => 2 * s - 1;
     if (q.mode === "bm25") {
-      const res = await this.req<SearchResponse>("POST", `/${this.alias}/_search`, {
-        size: q.k,
-        _source: source,
-        query: this.bm25Query(q),
-      });
+      const res = await this.call<SearchResponse>(`POST /${this.alias}/_search`, () =>
+        this.client.search({
+          index: this.alias,
+          body: { size: q.k, _source: source, query: this.bm25Query(q) },
+        }),
+      );
       return res.body.hits.hits.map((h) => storedChunkToPassage(h._source, h._score));
     }
     if (q.mode === "vector") {
-      const res = await this.req<SearchResponse>("POST", `/${this.alias}/_search`, {
-        size: q.k,
-        _source: source,
-        query: this.knnQuery(q, q.k),
-      });
+      const res = await this.call<SearchResponse>(`POST /${this.alias}/_search`, () =>
+        this.client.search({
+          index: this.alias,
+          body: { size: q.k, _source: source, query: this.knnQuery(q, q.k) },
+        }),
+      );
       return res.body.hits.hits.map((h) => storedChunkToPassage(h._source, cos(h._score)));
     }
     const n = candidateCount(q.k);
@@ -438,11 +446,9 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
     ];
     let responses: (SearchResponse & { error?: { reason?: string } })[];
     try {
-      const r = (await this.client.transport.request({
-        method: "POST",
-        path: "/_msearch",
-        bulkBody: body as Record<string, unknown>[],
-      })) as { body: { responses: (SearchResponse & { error?: { reason?: string } })[] } };
+      const r = (await this.client.msearch({ body: body as Record<string, unknown>[] })) as {
+        body: { responses: (SearchResponse & { error?: { reason?: string } })[] };
+      };
       responses = r.body.responses;
     } catch (error) {
       throw new ServiceError(
@@ -469,21 +475,27 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
   /** OpenSearch's own hybrid query with a score-ranker (RRF) search pipeline; needs neural-search 2.19+. */
   private async nativeHybrid(q: IndexQuery, n: number): Promise<Passage[]> {
     const pipeline = `${this.alias}-rrf`;
-    await this.req("PUT", `/_search/pipeline/${pipeline}`, {
-      description: "EnforceAI hybrid ranking: reciprocal rank fusion of BM25 and k-NN",
-      phase_results_processors: [
-        { "score-ranker-processor": { combination: { technique: "rrf", rank_constant: 60 } } },
-      ],
-    });
-    const res = await this.req<SearchResponse>(
-      "POST",
-      `/${this.alias}/_search`,
-      {
-        size: q.k,
-        _source: { excludes: ["embedding"] },
-        query: { hybrid: { queries: [this.bm25Query(q), this.knnQuery(q, n)] } },
-      },
-      { search_pipeline: pipeline },
+    await this.call(`PUT /_search/pipeline/${pipeline}`, () =>
+      this.client.searchPipeline.put({
+        id: pipeline,
+        body: {
+          description: "EnforceAI hybrid ranking: reciprocal rank fusion of BM25 and k-NN",
+          phase_results_processors: [
+            { "score-ranker-processor": { combination: { technique: "rrf", rank_constant: 60 } } },
+          ],
+        },
+      }),
+    );
+    const res = await this.call<SearchResponse>(`POST /${this.alias}/_search`, () =>
+      this.client.search({
+        index: this.alias,
+        search_pipeline: pipeline,
+        body: {
+          size: q.k,
+          _source: { excludes: ["embedding"] },
+          query: { hybrid: { queries: [this.bm25Query(q), this.knnQuery(q, n)] } },
+        },
+      }),
     );
     return res.body.hits.hits.map((h) => storedChunkToPassage(h._source, h._score));
   }
@@ -507,11 +519,8 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
     let total = 0;
     try {
       if (from) {
-        let page = await this.req<SearchResponse>(
-          "POST",
-          `/${from}/_search`,
-          { size: 500, sort: ["_doc"] },
-          { scroll: "2m" },
+        let page = await this.call<SearchResponse>(`POST /${from}/_search`, () =>
+          this.client.search({ index: from, scroll: "2m", body: { size: 500, sort: ["_doc"] } }),
         );
         try {
           while (page.body.hits.hits.length > 0) {
@@ -521,40 +530,48 @@ export class OpenSearchKnowledgeIndex implements KnowledgeIndex {
             total += chunks.length;
             const scrollId = page.body._scroll_id;
             if (!scrollId) break;
-            page = await this.req<SearchResponse>("POST", "/_search/scroll", {
-              scroll: "2m",
-              scroll_id: scrollId,
-            });
+            page = await this.call<SearchResponse>("POST /_search/scroll", () =>
+              this.client.scroll({ body: { scroll: "2m", scroll_id: scrollId } }),
+            );
           }
         } finally {
           if (page.body._scroll_id) {
-            await this.req(
-              "DELETE",
-              "/_search/scroll",
-              { scroll_id: page.body._scroll_id },
-              undefined,
-              [404],
+            const scrollId = page.body._scroll_id;
+            await this.call("DELETE /_search/scroll", () =>
+              this.client.clearScroll({ body: { scroll_id: scrollId } }, { ignore: [404] }),
             ).catch(() => {});
           }
         }
       }
-      await this.req("POST", `/${to}/_refresh`);
+      await this.call(`POST /${to}/_refresh`, () => this.client.indices.refresh({ index: to }));
     } catch (error) {
-      await this.req("DELETE", `/${to}`, undefined, undefined, [404]).catch(() => {});
+      await this.call(`DELETE /${to}`, () =>
+        this.client.indices.delete({ index: to }, { ignore: [404] }),
+      ).catch(() => {});
       throw error;
     }
     // the swap: one request, atomic for readers
-    const actions: unknown[] = [{ add: { index: to, alias: this.alias, is_write_index: true } }];
+    const actions: Indices_UpdateAliases_Action[] = [
+      { add: { index: to, alias: this.alias, is_write_index: true } },
+    ];
     if (from) actions.unshift({ remove: { index: from, alias: this.alias } });
-    await this.req("POST", "/_aliases", { actions });
-    if (from) await this.req("DELETE", `/${from}`, undefined, undefined, [404]);
+    await this.call("POST /_aliases", () => this.client.indices.updateAliases({ body: { actions } }));
+    if (from)
+      await this.call(`DELETE /${from}`, () =>
+        this.client.indices.delete({ index: from }, { ignore: [404] }),
+      );
     this.ensured = Promise.resolve({ created: false, embeddingModel: embedding.model });
     return { chunks: total, from, to };
   }
 
   /** Removes the alias and every physical index behind it (tests, `knowledge reset`). */
   async destroy(): Promise<void> {
-    await this.req("DELETE", `/${this.alias}-v*`, undefined, { expand_wildcards: "open,closed" }, [404]);
+    await this.call(`DELETE /${this.alias}-v*`, () =>
+      this.client.indices.delete(
+        { index: `${this.alias}-v*`, expand_wildcards: ["open", "closed"] },
+        { ignore: [404] },
+      ),
+    );
     this.ensured = undefined;
   }
 

@@ -1,11 +1,13 @@
 /**
  * `--format csv`: RFC 4180 — CRLF line ends, a header row, one row per finding, fields quoted when they
- * hold a comma, a double quote, CR or LF (quotes doubled inside).
+ * hold a comma, a double quote, CR or LF (quotes doubled inside). csv-stringify does the quoting; the
+ * formula guard below is ours.
  *
  * Resource names, tags and reasons come from the scanned account and are attacker-controlled, so every
  * field that a spreadsheet would read as a formula (first character `=`, `+`, `-`, `@`, tab or CR) gets a
  * leading `'` — the OWASP "CSV injection" mitigation.
  */
+import { stringify } from "csv-stringify/sync";
 import type { Finding } from "../domain/types.ts";
 import type { ScanReport } from "./model.ts";
 import { frameworkRefsText } from "./util.ts";
@@ -40,9 +42,12 @@ export function neutraliseFormula(value: string): string {
   return FORMULA_START.test(value) ? `'${value}` : value;
 }
 
+/** RFC 4180 with CRLF record ends; csv-stringify quotes only fields holding the whole CRLF, so a lone CR or LF is matched too. */
+const RFC_4180 = { record_delimiter: "windows", eof: true, quoted_match: /[\r\n]/ } as const;
+
 /** Quotes a field when RFC 4180 requires it. */
 export function quoteCsvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  return stringify([[value]], { ...RFC_4180, eof: false });
 }
 
 /** One field, neutralised then quoted. */
@@ -77,10 +82,9 @@ function cells(f: Finding): Record<CsvColumn, string> {
 
 /** The findings as CSV (header + one CRLF-terminated row per finding). */
 export function renderCsv(report: ScanReport): string {
-  const lines = [CSV_COLUMNS.join(",")];
-  for (const f of report.findings) {
+  const rows = report.findings.map((f) => {
     const row = cells(f);
-    lines.push(CSV_COLUMNS.map((c) => csvField(row[c])).join(","));
-  }
-  return `${lines.join("\r\n")}\r\n`;
+    return CSV_COLUMNS.map((c) => neutraliseFormula(row[c]));
+  });
+  return stringify([[...CSV_COLUMNS], ...rows], RFC_4180);
 }

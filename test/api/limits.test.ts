@@ -1,23 +1,38 @@
 /** Rate limits (in-process and Redis token buckets; 429 with Retry-After over HTTP) and CORS when configured. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMemoryRateLimiter, createRedisRateLimiter } from "../../src/api/rate-limit.ts";
+import net from "node:net";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  createMemoryRateLimiter,
+  createRateLimiter,
+  createRedisRateLimiter,
+} from "../../src/api/rate-limit.ts";
 import { parseCorsOrigins } from "../../src/api/security.ts";
+import { createServer } from "../../src/api/server.ts";
+import { createApp } from "../../src/app.ts";
+import { createMemoryCache } from "../../src/cache/index.ts";
+import { loadConfig } from "../../src/config/index.ts";
+import { createLogger } from "../../src/logger.ts";
 import { openStore } from "../../src/store/index.ts";
 import { serviceDescribe } from "../helpers/services.ts";
 import { type Harness, startHarness } from "./harness.ts";
 
 describe("token bucket in process", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("allows the burst, then refills at the rate; Retry-After in whole seconds", async () => {
-    let now = 0;
-    const limiter = createMemoryRateLimiter({ perSecond: 2, burst: 3 }, () => now);
+    // rate-limiter-flexible reads Date.now(): the clock is vitest's.
+    vi.useFakeTimers({ toFake: ["Date"], now: 1_700_000_000_000 });
+    const limiter = createMemoryRateLimiter({ perSecond: 2, burst: 3 });
     for (let i = 0; i < 3; i++) expect((await limiter.take("k")).allowed).toBe(true);
     const denied = await limiter.take("k");
     expect(denied).toEqual({ allowed: false, retryAfterSeconds: 1, remaining: 0 });
     expect((await limiter.take("other")).allowed).toBe(true);
-    now += 500; // one token back
+    vi.setSystemTime(Date.now() + 500); // one token back
     expect((await limiter.take("k")).allowed).toBe(true);
     expect((await limiter.take("k")).allowed).toBe(false);
-    now += 10_000; // never more than the burst
+    vi.setSystemTime(Date.now() + 10_000); // never more than the burst
     for (let i = 0; i < 3; i++) expect((await limiter.take("k")).allowed).toBe(true);
     expect((await limiter.take("k")).allowed).toBe(false);
   });
@@ -100,5 +115,68 @@ describe("over HTTP", () => {
     expect(() => parseCorsOrigins("*")).toThrow(/may not be \*/);
     expect(() => parseCorsOrigins("not a url")).toThrow(/not an origin/);
     expect(parseCorsOrigins("https://a.example/path")).toEqual(["https://a.example"]);
+  });
+});
+
+describe("while Redis is down", () => {
+  it("requests still succeed and are still limited (in-memory insurance limiter)", {
+    timeout: 90_000,
+  }, async () => {
+    // A port nothing listens on: bound, then closed, so connecting is refused like a Redis that went away.
+    const closedPort = await new Promise<number>((resolve, reject) => {
+      const probe = net.createServer();
+      probe.once("error", reject);
+      probe.listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const redisUrl = `redis://127.0.0.1:${closedPort}/0`;
+    const warnings: string[] = [];
+    const limiter = await createRateLimiter(
+      { perSecond: 0.5, burst: 3 },
+      { redisUrl, onOutage: (m) => warnings.push(m) },
+    );
+    try {
+      expect(limiter.kind).toBe("redis");
+      const verdicts = [];
+      for (let i = 0; i < 4; i++) verdicts.push((await limiter.take("key:outage")).allowed);
+      expect(verdicts).toEqual([true, true, true, false]);
+      // The refused connection is reported once (asynchronously, as ioredis notices it).
+      await vi.waitFor(() => expect(warnings).toHaveLength(1));
+      expect(warnings[0]).toMatch(new RegExp(`127\\.0\\.0\\.1:${closedPort} is unreachable`));
+    } finally {
+      await limiter.close();
+    }
+
+    // The same over HTTP: the server starts with REDIS_URL unreachable and answers, then limits.
+    const store = await openStore({ dataDir: "memory://" });
+    const app = await createApp(
+      loadConfig({
+        ENFORCEAI_HOME: "/tmp/enforceai-api-test-unused",
+        ENFORCEAI_USER: "tester",
+        REDIS_URL: redisUrl,
+      }),
+      { store, cache: createMemoryCache(), logger: createLogger({ level: "silent", format: "json" }) },
+    );
+    const server = await createServer(app, {
+      chatModel: null,
+      requestLog: false,
+      rateLimit: { perSecond: 0.5, burst: 3 },
+    });
+    try {
+      const { url } = await server.listen(0, "127.0.0.1");
+      const { key } = await store.apiKeys.create("viewer", "test", "outage");
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await fetch(`${url}/api/v1/scans`, { headers: { authorization: `Bearer ${key}` } });
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await server.close(1_000);
+      await app.close();
+    }
   });
 });

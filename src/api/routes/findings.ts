@@ -1,5 +1,8 @@
+import type { Finding } from "../../domain/types.ts";
+import { pendingSuppression } from "../../engine/suppress.ts";
 import { NotFoundError } from "../../errors.ts";
 import { renderCsv, renderOcsf } from "../../report/index.ts";
+import type { ApiServices } from "../context.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { validationProblem } from "../problem.ts";
 import { findingFilterQuery, findingLifeSchema, findingListSchema, findingSchema } from "../schemas.ts";
@@ -11,6 +14,20 @@ export const ocsfExportSchema = z.array(z.record(z.string(), z.unknown())).meta(
   id: "OcsfExport",
   description: "OCSF 1.3.0 Compliance Finding events (class 2003), one per finding",
 });
+
+/** Each finding with the suppression state computed by the engine's rule, so clients need not re-derive it. */
+async function withSuppressionState(
+  services: ApiServices,
+  findings: Finding[],
+): Promise<(Finding & { pendingSuppression?: Finding["suppression"] })[]> {
+  const suppressions = await services.app.store.suppressions.list();
+  if (suppressions.length === 0) return findings;
+  const now = services.app.clock();
+  return findings.map((f) => {
+    const pending = pendingSuppression(f, suppressions, now);
+    return pending ? { ...f, pendingSuppression: pending } : f;
+  });
+}
 
 export function findingRoutes(): AnyRoute[] {
   return [
@@ -59,9 +76,10 @@ export function findingRoutes(): AnyRoute[] {
             limit: query.limit,
             offset: query.offset,
           });
+          const withState = await withSuppressionState(services, findings);
           return {
             status: 200,
-            body: { scanId: scan.id, items: findings, total, limit: query.limit, offset: query.offset },
+            body: { scanId: scan.id, items: withState, total, limit: query.limit, offset: query.offset },
           };
         }
         const { findings } = await store.findings.list({ ...filter, limit: EXPORT_MAX, offset: 0 });
@@ -114,7 +132,7 @@ export function findingRoutes(): AnyRoute[] {
           status: 200,
           body: {
             scanId: scan.id,
-            finding,
+            finding: (await withSuppressionState(services, [finding]))[0],
             life: (await store.findings.life(params.id)) ?? null,
           },
         };

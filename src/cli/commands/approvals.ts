@@ -9,6 +9,7 @@ import type { ExecutionOutcome } from "../../remediation/executor.ts";
 import type { ApprovalDetail, ApprovalSummary, RemediationService } from "../../remediation/service.ts";
 import { remediationAccess, remediationService, scanAccess } from "../../services/remediation.ts";
 import { APPROVAL_STATUSES, type ApprovalStatus } from "../../store/remediations.ts";
+import { choiceListOption } from "../choices.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
 
@@ -116,23 +117,25 @@ export function registerApprovals(program: Command, io: Io, globals: () => Globa
     .command("list")
     .description("list approval requests, newest first")
     .option("--json", "print JSON")
-    .option("--status <status>", `only requests in this status (${APPROVAL_STATUSES.join(", ")})`)
+    .addOption(
+      choiceListOption(
+        "--status <status>",
+        "only requests in these statuses (comma-separated)",
+        APPROVAL_STATUSES,
+        (value) => `--status ${value} is not a status; use one of ${APPROVAL_STATUSES.join(", ")}`,
+      ),
+    )
     .option("--scan <id>", "only the requests of this scan")
     .option("--limit <n>", "how many", "100")
-    .action(async (opts: { json?: boolean; status?: string; scan?: string; limit: string }) => {
-      const statuses = opts.status?.split(",").map((s) => s.trim());
-      for (const s of statuses ?? []) {
-        if (!(APPROVAL_STATUSES as readonly string[]).includes(s)) {
-          throw new UsageError(`--status ${s} is not a status; use one of ${APPROVAL_STATUSES.join(", ")}`);
-        }
-      }
+    .action(async (opts: { json?: boolean; status?: ApprovalStatus[]; scan?: string; limit: string }) => {
+      const statuses = opts.status;
       const limit = Number.parseInt(opts.limit, 10);
       if (!Number.isInteger(limit) || limit < 1)
         throw new UsageError("--limit takes a positive whole number");
       await withApp(io, globals(), async (app) => {
         const service = await serviceFor(app, io);
         const list: ApprovalSummary[] = await service.listApprovals({
-          status: statuses as ApprovalStatus[] | undefined,
+          status: statuses,
           scanId: opts.scan,
           limit,
         });

@@ -7,13 +7,14 @@ import { UsageError } from "../../errors.ts";
 import { type ChatEvent, createChatService } from "../../services/chat.ts";
 import { remediationService } from "../../services/remediation.ts";
 import { startScan } from "../../services/scan-service.ts";
+import { choiceOption } from "../choices.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
 
 interface ChatOptions {
   message?: string;
   thread?: string;
-  role: string;
+  role: Role;
   json?: boolean;
 }
 
@@ -25,16 +26,16 @@ export function registerChat(program: Command, io: Io, globals: () => GlobalOpti
     .description("ask about your compliance posture in the terminal (the same agent as the API's chat)")
     .option("-m, --message <text>", "ask one question, print the answer and exit (for scripts)")
     .option("--thread <id>", "continue a conversation (default: a new thread)")
-    .option(
-      "--role <role>",
-      `act with this role (${ROLES.join(", ")}); tools that change things need operator`,
-      "admin",
+    .addOption(
+      choiceOption(
+        "--role <role>",
+        "act with this role; tools that change things need operator",
+        ROLES,
+        (value) => `--role ${value} is not a role; use one of ${ROLES.join(", ")}`,
+      ).default("admin"),
     )
     .option("--json", "with --message: print the answer, citations and tool calls as JSON")
     .action(async (opts: ChatOptions) => {
-      if (!(ROLES as readonly string[]).includes(opts.role)) {
-        throw new UsageError(`--role ${opts.role} is not a role; use one of ${ROLES.join(", ")}`);
-      }
       if (opts.thread !== undefined && (!THREAD_ID.test(opts.thread) || opts.thread.startsWith("scan-"))) {
         throw new UsageError("--thread takes letters, digits, _ and - (up to 100, not starting with scan-)");
       }

@@ -1,19 +1,19 @@
 import type { Command } from "commander";
-import { REPORT_FORMATS } from "../../report/model.ts";
+import type { ReportFormat } from "../../report/model.ts";
 import { startScan } from "../../services/scan-service.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import type { Io } from "../output.ts";
 import { createProgress } from "../progress.ts";
-import { parseFormat, renderAndEmit, writeHtmlCopy } from "./scan.ts";
+import { formatOption, parseFormat, renderAndEmit, writeHtmlCopy } from "./scan.ts";
 
 export function registerDemo(program: Command, io: Io, globals: () => GlobalOptions) {
   program
     .command("demo")
     .description("evaluate the bundled sample account on the embedded defaults and print the posture")
-    .option("--format <format>", `output format: ${REPORT_FORMATS.join(", ")}`)
+    .addOption(formatOption())
     .option("--output <file>", "write the report to a file instead of stdout")
     .option("--frameworks <ids>", "comma-separated framework ids (default: all)")
-    .action(async (opts: { format?: string; output?: string; frameworks?: string }) => {
+    .action(async (opts: { format?: ReportFormat; output?: string; frameworks?: string }) => {
       const format = parseFormat(opts.format, io);
       await withApp(io, globals(), async (app) => {
         const progress = createProgress(io);

@@ -5,6 +5,7 @@ import { DOCUMENT_FORMATS, type DocumentFormat } from "../../knowledge/loaders.t
 import { createKnowledge, type IngestResult, type Knowledge } from "../../services/knowledge-base.ts";
 import type { MappingRow } from "../../services/mappings.ts";
 import type { KnowledgeDocument } from "../../store/documents.ts";
+import { choiceOption } from "../choices.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
 
@@ -65,6 +66,8 @@ function positiveInt(name: string, value: string, max: number): number {
 }
 
 const FORMAT_ALIASES: Record<string, DocumentFormat> = { md: "markdown", txt: "text", htm: "html" };
+const SEARCH_MODES = ["hybrid", "bm25", "vector"] as const;
+const MAPPING_STATUSES = ["proposed", "confirmed", "rejected"] as const;
 
 function documentJson(d: KnowledgeDocument, extra: Partial<IngestResult> = {}) {
   return {
@@ -125,9 +128,14 @@ export function registerKnowledge(program: Command, io: Io, globals: () => Globa
       "framework version (default: the document's front matter, else the one recorded before)",
     )
     .option("--title <title>", "document title (default: front matter, HTML title or first heading)")
-    .option(
-      "--format <format>",
-      `force the format: ${DOCUMENT_FORMATS.join(", ")} (default: from the file name and content)`,
+    .addOption(
+      choiceOption(
+        "--format <format>",
+        "force the format (md, txt and htm also do; default: from the file name and content)",
+        DOCUMENT_FORMATS,
+        (value) => `--format ${value} is not supported; use one of ${DOCUMENT_FORMATS.join(", ")}`,
+        (value) => FORMAT_ALIASES[value] ?? value,
+      ),
     )
     .option("--encoding <label>", "character encoding of a text file that is not UTF-8, e.g. windows-1252")
     .option("--json", "print JSON")
@@ -138,21 +146,12 @@ export function registerKnowledge(program: Command, io: Io, globals: () => Globa
           framework: string;
           version?: string;
           title?: string;
-          format?: string;
+          format?: DocumentFormat;
           encoding?: string;
           json?: boolean;
         },
       ) => {
-        let format: DocumentFormat | undefined;
-        if (opts.format) {
-          const f = FORMAT_ALIASES[opts.format] ?? opts.format;
-          if (!(DOCUMENT_FORMATS as readonly string[]).includes(f)) {
-            throw new UsageError(
-              `--format ${opts.format} is not supported; use one of ${DOCUMENT_FORMATS.join(", ")}`,
-            );
-          }
-          format = f as DocumentFormat;
-        }
+        const format = opts.format;
         await withKnowledge(io, globals(), async (knowledge, app) => {
           let result: IngestResult;
           try {
@@ -207,7 +206,14 @@ export function registerKnowledge(program: Command, io: Io, globals: () => Globa
     .option("--framework <id>", "only these frameworks (repeat or comma-separate)", collect)
     .option("--control <id>", "only these control ids (repeat or comma-separate)", collect)
     .option("--version <v>", "only this framework version")
-    .option("--mode <mode>", "hybrid (default), bm25 or vector", "hybrid")
+    .addOption(
+      choiceOption(
+        "--mode <mode>",
+        "ranking",
+        SEARCH_MODES,
+        (value) => `--mode ${value} is not supported; use hybrid, bm25 or vector`,
+      ).default("hybrid"),
+    )
     .option("--json", "print JSON: [{framework, version, controlId, score, text, source}]")
     .action(
       async (
@@ -217,21 +223,18 @@ export function registerKnowledge(program: Command, io: Io, globals: () => Globa
           framework?: string[];
           control?: string[];
           version?: string;
-          mode: string;
+          mode: (typeof SEARCH_MODES)[number];
           json?: boolean;
         },
       ) => {
         const k = positiveInt("--k", opts.k, 100);
-        if (!["hybrid", "bm25", "vector"].includes(opts.mode)) {
-          throw new UsageError(`--mode ${opts.mode} is not supported; use hybrid, bm25 or vector`);
-        }
         await withKnowledge(io, globals(), async (kb) => {
           const passages = await kb.search(question, {
             k,
             frameworks: opts.framework,
             controlIds: opts.control,
             version: opts.version,
-            mode: opts.mode as "hybrid" | "bm25" | "vector",
+            mode: opts.mode,
           });
           if (opts.framework && passages.length === 0) {
             const known = new Set((await kb.listDocuments()).map((d) => d.framework));
@@ -341,35 +344,41 @@ export function registerKnowledge(program: Command, io: Io, globals: () => Globa
     .command("list")
     .description("list the mappings of an ingested framework")
     .requiredOption("--framework <id>", "the ingested framework")
-    .option("--status <status>", "proposed, confirmed or rejected")
+    .addOption(
+      choiceOption(
+        "--status <status>",
+        "only mappings in this status",
+        MAPPING_STATUSES,
+        (value) => `--status ${value} is not supported; use proposed, confirmed or rejected`,
+      ),
+    )
     .option("--json", "print JSON")
-    .action(async (opts: { framework: string; status?: string; json?: boolean }) => {
-      if (opts.status && !["proposed", "confirmed", "rejected"].includes(opts.status)) {
-        throw new UsageError(`--status ${opts.status} is not supported; use proposed, confirmed or rejected`);
-      }
-      await withKnowledge(io, globals(), async (kb) => {
-        const rows = await kb.listMappings(opts.framework, opts.status as "proposed" | undefined);
-        if (opts.json) return void io.stdout.write(json(rows.map(mappingJson)));
-        if (rows.length === 0) {
-          return void io.stdout.write(
-            `No mappings for ${opts.framework}. Ingest its document with \`enforceai ingest FILE --framework ${opts.framework}\`.\n`,
-          );
-        }
-        io.stdout.write(
-          table([
-            ["CONTROL", "CHECK", "STATUS", "SCORE", "DECIDED BY", "TITLE"],
-            ...rows.map((m) => [
-              m.controlId,
-              m.checkId,
-              m.status,
-              m.score === null ? "" : m.score.toFixed(3),
-              m.decidedBy ?? "",
-              oneLine(m.controlTitle, 50),
+    .action(
+      async (opts: { framework: string; status?: (typeof MAPPING_STATUSES)[number]; json?: boolean }) => {
+        await withKnowledge(io, globals(), async (kb) => {
+          const rows = await kb.listMappings(opts.framework, opts.status);
+          if (opts.json) return void io.stdout.write(json(rows.map(mappingJson)));
+          if (rows.length === 0) {
+            return void io.stdout.write(
+              `No mappings for ${opts.framework}. Ingest its document with \`enforceai ingest FILE --framework ${opts.framework}\`.\n`,
+            );
+          }
+          io.stdout.write(
+            table([
+              ["CONTROL", "CHECK", "STATUS", "SCORE", "DECIDED BY", "TITLE"],
+              ...rows.map((m) => [
+                m.controlId,
+                m.checkId,
+                m.status,
+                m.score === null ? "" : m.score.toFixed(3),
+                m.decidedBy ?? "",
+                oneLine(m.controlTitle, 50),
+              ]),
             ]),
-          ]),
-        );
-      });
-    });
+          );
+        });
+      },
+    );
 
   for (const [name, decision] of [
     ["confirm", "confirmed"],

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { ROLES, type Role } from "../../domain/roles.ts";
 import { summarize } from "../../engine/frameworks.ts";
 import { UsageError } from "../../errors.ts";
+import { choiceOption } from "../choices.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
 
@@ -78,15 +79,19 @@ export function registerLists(program: Command, io: Io, globals: () => GlobalOpt
   keys
     .command("create")
     .description("create an API key; the key is shown once")
-    .requiredOption("--role <role>", `one of ${ROLES.join(", ")}`)
+    .addOption(
+      choiceOption(
+        "--role <role>",
+        "what the key may do",
+        ROLES,
+        (value) => `--role ${value} is not a role; use one of ${ROLES.join(", ")}`,
+      ).makeOptionMandatory(),
+    )
     .option("--name <name>", "a label to recognise the key by")
     .option("--json", "print JSON")
-    .action(async (opts: { role: string; name?: string; json?: boolean }) => {
-      if (!(ROLES as readonly string[]).includes(opts.role)) {
-        throw new UsageError(`--role ${opts.role} is not a role; use one of ${ROLES.join(", ")}`);
-      }
+    .action(async (opts: { role: Role; name?: string; json?: boolean }) => {
       await withApp(io, globals(), async (app) => {
-        const created = await app.store.apiKeys.create(opts.role as Role, app.config.user, opts.name);
+        const created = await app.store.apiKeys.create(opts.role, app.config.user, opts.name);
         await app.store.audit.append({
           actor: app.config.user,
           action: "api_key.created",

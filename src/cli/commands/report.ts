@@ -1,8 +1,16 @@
 import type { Command } from "commander";
-import { REPORT_FORMATS } from "../../report/model.ts";
+import type { Severity } from "../../domain/types.ts";
+import type { ReportFormat } from "../../report/model.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import type { Io } from "../output.ts";
-import { failOnExitCode, parseFormat, parseSeverity, renderAndEmit } from "./scan.ts";
+import {
+  failOnExitCode,
+  failOnOption,
+  formatOption,
+  parseFormat,
+  parseSeverity,
+  renderAndEmit,
+} from "./scan.ts";
 
 export function registerReport(
   program: Command,
@@ -14,10 +22,10 @@ export function registerReport(
     .command("report")
     .description("render a stored scan again, in any format")
     .argument("<scanId>", "the scan id (see `enforceai scans list`)")
-    .option("--format <format>", `output format: ${REPORT_FORMATS.join(", ")}`)
+    .addOption(formatOption())
     .option("--output <file>", "write the report to a file instead of stdout")
-    .option("--fail-on <severity>", "exit 1 when a failing finding is at or above this severity")
-    .action(async (scanId: string, opts: { format?: string; output?: string; failOn?: string }) => {
+    .addOption(failOnOption("exit 1 when a failing finding is at or above this severity"))
+    .action(async (scanId: string, opts: { format?: ReportFormat; output?: string; failOn?: Severity }) => {
       const format = parseFormat(opts.format, io);
       const threshold = parseSeverity(opts.failOn);
       await withApp(io, globals(), async (app) => {

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { Command } from "commander";
+import type { Command, Option } from "commander";
 import type { App } from "../../app.ts";
 import { atLeastAsSevere } from "../../domain/order.ts";
 import type { InventorySource } from "../../domain/scan.ts";
@@ -10,25 +10,40 @@ import { buildReport } from "../../report/build.ts";
 import { renderReport } from "../../report/index.ts";
 import { REPORT_FORMATS, type ReportFormat, type ScanReport } from "../../report/model.ts";
 import { resumeScan, startScan } from "../../services/scan-service.ts";
+import { choiceOption } from "../choices.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { emit, type Io, useColor } from "../output.ts";
 import { createProgress } from "../progress.ts";
 
-export function parseFormat(value: string | undefined, io: Io): ReportFormat {
-  if (value === undefined) return io.stdout.isTTY ? "table" : "json";
-  if (!(REPORT_FORMATS as readonly string[]).includes(value)) {
-    throw new UsageError(`--format ${value} is not supported; use one of ${REPORT_FORMATS.join(", ")}`);
-  }
-  return value as ReportFormat;
+/** `--format`, one of the report formats (checked while parsing); see {@link parseFormat} for the default. */
+export function formatOption(): Option {
+  return choiceOption(
+    "--format <format>",
+    "output format (default: table on a terminal, json otherwise)",
+    REPORT_FORMATS,
+    (value) => `--format ${value} is not supported; use one of ${REPORT_FORMATS.join(", ")}`,
+  );
 }
 
-export function parseSeverity(value: string | undefined): Severity | undefined {
-  if (value === undefined) return undefined;
-  const v = value.toLowerCase();
-  if (!(SEVERITIES as readonly string[]).includes(v)) {
-    throw new UsageError(`--fail-on ${value} is not a severity; use one of ${SEVERITIES.join(", ")}`);
-  }
-  return v as Severity;
+/** `--fail-on`, a severity in any case (checked while parsing). */
+export function failOnOption(description: string): Option {
+  return choiceOption(
+    "--fail-on <severity>",
+    description,
+    SEVERITIES,
+    (value) => `--fail-on ${value} is not a severity; use one of ${SEVERITIES.join(", ")}`,
+    (value) => value.toLowerCase(),
+  );
+}
+
+/** The parsed `--format`, or the default: a table on a terminal, JSON for pipes. */
+export function parseFormat(value: ReportFormat | undefined, io: Io): ReportFormat {
+  return value ?? (io.stdout.isTTY ? "table" : "json");
+}
+
+/** The parsed `--fail-on` (already a severity). */
+export function parseSeverity(value: Severity | undefined): Severity | undefined {
+  return value;
 }
 
 export function parseList(value: string | undefined): string[] | undefined {
@@ -81,9 +96,9 @@ interface ScanOptions {
   frameworks?: string;
   roleArn?: string[];
   externalId?: string;
-  format?: string;
+  format?: ReportFormat;
   output?: string;
-  failOn?: string;
+  failOn?: Severity;
   resume?: string;
   autoRemediate?: boolean;
   dryRun?: boolean;
@@ -116,13 +131,13 @@ export function registerScan(
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option("--external-id <id>", "external id the role's trust policy requires")
-    .option("--format <format>", `output format: ${REPORT_FORMATS.join(", ")}`)
+    .addOption(formatOption())
     .option("--output <file>", "write the report to a file instead of stdout")
     .option(
       "--save-inventory <file>",
       "also write the discovered inventory to a file, for offline scans later",
     )
-    .option("--fail-on <severity>", `exit 1 when a failing finding is at or above: ${SEVERITIES.join(", ")}`)
+    .addOption(failOnOption("exit 1 when a failing finding is at or above this severity"))
     .option(
       "--resume <scanId>",
       "continue an interrupted scan from its last checkpoint, or one awaiting approval",

@@ -40,37 +40,13 @@ const PAGE = 500;
 /** Rows shown at first in a table (and added per "show more"). */
 const SHOWN = 50;
 
-/** The active suppressions, fetched once per view. */
-async function activeSuppressions() {
-  try {
-    return (await get("/suppressions")).items.filter((s) => s.active);
-  } catch {
-    return [];
-  }
-}
-
-/** The same rule as the engine (src/engine/suppress.ts): every field the suppression sets must match. */
-export function suppressionMatches(s, f) {
-  if (s.checkId && s.checkId !== f.checkId) return false;
-  if (s.resourceArn && s.resourceArn !== f.resourceArn) return false;
-  if (s.accountId && s.accountId !== f.accountId) return false;
-  if (s.region && s.region !== f.region) return false;
-  if (s.tagKey) {
-    if (!Object.hasOwn(f.tags ?? {}, s.tagKey)) return false;
-    if (s.tagValue !== null && s.tagValue !== undefined && f.tags[s.tagKey] !== s.tagValue) return false;
-  }
-  return true;
-}
-
 /**
- * How a finding stands against suppressions: `suppressed` (in the scan), `pending` (a suppression made after
- * the scan covers it: it leaves the score from the next scan on), or null.
+ * How a finding stands against suppressions, as the API computed it: `suppressed` (in the scan), `pending`
+ * (a suppression made after the scan covers it: it leaves the score from the next scan on), or null.
  */
-function suppressionState(f, suppressions) {
+function suppressionState(f) {
   if (f.suppressed) return { state: "suppressed", suppression: f.suppression };
-  if (f.status === "PASS") return null;
-  const match = suppressions.find((s) => suppressionMatches(s, f));
-  return match ? { state: "pending", suppression: match } : null;
+  return f.pendingSuppression ? { state: "pending", suppression: f.pendingSuppression } : null;
 }
 
 function suppressionMark(st) {
@@ -121,11 +97,8 @@ export function findingsView(container, _params, query, { go }) {
     results.setAttribute("aria-busy", "true");
     replace(results, loading("Loading findings"));
     try {
-      const [{ items, total, scanId }, suppressions] = await Promise.all([
-        loadFindings(filters, controller.signal),
-        activeSuppressions(),
-      ]);
-      replace(results, renderResults(items, total, scanId, suppressions, filters));
+      const { items, total, scanId } = await loadFindings(filters, controller.signal);
+      replace(results, renderResults(items, total, scanId, filters));
     } catch (error) {
       if (error?.name === "AbortError") return;
       if (error instanceof ApiError && error.status === 404 && !filters.scanId) {
@@ -329,9 +302,9 @@ function matchesSearch(f, q) {
     .every((word) => hay.includes(word));
 }
 
-function renderResults(items, total, scanId, suppressions, filters) {
+function renderResults(items, total, scanId, filters) {
   const rows = items
-    .map((f) => ({ f, sup: suppressionState(f, suppressions) }))
+    .map((f) => ({ f, sup: suppressionState(f) }))
     .filter(({ f, sup }) => {
       if (filters.suppressed === "true" && !sup) return false;
       if (filters.suppressed === "false" && sup) return false;
@@ -520,26 +493,20 @@ export function findingView(container, [id], query) {
   replace(container, pageHeader("Finding"), body);
   async(
     body,
-    async () => {
-      const [detail, suppressions] = await Promise.all([
-        get(`/findings/${encodeURIComponent(id)}`, { scanId }),
-        activeSuppressions(),
-      ]);
-      return { detail, suppressions };
-    },
-    ({ detail, suppressions }) => {
+    () => get(`/findings/${encodeURIComponent(id)}`, { scanId }),
+    (detail) => {
       const heading = container.querySelector("#page-title");
       if (heading) heading.textContent = detail.finding.title;
       document.title = `${detail.finding.title} · EnforceAI`;
-      return renderFinding(detail, suppressions);
+      return renderFinding(detail);
     },
     "Loading the finding",
   );
   return undefined;
 }
 
-function renderFinding({ scanId, finding: f, life }, suppressions) {
-  const sup = suppressionState(f, suppressions);
+function renderFinding({ scanId, finding: f, life }) {
+  const sup = suppressionState(f);
   const supBox = h("div", { class: "suppression-state", "aria-live": "polite" }, suppressionDetails(sup));
   return h(
     "div",
