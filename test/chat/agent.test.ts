@@ -18,6 +18,7 @@ import { RemediationService } from "../../src/remediation/service.ts";
 import { type ChatDeps, type ChatEvent, ChatService, NO_MODEL_NOTE } from "../../src/services/chat.ts";
 import { startScan } from "../../src/services/scan-service.ts";
 import { openStore } from "../../src/store/index.ts";
+import { actionForCheck } from "../../tools/remediation/index.ts";
 
 let app: App;
 let scanId: string;
@@ -136,7 +137,8 @@ describe("with a scripted model", () => {
 
   it("a proposal lands in the approval queue and changes nothing; a viewer cannot propose", async () => {
     const catalog = await deps.catalog();
-    const fixable = new Set(catalog.checks.filter((c) => c.check.remediation.action).map((c) => c.check.id));
+    // The actions declare the checks they fix (`fixes`); a check with such an action is fixable.
+    const fixable = new Set(catalog.checks.filter((c) => actionForCheck(c.check.id)).map((c) => c.check.id));
     const failing = (await app.store.findings.list({ scanId, status: ["FAIL"], limit: 2000 })).findings.find(
       (f) => fixable.has(f.checkId),
     )!;
