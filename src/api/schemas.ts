@@ -14,6 +14,7 @@ import {
 import { suppressionSchema as domainSuppressionSchema } from "../domain/suppression.ts";
 import {
   citationSchema,
+  configurationItemSchema,
   coverageGapSchema,
   findingSchema as domainFindingSchema,
   FINDING_STATUSES,
@@ -254,21 +255,8 @@ export const findingLifeSchema = z
 
 // ---------------------------------------------------------------------------------------------- resources
 
-export const configurationItemSchema = z
-  .object({
-    resourceType: z.string(),
-    resourceId: z.string(),
-    resourceName: z.string().optional(),
-    arn: z.string(),
-    awsRegion: z.string(),
-    accountId: z.string(),
-    configuration: z.record(z.string(), z.unknown()),
-    supplementaryConfiguration: z.record(z.string(), z.unknown()),
-    tags: z.record(z.string(), z.string()),
-    configurationItemCaptureTime: z.string(),
-    contentHash: z.string().optional(),
-  })
-  .meta({ id: "ConfigurationItem", description: "an AWS Config ConfigurationItem" });
+// ConfigurationItem is defined (and named) in src/domain.
+export { configurationItemSchema };
 
 export const resourceListSchema = z
   .object({ items: z.array(configurationItemSchema), ...pageMeta })

@@ -22,25 +22,28 @@ export const FINDING_STATUSES = ["PASS", "FAIL", "MANUAL", "ERROR"] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 export const findingStatusSchema = z.enum(FINDING_STATUSES).meta({ id: "FindingStatus" });
 
-export interface ConfigurationItem {
-  /** e.g. `AWS::S3::Bucket`; account-level settings use `AWS::<Service>::Account...` types (see docs/inventory.md). */
-  resourceType: string;
-  resourceId: string;
-  resourceName?: string;
-  arn: string;
-  /** `global` for global services (IAM, S3 account settings) — AWS Config itself uses `global` too. */
-  awsRegion: string;
-  accountId: string;
-  /** The describe shape of the resource, keys in lowerCamelCase (as AWS Config records them). */
-  configuration: Record<string, unknown>;
-  /** Results of the extra per-resource calls, under named keys (see docs/inventory.md). */
-  supplementaryConfiguration: Record<string, unknown>;
-  tags: Record<string, string>;
-  /** ISO-8601 time the item was captured. */
-  configurationItemCaptureTime: string;
-  /** sha256 over the canonical JSON of everything above except the capture time and the hash itself. */
-  contentHash?: string;
-}
+export const configurationItemSchema = z
+  .object({
+    /** e.g. `AWS::S3::Bucket`; account-level settings use `AWS::<Service>::Account...` types (see docs/inventory.md). */
+    resourceType: z.string(),
+    resourceId: z.string(),
+    resourceName: z.string().optional(),
+    arn: z.string(),
+    /** `global` for global services (IAM, S3 account settings) — AWS Config itself uses `global` too. */
+    awsRegion: z.string(),
+    accountId: z.string(),
+    /** The describe shape of the resource, keys in lowerCamelCase (as AWS Config records them). */
+    configuration: z.record(z.string(), z.unknown()),
+    /** Results of the extra per-resource calls, under named keys (see docs/inventory.md). */
+    supplementaryConfiguration: z.record(z.string(), z.unknown()),
+    tags: z.record(z.string(), z.string()),
+    /** ISO-8601 time the item was captured. */
+    configurationItemCaptureTime: z.string(),
+    /** sha256 over the canonical JSON of everything above except the capture time and the hash itself. */
+    contentHash: z.string().optional(),
+  })
+  .meta({ id: "ConfigurationItem", description: "an AWS Config ConfigurationItem" });
+export type ConfigurationItem = z.infer<typeof configurationItemSchema>;
 
 /** A service and region discovery could not read (the scan goes on without it). */
 export const coverageGapSchema = z
