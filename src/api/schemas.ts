@@ -5,9 +5,25 @@
  */
 import { z } from "zod";
 import { ROLES } from "../domain/roles.ts";
-import { frameworkScoreSchema as domainFrameworkScoreSchema, SCAN_STATUSES } from "../domain/scan.ts";
+import {
+  llmUsageSchema as domainLlmUsageSchema,
+  frameworkScoreSchema,
+  scanRecordSchema,
+  scanStatusSchema,
+} from "../domain/scan.ts";
 import { suppressionSchema as domainSuppressionSchema } from "../domain/suppression.ts";
-import { FINDING_STATUSES, SEVERITIES } from "../domain/types.ts";
+import {
+  citationSchema,
+  configurationItemSchema,
+  coverageGapSchema,
+  findingSchema as domainFindingSchema,
+  FINDING_STATUSES,
+  findingStatusSchema,
+  findingSuppressionSchema,
+  frameworkRefSchema,
+  SEVERITIES,
+  severitySchema,
+} from "../domain/types.ts";
 import { checkSchema, conditionSchema } from "../engine/check-schema.ts";
 import { fieldErrorSchema, problemSchema } from "./problem.ts";
 
@@ -80,48 +96,22 @@ export const idParams = z.object({ id: id("identifier") });
 
 // ---------------------------------------------------------------------------------------------- shared enums
 
-export const severitySchema = z.enum(SEVERITIES).meta({ id: "Severity" });
-export const findingStatusSchema = z.enum(FINDING_STATUSES).meta({ id: "FindingStatus" });
-export const scanStatusSchema = z.enum(SCAN_STATUSES).meta({ id: "ScanStatus" });
+// Severity, FindingStatus and ScanStatus are defined (and named) in src/domain.
+export { findingStatusSchema, scanStatusSchema, severitySchema };
 export const roleSchema = z.enum(ROLES).meta({ id: "Role" });
 
 // ---------------------------------------------------------------------------------------------- scans
 
-export const coverageGapSchema = z
-  .object({ service: z.string(), region: z.string(), code: z.string().optional(), error: z.string() })
-  .meta({ id: "CoverageGap" });
+// CoverageGap and FrameworkScore are defined (and named) in src/domain.
+export { coverageGapSchema, frameworkScoreSchema };
 
-export const frameworkScoreSchema = domainFrameworkScoreSchema.meta({ id: "FrameworkScore" });
+/** The API shows each usage field as optional: `llm` is `{}` until a scan's model calls are counted. */
+export const llmUsageSchema = domainLlmUsageSchema.partial().meta({ id: "LlmUsage" });
 
-export const llmUsageSchema = z
-  .object({
-    mode: z.string().optional(),
-    calls: z.number().optional(),
-    inputTokens: z.number().optional(),
-    outputTokens: z.number().optional(),
-    cacheHits: z.number().optional(),
-    estimatedCostUsd: z.number().optional(),
-  })
-  .meta({ id: "LlmUsage" });
-
-export const scanSchema = z
-  .object({
-    id: z.string(),
-    status: scanStatusSchema,
-    source: z.enum(["live", "inventory", "demo"]),
-    requestedBy: z.string(),
-    startedAt: isoTime,
-    completedAt: isoTime.nullable(),
-    accounts: z.array(z.string()),
-    regions: z.array(z.string()),
-    frameworks: z.array(z.string()),
-    resourceCount: z.number().int(),
-    findingCount: z.number().int(),
-    coverageGaps: z.array(coverageGapSchema),
-    scores: z.record(z.string(), frameworkScoreSchema),
-    llm: llmUsageSchema,
-    error: z.string().nullable(),
-  })
+/** The scan record without the request options it keeps for resume. */
+export const scanSchema = scanRecordSchema
+  .omit({ options: true })
+  .extend({ llm: llmUsageSchema })
   .meta({ id: "Scan" });
 
 const tally = z.object({ passed: z.number().int(), failed: z.number().int() });
@@ -202,69 +192,17 @@ export const scanEventSchema = z
 
 // ---------------------------------------------------------------------------------------------- findings
 
-export const frameworkRefSchema = z
-  .object({ framework: z.string(), controlId: z.string() })
-  .meta({ id: "FrameworkRef" });
+// FrameworkRef and Citation are defined (and named) in src/domain.
+export { citationSchema, frameworkRefSchema };
 
-export const citationSchema = z
-  .object({
-    controlId: z.string(),
-    passageId: z.string(),
-    framework: z.string().optional(),
-    source: z.string().optional(),
-  })
-  .meta({ id: "Citation" });
-
-const findingSuppressionSchema = z.object({
-  id: z.string(),
-  reason: z.string(),
-  owner: z.string(),
-  expiresAt: z.string().nullable().optional(),
-});
-
-export const findingSchema = z
-  .object({
-    id: z.string().describe("stable id: account/region/check/resource"),
-    checkId: z.string(),
-    title: z.string(),
-    severity: severitySchema,
-    status: findingStatusSchema,
-    reason: z.string(),
-    resourceType: z.string(),
-    resourceId: z.string(),
-    resourceArn: z.string(),
-    resourceName: z.string(),
-    region: z.string(),
-    accountId: z.string(),
-    service: z.string(),
-    tags: z.record(z.string(), z.string()),
-    frameworks: z.array(frameworkRefSchema),
-    suppressed: z.boolean(),
-    suppression: findingSuppressionSchema.optional().describe("the suppression that covered it in this scan"),
+/** A finding as the store keeps it, plus the suppression state computed when it is read. */
+export const findingSchema = domainFindingSchema
+  .extend({
     pendingSuppression: findingSuppressionSchema
       .optional()
       .describe(
         "an active suppression made after the scan that covers it (computed when read): it leaves the score from the next scan on",
       ),
-    evidence: z.record(z.string(), z.unknown()).optional(),
-    resourceContentHash: z.string().optional(),
-    explanation: z
-      .object({
-        mode: z.string(),
-        model: z.string().optional(),
-        rationale: z.string(),
-        businessImpact: z.string(),
-        fixSteps: z.array(z.string()),
-        citations: z.array(citationSchema),
-      })
-      .optional(),
-    assessment: z
-      .object({
-        verdict: z.enum(["fine", "needs_analysis", "not_applicable"]),
-        note: z.string(),
-        mode: z.string(),
-      })
-      .optional(),
   })
   .meta({ id: "Finding" });
 
@@ -317,21 +255,8 @@ export const findingLifeSchema = z
 
 // ---------------------------------------------------------------------------------------------- resources
 
-export const configurationItemSchema = z
-  .object({
-    resourceType: z.string(),
-    resourceId: z.string(),
-    resourceName: z.string().optional(),
-    arn: z.string(),
-    awsRegion: z.string(),
-    accountId: z.string(),
-    configuration: z.record(z.string(), z.unknown()),
-    supplementaryConfiguration: z.record(z.string(), z.unknown()),
-    tags: z.record(z.string(), z.string()),
-    configurationItemCaptureTime: z.string(),
-    contentHash: z.string().optional(),
-  })
-  .meta({ id: "ConfigurationItem", description: "an AWS Config ConfigurationItem" });
+// ConfigurationItem is defined (and named) in src/domain.
+export { configurationItemSchema };
 
 export const resourceListSchema = z
   .object({ items: z.array(configurationItemSchema), ...pageMeta })

@@ -1,46 +1,62 @@
 import { z } from "zod";
-import type { CoverageGap } from "./types.ts";
+import { coverageGapSchema } from "./types.ts";
 
-/** A scan as every ring sees it; the store persists it, reports and the API show it. */
+/**
+ * The scan's shapes as zod schemas, the one definition (see src/domain/types.ts); `.meta({ id })` names a
+ * component of the API's OpenAPI document.
+ */
 export const SCAN_STATUSES = ["running", "awaiting_approval", "completed", "failed", "cancelled"] as const;
 export type ScanStatus = (typeof SCAN_STATUSES)[number];
+export const scanStatusSchema = z.enum(SCAN_STATUSES).meta({ id: "ScanStatus" });
 
 /** A framework's score: the one definition (the API names it `FrameworkScore` in its document). */
-export const frameworkScoreSchema = z.object({
-  score: z.number().describe("passed controls as a percentage of decided automated controls"),
-  passed: z.number().int(),
-  failed: z.number().int(),
-  manual: z.number().int(),
-});
+export const frameworkScoreSchema = z
+  .object({
+    score: z.number().describe("passed controls as a percentage of decided automated controls"),
+    passed: z.number().int(),
+    failed: z.number().int(),
+    manual: z.number().int(),
+  })
+  .meta({ id: "FrameworkScore" });
 export type FrameworkScore = z.infer<typeof frameworkScoreSchema>;
 
-export interface LlmUsage {
-  mode: string;
-  calls: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheHits?: number;
-  estimatedCostUsd?: number;
-}
+/** What a scan's model calls used and cost. */
+export const llmUsageSchema = z.object({
+  mode: z.string(),
+  calls: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cacheHits: z.number().optional(),
+  estimatedCostUsd: z.number().optional(),
+});
+export type LlmUsage = z.infer<typeof llmUsageSchema>;
 
-export interface ScanRecord {
-  id: string;
-  status: ScanStatus;
-  source: "live" | "inventory" | "demo";
-  requestedBy: string;
-  startedAt: string;
-  completedAt: string | null;
-  accounts: string[];
-  regions: string[];
-  frameworks: string[];
-  options: Record<string, unknown>;
-  resourceCount: number;
-  findingCount: number;
-  coverageGaps: CoverageGap[];
-  scores: Record<string, FrameworkScore>;
-  llm: LlmUsage | Record<string, never>;
-  error: string | null;
-}
+export const SCAN_SOURCES = ["live", "inventory", "demo"] as const;
+
+const isoTime = z.string().describe("ISO-8601 time");
+
+/** A scan as every ring sees it; the store persists it, reports and the API show it. */
+export const scanRecordSchema = z.object({
+  id: z.string(),
+  status: scanStatusSchema,
+  source: z.enum(SCAN_SOURCES),
+  requestedBy: z.string(),
+  startedAt: isoTime,
+  completedAt: isoTime.nullable(),
+  accounts: z.array(z.string()),
+  regions: z.array(z.string()),
+  frameworks: z.array(z.string()),
+  /** How the scan was asked for (kept for resume; the API does not show it). */
+  options: z.record(z.string(), z.unknown()),
+  resourceCount: z.number().int(),
+  findingCount: z.number().int(),
+  coverageGaps: z.array(coverageGapSchema),
+  scores: z.record(z.string(), frameworkScoreSchema),
+  /** Empty until the scan's model calls are counted (and for scans that made none). */
+  llm: z.union([llmUsageSchema, z.record(z.string(), z.never())]),
+  error: z.string().nullable(),
+});
+export type ScanRecord = z.infer<typeof scanRecordSchema>;
 
 /** Where a scan reads its inventory from: the bundled sample, a saved file, or live discovery. */
 export type InventorySource =
