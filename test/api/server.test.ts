@@ -760,4 +760,22 @@ describe("the OpenAPI document", () => {
       }
     }
   });
+
+  it("names components for responses plainly, a request twin that differs …Input; events by contentSchema", async () => {
+    const r = await h.call("GET", "/api/v1/openapi.json", { key: null });
+    const schemas = r.body.components.schemas as Record<string, { additionalProperties?: boolean }>;
+    expect(schemas.FrameworkRef?.additionalProperties).toBe(false);
+    expect(schemas.FrameworkRefInput?.additionalProperties).toBeUndefined();
+    expect(Object.keys(schemas).filter((name) => /Output$|__/.test(name))).toEqual([]);
+    const events =
+      r.body.paths["/api/v1/scans/{id}/events"].get.responses["200"].content["text/event-stream"];
+    expect(events.schema.properties.data).toEqual({
+      type: "string",
+      contentMediaType: "application/json",
+      contentSchema: { $ref: "#/components/schemas/ScanEvent" },
+    });
+    expect(r.body.paths["/api/v1/scans"].get.parameters).toContainEqual(
+      expect.objectContaining({ name: "limit", in: "query", description: "page size (1-500)" }),
+    );
+  });
 });
