@@ -25,7 +25,6 @@ import {
   severitySchema,
 } from "../domain/types.ts";
 import { checkSchema, conditionSchema } from "../engine/check-schema.ts";
-import { fieldErrorSchema, problemSchema } from "./problem.ts";
 
 // ---------------------------------------------------------------------------------------------- helpers
 
@@ -575,53 +574,3 @@ export const readinessSchema = z
     ),
   })
   .meta({ id: "Readiness" });
-
-/** Every named schema, for the OpenAPI components (the document builder adds them in this order). */
-export const NAMED_SCHEMAS: z.ZodType[] = [
-  problemSchema,
-  fieldErrorSchema,
-  severitySchema,
-  findingStatusSchema,
-  scanStatusSchema,
-  roleSchema,
-  coverageGapSchema,
-  frameworkScoreSchema,
-  llmUsageSchema,
-  scanSchema,
-  postureSummarySchema,
-  scanDetailSchema,
-  scanListSchema,
-  startScanSchema,
-  scanEventSchema,
-  frameworkRefSchema,
-  citationSchema,
-  findingSchema,
-  findingListSchema,
-  findingLifeSchema,
-  configurationItemSchema,
-  resourceListSchema,
-  resourceDetailSchema,
-  controlResultSchema,
-  postureSchema,
-  trendSchema,
-  checkDocumentSchema,
-  policyInputSchema,
-  policySchema,
-  policyListSchema,
-  suppressionSchema,
-  suppressionListSchema,
-  newSuppressionSchema,
-  frameworkSummarySchema,
-  frameworkListSchema,
-  frameworkDetailSchema,
-  apiKeySchema,
-  apiKeyListSchema,
-  newApiKeySchema,
-  createdApiKeySchema,
-  chatMessageInputSchema,
-  chatCitationSchema,
-  chatTurnSchema,
-  chatThreadSchema,
-  healthSchema,
-  readinessSchema,
-];
