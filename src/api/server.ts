@@ -223,27 +223,35 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     ms: value.responseTime,
     keyId: (res as Response).locals?.principal?.keyId,
   });
-  web.use(
-    pinoHttp({
-      logger: app.logger,
-      autoLogging: options.requestLog !== false,
-      genReqId: (_req, res) => {
-        const requestId = randomUUID();
-        res.setHeader("X-Request-Id", requestId);
-        return requestId;
-      },
-      customAttributeKeys: { reqId: "requestId" },
-      quietReqLogger: true,
-      quietResLogger: true,
-      // Failures are logged by the error handler with their cause; the request line stays at info.
-      customLogLevel: () => "info",
-      customSuccessMessage: () => "request",
-      customErrorMessage: () => "request",
-      customSuccessObject: requestLine,
-      customErrorObject: (req, res, _error, value) => requestLine(req, res, value),
-    }),
-  );
-  web.use(securityHeaders);
+  const requestId = (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    const id = randomUUID();
+    res.setHeader("X-Request-Id", id);
+    return id;
+  };
+  if (options.requestLog === false) {
+    // Without request lines pino-http would only cost time per request; the request id stays.
+    web.use((req: Request, res: Response, next: NextFunction) => {
+      requestId(req, res);
+      next();
+    });
+  } else {
+    web.use(
+      pinoHttp({
+        logger: app.logger,
+        genReqId: requestId,
+        customAttributeKeys: { reqId: "requestId" },
+        quietReqLogger: true,
+        quietResLogger: true,
+        // Failures are logged by the error handler with their cause; the request line stays at info.
+        customLogLevel: () => "info",
+        customSuccessMessage: () => "request",
+        customErrorMessage: () => "request",
+        customSuccessObject: requestLine,
+        customErrorObject: (req, res, _error, value) => requestLine(req, res, value),
+      }),
+    );
+  }
+  web.use(securityHeaders());
   web.use(corsPolicy(options.corsOrigins ?? []));
   web.use(API_PREFIX, (_req, res, next) => {
     res.setHeader("Cache-Control", "no-store");

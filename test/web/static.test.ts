@@ -16,7 +16,7 @@ let url: string;
 
 beforeAll(async () => {
   const app = express();
-  app.use(securityHeaders);
+  app.use(securityHeaders());
   app.use(dashboardRouter());
   app.use((_req, res) => {
     res.status(404).json({ fallthrough: true });
