@@ -97,7 +97,7 @@ const EXPOSED_HEADERS = ["Retry-After", "Location", "Content-Disposition", "Rate
  */
 export function corsPolicy(origins: readonly string[]) {
   const allowed = [...origins];
-  return cors<Request>((req, callback) => {
+  const policy = cors<Request>((req, callback) => {
     const origin = req.headers.origin;
     if (origin === undefined) return callback(null, { origin: false });
     const preflight = req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
@@ -118,4 +118,7 @@ export function corsPolicy(origins: readonly string[]) {
       optionsSuccessStatus: 204,
     });
   });
+  // Requests without Origin (API clients, the same-origin dashboard) carry no CORS headers: skip the package.
+  return (req: Request, res: Response, next: NextFunction) =>
+    req.headers.origin === undefined ? next() : policy(req, res, next);
 }

@@ -2,10 +2,15 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import type { Collector } from "../../tools/aws/collector.ts";
+import { COLLECTORS } from "../../tools/aws/discover.ts";
+import { DISCOVERY_ACTIONS, scanPolicyText } from "../../tools/aws/scan-policy.ts";
+import { type ServiceSpec, specActions, specCalls } from "../../tools/aws/spec.ts";
 
 /**
- * The scan policy (docs/iam/enforceai-scan-policy.json) must name exactly the actions the collectors call.
- * The calls are read from the source: every `new XxxCommand(` and `paginateXxx(` of an `@aws-sdk/client-*` import.
+ * The scan policy (docs/iam/enforceai-scan-policy.json) is generated from the actions the collectors declare.
+ * Spec collectors declare an action with each command; for hand-written collectors the calls are read from the
+ * source (every `new XxxCommand(` and `paginateXxx(` of an `@aws-sdk/client-*` import) and held to the list.
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const COLLECTOR_DIR = path.join(ROOT, "tools/aws");
@@ -34,6 +39,14 @@ const ACTION_NAME: Record<string, string> = {
 
 /** Calls made with the caller's own permissions, not the scan role's (see docs/iam/README.md). */
 const CALLER_ONLY = new Set(["sts:AssumeRole"]);
+/** Calls discovery makes for every collector (they are in the policy through DISCOVERY_ACTIONS). */
+const DISCOVERY = new Set<string>(DISCOVERY_ACTIONS);
+
+/** Operations whose IAM action has another name, by `prefix:Operation`. */
+const RENAMED: Record<string, string> = {
+  "s3:ListBuckets": "s3:ListAllMyBuckets",
+  "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
+};
 
 interface SdkCall {
   file: string;
@@ -84,32 +97,72 @@ function policyActions(): string[] {
   });
 }
 
-const collectorFiles = readdirSync(COLLECTOR_DIR)
-  .filter((f) => f.endsWith(".ts"))
-  .map((f) => path.join(COLLECTOR_DIR, f));
-const calls = collectorFiles.flatMap(sdkCalls);
-const called = new Set(calls.map(actionOf).filter((a) => !CALLER_ONLY.has(a)));
+/** Where each collector is written: its source is held to the actions it declares. */
+const collectorFiles = (service: string) =>
+  readdirSync(COLLECTOR_DIR)
+    .filter((f) => f === `${service}.ts` || f.startsWith(`${service}-`))
+    .map((f) => path.join(COLLECTOR_DIR, f));
+const collectors = Object.values(COLLECTORS);
+const declared = new Set(collectors.flatMap((c) => c.actions));
+const specOf = (c: Collector) => (c as { spec?: ServiceSpec }).spec;
+/** Calls written as code (a spec's calls are declared with their command, not written as `new …Command(`). */
+const sourceCalls = collectors.flatMap((c) =>
+  collectorFiles(c.service)
+    .flatMap(sdkCalls)
+    .map((call) => ({ service: c.service, action: actionOf(call) })),
+);
 
 describe("scan policy", () => {
-  it("finds the collectors' SDK calls", () => {
-    // A parser that silently finds nothing would make the next two tests pass vacuously.
-    expect(called.size).toBeGreaterThan(40);
-    expect(called).toContain("ec2:DescribeInstances");
-    expect(called).toContain("s3:GetAccountPublicAccessBlock");
-    expect(called).toContain("iam:GetAccountAuthorizationDetails");
+  it("is generated from the collectors' declared actions (npm run iam:policy rewrites it)", () => {
+    expect(readFileSync(POLICY_FILE, "utf8")).toBe(scanPolicyText(collectors));
   });
 
-  it("grants every action a collector calls", () => {
-    const granted = new Set(policyActions());
-    const missing = [...called].filter((a) => !granted.has(a)).sort();
-    expect(missing).toEqual([]);
+  it("finds the collectors' calls", () => {
+    // A parser that silently finds nothing would make the tests below pass vacuously.
+    expect(sourceCalls.length).toBeGreaterThan(30);
+    expect(declared.size).toBeGreaterThan(40);
+    for (const action of [
+      "ec2:DescribeInstances",
+      "s3:GetAccountPublicAccessBlock",
+      "rds:DescribeDBSnapshots",
+    ])
+      expect(declared).toContain(action);
   });
 
-  it("grants nothing the collectors do not call", () => {
-    const extra = policyActions()
-      .filter((a) => !called.has(a))
-      .sort();
+  it("declares every call a collector makes in code", () => {
+    const undeclared = sourceCalls
+      .filter(
+        ({ service, action }) =>
+          !CALLER_ONLY.has(action) && !DISCOVERY.has(action) && !COLLECTORS[service].actions.includes(action),
+      )
+      .map(({ service, action }) => `${service}: ${action}`);
+    expect(undeclared).toEqual([]);
+  });
+
+  it("declares no action a collector neither calls in code nor declares in its spec", () => {
+    const called = new Set(sourceCalls.map((c) => `${c.service}:${c.action}`));
+    const extra = collectors
+      .filter((c) => !("spec" in c))
+      .flatMap((c) =>
+        c.actions.filter((a) => !called.has(`${c.service}:${a}`)).map((a) => `${c.service}: ${a}`),
+      );
     expect(extra).toEqual([]);
+  });
+
+  it("names, for every call of a spec, the IAM action of its command", () => {
+    const wrong: string[] = [];
+    for (const c of collectors) {
+      const spec = specOf(c);
+      for (const call of spec ? specCalls(spec) : []) {
+        const operation = call.command.name.replace(/Command$/, "");
+        const [prefix, action] = call.action.split(":");
+        const expected = RENAMED[`${prefix}:${operation}`] ?? `${prefix}:${operation}`;
+        if (call.action !== expected || !action)
+          wrong.push(`${c.service}: ${call.action} for ${call.command.name}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(collectors.some((c) => "spec" in c)).toBe(true);
   });
 
   it("is read-only: no wildcards, no write or data actions", () => {

@@ -24,6 +24,8 @@ export async function getCallerIdentity(sts: STSClient): Promise<CallerIdentity>
 export const accountCollector: Collector = {
   service: "account",
   global: true,
+  // No call of its own: the identity comes from discovery's STS GetCallerIdentity.
+  actions: [],
   async collect(ctx) {
     return [
       item(ctx, {

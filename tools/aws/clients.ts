@@ -1,12 +1,23 @@
 import { setMaxListeners } from "node:events";
+import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
+import { AccountClient } from "@aws-sdk/client-account";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
+import { EFSClient } from "@aws-sdk/client-efs";
+import { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { Macie2Client } from "@aws-sdk/client-macie2";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { S3Client } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { SecurityHubClient } from "@aws-sdk/client-securityhub";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import { AWS_SERVICE_ENDPOINT_VARIABLES } from "../../src/config/index.ts";
 
@@ -25,6 +36,17 @@ export interface ClientKinds {
   cloudtrail: CloudTrailClient;
   kms: KMSClient;
   sts: STSClient;
+  logs: CloudWatchLogsClient;
+  cloudwatch: CloudWatchClient;
+  sns: SNSClient;
+  config: ConfigServiceClient;
+  securityhub: SecurityHubClient;
+  guardduty: GuardDutyClient;
+  efs: EFSClient;
+  accessanalyzer: AccessAnalyzerClient;
+  account: AccountClient;
+  organizations: OrganizationsClient;
+  macie2: Macie2Client;
 }
 export type ClientKind = keyof ClientKinds;
 
@@ -71,6 +93,17 @@ export const createClient: ClientFactory = <K extends ClientKind>(kind: K, setti
     cloudtrail: () => new CloudTrailClient(common),
     kms: () => new KMSClient(common),
     sts: () => new STSClient(common),
+    logs: () => new CloudWatchLogsClient(common),
+    cloudwatch: () => new CloudWatchClient(common),
+    sns: () => new SNSClient(common),
+    config: () => new ConfigServiceClient(common),
+    securityhub: () => new SecurityHubClient(common),
+    guardduty: () => new GuardDutyClient(common),
+    efs: () => new EFSClient(common),
+    accessanalyzer: () => new AccessAnalyzerClient(common),
+    account: () => new AccountClient(common),
+    organizations: () => new OrganizationsClient(common),
+    macie2: () => new Macie2Client(common),
   };
   return clients[kind]() as ClientKinds[K];
 };

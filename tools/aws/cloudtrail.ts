@@ -27,6 +27,13 @@ import { collectPages, createLimiter, mapLimit } from "./concurrency.ts";
 export const cloudtrailCollector: Collector = {
   service: "cloudtrail",
   global: false,
+  // The calls this code makes (test/aws/scan-policy.test.ts reads the source and holds this list to it).
+  actions: [
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetEventSelectors",
+    "cloudtrail:GetTrailStatus",
+    "cloudtrail:ListTags",
+  ],
   async collect(ctx) {
     return listing(ctx, "DescribeTrails", () => trails(ctx));
   },

@@ -32,6 +32,8 @@ export interface Collector {
   service: ServiceName;
   /** Runs once per account (IAM, S3 listing, the account record) instead of once per region. */
   global: boolean;
+  /** The IAM read actions its calls need (the scan policy is generated from them). */
+  actions: readonly string[];
   collect(ctx: CollectorContext): Promise<ConfigurationItem[]>;
 }
 

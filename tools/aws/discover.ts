@@ -26,6 +26,7 @@ import { kmsCollector } from "./kms.ts";
 import { lambdaCollector } from "./lambda.ts";
 import { rdsCollector } from "./rds.ts";
 import { s3Collector } from "./s3.ts";
+import type { ServiceSpec } from "./spec.ts";
 
 export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   account: accountCollector,
@@ -313,20 +314,23 @@ export interface ResourceRef {
   arn: string;
 }
 
-const SERVICE_OF_TYPE: Record<string, ServiceName> = {
+/** Resource types of the hand-written collectors, by the service part of the type name. */
+const CODE_SERVICE_OF_TYPE: Record<string, ServiceName> = {
   S3: "s3",
   IAM: "iam",
   EC2: "ec2",
-  RDS: "rds",
-  Lambda: "lambda",
   CloudTrail: "cloudtrail",
   KMS: "kms",
 };
 
-/** The collector that reads a resource type (`AWS::S3::Bucket` → s3). */
+/** The collector that reads a resource type (`AWS::S3::Bucket` → s3): spec collectors declare theirs. */
 export function serviceOfType(resourceType: string): ServiceName | undefined {
   if (resourceType === "AWS::::Account") return "account";
-  return SERVICE_OF_TYPE[resourceType.split("::")[1] ?? ""];
+  for (const collector of Object.values(COLLECTORS)) {
+    const spec = (collector as { spec?: ServiceSpec }).spec;
+    if (spec?.resources.some((r) => r.resourceType === resourceType)) return collector.service;
+  }
+  return CODE_SERVICE_OF_TYPE[resourceType.split("::")[1] ?? ""];
 }
 
 /**

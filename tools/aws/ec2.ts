@@ -31,6 +31,20 @@ import { collectPages, mapLimit } from "./concurrency.ts";
 export const ec2Collector: Collector = {
   service: "ec2",
   global: false,
+  // The calls this code makes (test/aws/scan-policy.test.ts reads the source and holds this list to it).
+  actions: [
+    "ec2:DescribeFlowLogs",
+    "ec2:DescribeInstances",
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSnapshotAttribute",
+    "ec2:DescribeSnapshots",
+    "ec2:DescribeVolumes",
+    "ec2:DescribeVpcs",
+    "ec2:GetEbsDefaultKmsKeyId",
+    "ec2:GetEbsEncryptionByDefault",
+  ],
   async collect(ctx) {
     const parts = await Promise.all([
       listing(ctx, "DescribeInstances", () => instances(ctx)),

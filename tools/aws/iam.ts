@@ -43,6 +43,22 @@ import { type CredentialReportRow, ROOT_USER, readCredentialReport } from "./iam
 export const iamCollector: Collector = {
   service: "iam",
   global: true,
+  // The calls this code makes (test/aws/scan-policy.test.ts reads the source and holds this list to it).
+  actions: [
+    "iam:GenerateCredentialReport",
+    "iam:GetAccessKeyLastUsed",
+    "iam:GetAccountAuthorizationDetails",
+    "iam:GetAccountPasswordPolicy",
+    "iam:GetAccountSummary",
+    "iam:GetCredentialReport",
+    "iam:GetLoginProfile",
+    "iam:ListAccessKeys",
+    "iam:ListMFADevices",
+    "iam:ListPolicies",
+    "iam:ListRoles",
+    "iam:ListUsers",
+    "iam:ListVirtualMFADevices",
+  ],
   async collect(ctx) {
     const shared = new SharedReads(ctx.clients.iam);
     const parts = await Promise.all([

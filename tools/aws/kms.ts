@@ -25,6 +25,15 @@ import { collectPages, createLimiter, type Limiter, mapLimit } from "./concurren
 export const kmsCollector: Collector = {
   service: "kms",
   global: false,
+  // The calls this code makes (test/aws/scan-policy.test.ts reads the source and holds this list to it).
+  actions: [
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListKeys",
+    "kms:ListResourceTags",
+  ],
   async collect(ctx) {
     return listing(ctx, "ListKeys", () => keys(ctx));
   },

@@ -35,6 +35,20 @@ import { collectPages, createLimiter, type Limiter, mapLimit } from "./concurren
 export const s3Collector: Collector = {
   service: "s3",
   global: true,
+  // The calls this code makes (test/aws/scan-policy.test.ts reads the source and holds this list to it).
+  actions: [
+    "s3:GetAccountPublicAccessBlock",
+    "s3:GetBucketAcl",
+    "s3:GetBucketLocation",
+    "s3:GetBucketLogging",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketTagging",
+    "s3:GetBucketVersioning",
+    "s3:GetEncryptionConfiguration",
+    "s3:ListAllMyBuckets",
+  ],
   async collect(ctx) {
     const parts = await Promise.all([
       listing(ctx, "ListBuckets", () => buckets(ctx)),
