@@ -10,6 +10,7 @@ import { type AwsAccess, type AwsAccessOptions, awsAccess } from "./access.ts";
 import { accountCollector, getCallerIdentity } from "./account.ts";
 import type { AwsClientSet, AwsCredentials, ClientFactory, ClientKind, RetryMode } from "./clients.ts";
 import { cloudtrailCollector } from "./cloudtrail.ts";
+import { cloudwatchCollector } from "./cloudwatch.ts";
 import {
   type Collector,
   type CollectorContext,
@@ -24,8 +25,10 @@ import { ec2Collector } from "./ec2.ts";
 import { iamCollector } from "./iam.ts";
 import { kmsCollector } from "./kms.ts";
 import { lambdaCollector } from "./lambda.ts";
+import { logsCollector } from "./logs.ts";
 import { rdsCollector } from "./rds.ts";
 import { s3Collector } from "./s3.ts";
+import { snsCollector } from "./sns.ts";
 import type { ServiceSpec } from "./spec.ts";
 
 export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
@@ -37,6 +40,9 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   lambda: lambdaCollector,
   cloudtrail: cloudtrailCollector,
   kms: kmsCollector,
+  logs: logsCollector,
+  cloudwatch: cloudwatchCollector,
+  sns: snsCollector,
 };
 
 export type ProgressEvent =
