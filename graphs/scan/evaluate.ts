@@ -14,7 +14,15 @@ export function evaluateNode(deps: ScanDeps) {
     const suppressions = await deps.store.suppressions.list();
     // Ages are judged as of the inventory's capture, so an offline snapshot reads the same next year.
     const asOf = state.capturedAt ? new Date(state.capturedAt) : now;
-    const { findings, posture } = assess(items, catalog, selected, suppressions, now, asOf);
+    const { findings, posture } = assess(
+      items,
+      catalog,
+      selected,
+      suppressions,
+      now,
+      asOf,
+      state.coverageGaps ?? [],
+    );
     // One transaction: a crash leaves either all of this scan's findings or none, so a resume never duplicates.
     await deps.store.transaction(async (tx) => {
       await tx.findings.recordScan(state.scanId, findings, now);

@@ -2,6 +2,7 @@ import type { Suppression } from "../domain/suppression.ts";
 import type { ConfigurationItem, Finding, FrameworkRef } from "../domain/types.ts";
 import type { Catalog } from "./catalog.ts";
 import { createContext, evaluateInventory } from "./evaluate.ts";
+import type { EvaluationGap } from "./evaluators/types.ts";
 import type { Framework } from "./frameworks.ts";
 import { type Posture, scorePosture } from "./scoring.ts";
 import { applySuppressions } from "./suppress.ts";
@@ -23,6 +24,8 @@ export function assess(
   now: Date,
   /** The time ages are measured against ("key is 120 days old"): the inventory's capture time. Default: now. */
   asOf: Date = now,
+  /** The scan's coverage gaps: where a listing failed, a chain through it is unknown (ERROR), not broken. */
+  gaps: readonly EvaluationGap[] = [],
 ): Assessment {
   const selectedIds = new Set(selected.map((f) => f.id));
   const onlyChecks = new Set<string>();
@@ -36,7 +39,7 @@ export function assess(
   }
   // With every framework selected, checks no framework maps still run: they are findings in their own right.
   const allSelected = selected.length === catalog.frameworks.length;
-  const ctx = createContext(items, catalog.settings, asOf);
+  const ctx = createContext(items, catalog.settings, asOf, gaps);
   const raw = evaluateInventory(items, {
     checks: catalog.checks,
     frameworkRefs: refs,

@@ -3,7 +3,7 @@ import type { ConfigurationItem, Finding, FindingStatus, FrameworkRef } from "..
 import { errorMessage } from "../errors.ts";
 import type { CompiledCheck } from "./checks.ts";
 import { EvaluatorFailure, type Outcome } from "./condition.ts";
-import type { EvaluationContext } from "./evaluators/types.ts";
+import type { EvaluationContext, EvaluationGap } from "./evaluators/types.ts";
 import { UnreadableValue } from "./path.ts";
 import type { Settings } from "./settings.ts";
 
@@ -19,6 +19,8 @@ export function createContext(
   items: readonly ConfigurationItem[],
   settings: Settings,
   now: Date,
+  /** The scan's coverage gaps (with their account where known), for evaluators that must tell unread from absent. */
+  gaps: readonly EvaluationGap[] = [],
 ): EvaluationContext {
   const byType = new Map<string, ConfigurationItem[]>();
   for (const item of items) {
@@ -33,6 +35,14 @@ export function createContext(
     },
     accountItem(resourceType, accountId) {
       return byType.get(resourceType)?.find((i) => i.accountId === accountId);
+    },
+    gapsOf(service, accountId, region) {
+      return gaps.filter(
+        (g) =>
+          g.service === service &&
+          (region === undefined || g.region === region) &&
+          (g.accountId === undefined || g.accountId === accountId),
+      );
     },
   };
 }

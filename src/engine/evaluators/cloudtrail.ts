@@ -27,7 +27,7 @@ interface AdvancedSelector {
 }
 
 /** A trail's verdict on one requirement: met, not met (with what was seen), or not readable. */
-type Judgement = { ok: true; text: string } | { ok: false; text: string } | { error: string };
+export type Judgement = { ok: true; text: string } | { ok: false; text: string } | { error: string };
 
 function selectorsOf(
   trail: ConfigurationItem,
@@ -68,7 +68,7 @@ function selectorName(selector: AdvancedSelector, index: number): string {
 }
 
 /** Management events, both reads and writes. */
-function managementEventsAll(trail: ConfigurationItem): Judgement {
+export function managementEventsAll(trail: ConfigurationItem): Judgement {
   const sel = selectorsOf(trail);
   if ("error" in sel) return sel;
   const seen: string[] = [];
@@ -146,7 +146,7 @@ function s3DataEvents(trail: ConfigurationItem, access: "write" | "read"): Judge
   return { ok: false, text: seen.join("; ") };
 }
 
-function isLogging(trail: ConfigurationItem): Judgement {
+export function isLogging(trail: ConfigurationItem): Judgement {
   const status = trail.supplementaryConfiguration.status;
   const error = unreadableReason(status, "supplementaryConfiguration.status");
   if (error) return { error };
@@ -156,7 +156,7 @@ function isLogging(trail: ConfigurationItem): Judgement {
     : { ok: false, text: `status.isLogging is ${quote(on)}` };
 }
 
-function trailName(trail: ConfigurationItem): string {
+export function trailName(trail: ConfigurationItem): string {
   return quote((trail.configuration as { name?: string }).name ?? trail.resourceId);
 }
 

@@ -2,6 +2,7 @@ import { cloudtrailEvaluators } from "./cloudtrail.ts";
 import { iamEvaluators } from "./iam.ts";
 import { kmsEvaluators } from "./kms.ts";
 import { lambdaEvaluators } from "./lambda.ts";
+import { monitoringEvaluators } from "./monitoring.ts";
 import { networkEvaluators } from "./network.ts";
 import { s3Evaluators } from "./s3.ts";
 import type { Evaluator } from "./types.ts";
@@ -16,6 +17,7 @@ export function builtinEvaluators(): ReadonlyMap<string, Evaluator> {
     cloudtrailEvaluators,
     lambdaEvaluators,
     kmsEvaluators,
+    monitoringEvaluators,
   ]) {
     for (const [name, evaluator] of Object.entries(group)) {
       if (registry.has(name)) throw new Error(`evaluator "${name}" is defined twice`);

@@ -9,6 +9,19 @@ export interface EvaluationContext {
   itemsOfType(resourceType: string, accountId?: string): readonly ConfigurationItem[];
   /** The single account-level record of a type (e.g. `AWS::S3::AccountPublicAccessBlock`), if discovered. */
   accountItem(resourceType: string, accountId: string): ConfigurationItem | undefined;
+  /**
+   * Coverage gaps of the scan for a service in an account (in one region, or in any): listings that could not be read, so an
+   * absent resource there is unknown rather than missing. Gaps recorded without an account apply to every one.
+   */
+  gapsOf(service: string, accountId: string, region?: string): readonly EvaluationGap[];
+}
+
+export interface EvaluationGap {
+  service: string;
+  region: string;
+  accountId?: string;
+  code?: string;
+  error: string;
 }
 
 export type EvaluatorResult =
