@@ -17,6 +17,7 @@ export const settingsSchema = z.object({
   adminPorts: z.array(port),
   riskyPorts: z.array(port),
   deprecatedLambdaRuntimes: z.array(z.string()),
+  logGroupMinRetentionDays: z.number().int().positive(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -17,7 +17,13 @@
 import type { ConfigurationItem } from "../../domain/types.ts";
 import { type ParsedPattern, parseFilterPattern, patternMatches } from "../metric-filter.ts";
 import { isLogging, type Judgement, managementEventsAll, trailName } from "./cloudtrail.ts";
-import { quote, unreadableReason } from "./policy.ts";
+import {
+  describePublicAllow,
+  publicStatementsIndexed,
+  quote,
+  statementsOf,
+  unreadableReason,
+} from "./policy.ts";
 import type { EvaluationContext, Evaluator, EvaluatorResult } from "./types.ts";
 
 type CloudTrailEvent = Record<string, unknown>;
@@ -543,4 +549,45 @@ const cloudwatchMonitoringChain: Evaluator = (item, params, ctx): EvaluatorResul
   return { error: "unreachable" };
 };
 
-export const monitoringEvaluators: Record<string, Evaluator> = { cloudwatchMonitoringChain };
+/** No Allow of the topic's access policy is open to everyone without a condition that narrows the caller. */
+const snsTopicPolicyNotPublic: Evaluator = (item) => {
+  const attributes = item.supplementaryConfiguration.attributes;
+  const unreadable = unreadableReason(attributes, "supplementaryConfiguration.attributes");
+  if (unreadable) return { error: unreadable };
+  const policy = (attributes as { policy?: unknown } | null)?.policy;
+  if (!policy) return { pass: true, reason: "the topic has no access policy (only its owner may use it)" };
+  const open = publicStatementsIndexed(policy);
+  if (open.length > 0)
+    return {
+      pass: false,
+      reason: `${open.map((o) => describePublicAllow(o.statement, o.index, "topic policy")).join("; ")}; expected no public Allow`,
+      evidence: { publicStatements: open.map((o) => o.statement) },
+    };
+  return {
+    pass: true,
+    reason: `no statement of the topic policy allows a public principal (${statementsOf(policy).length} read)`,
+  };
+};
+
+/** Some alarm of the filter's account and region watches the metric the filter publishes. */
+const logsMetricFilterHasAlarm: Evaluator = (item, _params, ctx) => {
+  const transformations = ((item.configuration as { metricTransformations?: Transformation[] })
+    .metricTransformations ?? []) as Transformation[];
+  const metric = transformations.map((t) => `${t.metricNamespace}/${t.metricName}`).join(", ") || "none";
+  const alarm = ctx
+    .itemsOfType(ALARM, item.accountId)
+    .find((a) => a.awsRegion === item.awsRegion && transformations.some((t) => alarmWatches(a, t)));
+  if (alarm) return { pass: true, reason: `alarm ${quote(alarm.resourceId)} watches metric ${metric}` };
+  const gap = gapText(ctx, "cloudwatch", item.awsRegion, item.accountId);
+  if (gap) return { error: gap };
+  return {
+    pass: false,
+    reason: `no CloudWatch alarm watches metric ${metric}; expected an alarm on the filter's metric`,
+  };
+};
+
+export const monitoringEvaluators: Record<string, Evaluator> = {
+  cloudwatchMonitoringChain,
+  snsTopicPolicyNotPublic,
+  logsMetricFilterHasAlarm,
+};
