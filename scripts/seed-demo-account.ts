@@ -93,6 +93,7 @@ import {
 import { PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand } from "@aws-sdk/client-s3-control";
 import { getCallerIdentity } from "../tools/aws/account.ts";
 import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
+import { seedMonitoring } from "./seed-monitoring.ts";
 
 export const DEMO_REGIONS = ["us-east-1", "eu-west-1"] as const;
 export type DemoRegion = (typeof DEMO_REGIONS)[number];
@@ -233,6 +234,15 @@ class Seeder {
     await Promise.all(
       DEMO_REGIONS.flatMap((r) => [this.ec2(r), this.rds(r), this.lambda(r), this.cloudtrail(r)]),
     );
+    // ---- CloudWatch Logs, CloudWatch, SNS: the CIS section-4 chain on the trail's log group (seed-monitoring.ts)
+    this.step("CloudWatch Logs, CloudWatch, SNS");
+    await seedMonitoring({
+      clients: this.clients,
+      accountId: this.accountId,
+      logGroupName: "org-audit-trail",
+      kmsKeyArn: this.keyArn("us-east-1", "app-data"),
+      count: (kind, n) => this.count(kind, n),
+    });
   }
 
   // ---------------------------------------------------------------- IAM (global)

@@ -3,6 +3,12 @@
  * stubbed SDK answers for the failure paths moto cannot produce (a denied detail call → `$error` marker, a
  * denied listing → coverage gap).
  */
+
+import {
+  CreateTrailCommand,
+  PutEventSelectorsCommand,
+  StartLoggingCommand,
+} from "@aws-sdk/client-cloudtrail";
 import { CloudWatchClient, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import {
   CloudWatchLogsClient,
@@ -10,10 +16,19 @@ import {
   PutMetricFilterCommand,
   PutRetentionPolicyCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CIS_FILTER_PATTERNS } from "../../scripts/cis-monitoring-patterns.ts";
+import { BROKEN_CLASSES, MONITORING_REGION, seedMonitoring } from "../../scripts/seed-monitoring.ts";
 import { isCallError } from "../../src/domain/shape.ts";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
+import { loadChecks } from "../../src/engine/checks.ts";
+import { createContext, evaluateOne } from "../../src/engine/evaluate.ts";
+import { builtinEvaluators } from "../../src/engine/evaluators/index.ts";
+import { loadSettings } from "../../src/engine/settings.ts";
+import { BUILTIN_CHECKS_DIR, SETTINGS_FILE } from "../../src/paths.ts";
+import { ApiCallCounter, AwsClientSet, createClient } from "../../tools/aws/clients.ts";
 import { cloudwatchCollector } from "../../tools/aws/cloudwatch.ts";
 import { discoverAccount } from "../../tools/aws/discover.ts";
 import { logsCollector } from "../../tools/aws/logs.ts";
@@ -191,5 +206,125 @@ describe("monitoring collectors with stubbed answers", () => {
     const [group] = await logsCollector.collect(ctx);
     expect(group?.arn).toBe("arn:aws:logs:us-east-1:111122223333:log-group:g");
     expect(isCallError(group?.supplementaryConfiguration.tags)).toBe(true);
+  });
+});
+
+serviceDescribe("moto", "seeded monitoring chain, discovered and evaluated", (endpoint) => {
+  const accountId = randomAccountId();
+  const credentials = accountCredentials(endpoint, accountId, "monitoring-seed");
+  const findings = new Map<string, { status: string; reason: string }>();
+  const verdict = (checkId: string, resourceName: string) => {
+    const found = findings.get(`${checkId}|${resourceName}`);
+    if (!found) throw new Error(`no finding of ${checkId} on ${resourceName}`);
+    return found;
+  };
+
+  beforeAll(async () => {
+    const counter = new ApiCallCounter();
+    const sets = new Map<string, AwsClientSet>();
+    const clients = (region: string) => {
+      let set = sets.get(region);
+      if (!set) {
+        set = new AwsClientSet(
+          region,
+          () => ({ region, endpoint, credentials, maxAttempts: 2, retryMode: "standard" }),
+          createClient,
+          counter,
+        );
+        sets.set(region, set);
+      }
+      return set;
+    };
+    const home = clients(MONITORING_REGION);
+    const bucket = `trail-${accountId}`;
+    await home.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await home.cloudtrail.send(
+      new CreateTrailCommand({
+        Name: "audit",
+        S3BucketName: bucket,
+        IsMultiRegionTrail: true,
+        CloudWatchLogsLogGroupArn: `arn:aws:logs:${MONITORING_REGION}:${accountId}:log-group:audit-events:*`,
+        CloudWatchLogsRoleArn: `arn:aws:iam::${accountId}:role/trail-to-logs`,
+      }),
+    );
+    await home.cloudtrail.send(new StartLoggingCommand({ Name: "audit" }));
+    await home.cloudtrail.send(
+      new PutEventSelectorsCommand({
+        TrailName: "audit",
+        EventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true }],
+      }),
+    );
+    await seedMonitoring({ clients, accountId, logGroupName: "audit-events" });
+    for (const set of sets.values()) set.destroy();
+
+    const result = await discoverAccount({
+      endpoint,
+      credentials,
+      regions: [MONITORING_REGION],
+      services: ["cloudtrail", "logs", "cloudwatch", "sns"],
+      maxAttempts: 2,
+    });
+    expect(result.coverageGaps).toEqual([]);
+    const settings = await loadSettings(SETTINGS_FILE);
+    const checks = await loadChecks(
+      { builtinDir: BUILTIN_CHECKS_DIR },
+      { settings, evaluators: builtinEvaluators() },
+    );
+    const ctx = createContext(result.items, settings, new Date());
+    for (const compiled of checks) {
+      if (!["logs", "cloudwatch", "sns"].includes(compiled.check.service)) continue;
+      for (const item of ctx.itemsOfType(compiled.check.resourceType, accountId)) {
+        const v = evaluateOne(compiled, item, ctx);
+        if (v) findings.set(`${compiled.check.id}|${item.resourceName ?? item.resourceId}`, v);
+      }
+    }
+  }, 180_000);
+
+  it("passes every compliant section-4 chain and fails each broken one at its link", () => {
+    for (const key of Object.keys(CIS_FILTER_PATTERNS)) {
+      const v = verdict(`cloudwatch_log_metric_filter_${key}`, accountId);
+      expect(v.status, `${key}: ${v.reason}`).toBe(key in BROKEN_CLASSES ? "FAIL" : "PASS");
+    }
+    expect(verdict("cloudwatch_log_metric_filter_vpc_changes", accountId).reason).toContain("over-broad");
+    expect(verdict("cloudwatch_log_metric_filter_network_gateway_changes", accountId).reason).toContain(
+      "misses 2 of 6 events",
+    );
+    expect(verdict("cloudwatch_log_metric_filter_organizations_changes", accountId).reason).toContain(
+      "has no alarm action",
+    );
+    expect(verdict("cloudwatch_log_metric_filter_nacl_changes", accountId).reason).toContain(
+      "has no subscriptions",
+    );
+  });
+
+  it("fails each planted resource-level violation and passes its compliant twin", () => {
+    const expectations: Array<[string, string, "PASS" | "FAIL"]> = [
+      ["logs_log_group_retention_at_least_setting", "audit-events", "PASS"],
+      ["logs_log_group_retention_at_least_setting", "app-debug", "FAIL"],
+      ["logs_log_group_retention_configured", "audit-events", "PASS"],
+      ["logs_log_group_kms_encrypted", "app-debug", "FAIL"],
+      ["logs_metric_filter_has_alarm", "root_usage", "PASS"],
+      ["logs_metric_filter_has_alarm", "orphan-errors", "FAIL"],
+      ["cloudwatch_alarm_has_action", "root_usage", "PASS"],
+      ["cloudwatch_alarm_has_action", "cpu-idle-no-action", "FAIL"],
+      ["cloudwatch_alarm_actions_enabled", "root_usage", "PASS"],
+      ["cloudwatch_alarm_actions_enabled", "cpu-actions-disabled", "FAIL"],
+      ["cloudwatch_alarm_notifies_sns", "root_usage", "PASS"],
+      ["cloudwatch_alarm_notifies_sns", "organizations_changes", "FAIL"],
+      ["sns_topic_encrypted_kms", "security-alerts", "PASS"],
+      ["sns_topic_encrypted_kms", "unheard-alerts", "FAIL"],
+      ["sns_topic_policy_not_public", "security-alerts", "PASS"],
+      ["sns_topic_policy_not_public", "unheard-alerts", "FAIL"],
+      ["sns_topic_has_subscriptions", "security-alerts", "PASS"],
+      ["sns_topic_has_subscriptions", "unheard-alerts", "FAIL"],
+      ["sns_topic_has_confirmed_subscription", "security-alerts", "PASS"],
+      ["sns_subscription_https_only", "security-alerts", "PASS"],
+      ["sns_subscription_https_only", "legacy-webhook", "FAIL"],
+    ];
+    const wrong = expectations
+      .map(([id, name, status]) => ({ id, name, status, got: verdict(id, name) }))
+      .filter((e) => e.got.status !== e.status)
+      .map((e) => `${e.id} on ${e.name}: ${e.got.status} (${e.got.reason}), expected ${e.status}`);
+    expect(wrong).toEqual([]);
   });
 });
