@@ -19,6 +19,7 @@ import { compareItems, contentHashOf, isCallError } from "../../src/domain/shape
 import type { ConfigurationItem } from "../../src/domain/types.ts";
 import { UsageError } from "../../src/errors.ts";
 import {
+  COLLECTORS,
   type DiscoveryResult,
   discoverAccount,
   discoverAccounts,
@@ -122,12 +123,10 @@ serviceDescribe("moto", "AWS discovery against moto", (endpoint) => {
     it("reports one task per global service and per regional service and region", () => {
       const done = events.filter((e) => e.type === "task-done").map((e) => `${e.service}@${e.region}`);
       const started = events.filter((e) => e.type === "task-start").map((e) => `${e.service}@${e.region}`);
-      const expected = [
-        "account@global",
-        "s3@global",
-        "iam@global",
-        ...["ec2", "rds", "lambda", "cloudtrail", "kms"].flatMap((s) => REGIONS.map((r) => `${s}@${r}`)),
-      ].sort();
+      // Every registered collector: global ones once, regional ones per region (new services need no edit here).
+      const expected = Object.values(COLLECTORS)
+        .flatMap((c) => (c.global ? [`${c.service}@global`] : REGIONS.map((r) => `${c.service}@${r}`)))
+        .sort();
       expect(started.sort()).toEqual(expected);
       expect(done.sort()).toEqual(expected);
       const total = events.reduce((n, e) => n + (e.type === "task-done" ? e.resourceCount : 0), 0);
