@@ -2,7 +2,22 @@ import { type CallError, callError } from "../../src/domain/shape.ts";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
 import type { AwsClientSet } from "./clients.ts";
 
-export const SERVICE_NAMES = ["account", "ec2", "s3", "iam", "rds", "lambda", "cloudtrail", "kms"] as const;
+export const SERVICE_NAMES = [
+  "account",
+  "ec2",
+  "s3",
+  "iam",
+  "rds",
+  "lambda",
+  "cloudtrail",
+  "kms",
+  // issue 13, gov helper
+  "config",
+  "securityhub",
+  "guardduty",
+  "macie",
+  "organizations",
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Everything a collector may use for one (account, region). Global collectors get the home region. */
