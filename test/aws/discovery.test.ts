@@ -127,6 +127,9 @@ serviceDescribe("moto", "AWS discovery against moto", (endpoint) => {
         "s3@global",
         "iam@global",
         ...["ec2", "rds", "lambda", "cloudtrail", "kms"].flatMap((s) => REGIONS.map((r) => `${s}@${r}`)),
+        // issue 13, gov helper
+        "organizations@global",
+        ...["config", "securityhub", "guardduty", "macie"].flatMap((s) => REGIONS.map((r) => `${s}@${r}`)),
       ].sort();
       expect(started.sort()).toEqual(expected);
       expect(done.sort()).toEqual(expected);
