@@ -93,6 +93,7 @@ import {
 import { PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand } from "@aws-sdk/client-s3-control";
 import { getCallerIdentity } from "../tools/aws/account.ts";
 import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
+import { seedGovernance } from "./seed-governance.ts";
 import { seedMonitoring } from "./seed-monitoring.ts";
 
 export const DEMO_REGIONS = ["us-east-1", "eu-west-1"] as const;
@@ -243,6 +244,10 @@ class Seeder {
       kmsKeyArn: this.keyArn("us-east-1", "app-data"),
       count: (kind, n) => this.count(kind, n),
     });
+    // ---- issue 13, gov helper: Config, Security Hub, GuardDuty, Macie, alternate contacts
+    this.step("Config, Security Hub, GuardDuty, Macie, contacts");
+    const governance = await seedGovernance(this.accountId, this.clients);
+    for (const [kind, n] of Object.entries(governance.created)) this.count(kind, n);
   }
 
   // ---------------------------------------------------------------- IAM (global)

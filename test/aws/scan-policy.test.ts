@@ -27,6 +27,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   "@aws-sdk/client-cloudtrail": "cloudtrail",
   "@aws-sdk/client-kms": "kms",
   "@aws-sdk/client-sts": "sts",
+  "@aws-sdk/client-account": "account",
 };
 
 /** API operations whose IAM action has another name. */

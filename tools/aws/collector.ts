@@ -14,6 +14,11 @@ export const SERVICE_NAMES = [
   "logs",
   "cloudwatch",
   "sns",
+  "config",
+  "securityhub",
+  "guardduty",
+  "macie",
+  "organizations",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -21,13 +21,18 @@ import {
   type ServiceName,
 } from "./collector.ts";
 import { mapLimit } from "./concurrency.ts";
+import { configCollector } from "./config.ts";
 import { ec2Collector } from "./ec2.ts";
+import { guarddutyCollector } from "./guardduty.ts";
 import { iamCollector } from "./iam.ts";
 import { kmsCollector } from "./kms.ts";
 import { lambdaCollector } from "./lambda.ts";
 import { logsCollector } from "./logs.ts";
+import { macieCollector } from "./macie.ts";
+import { organizationsCollector } from "./organizations.ts";
 import { rdsCollector } from "./rds.ts";
 import { s3Collector } from "./s3.ts";
+import { securityhubCollector } from "./securityhub.ts";
 import { snsCollector } from "./sns.ts";
 import type { ServiceSpec } from "./spec.ts";
 
@@ -43,6 +48,11 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   logs: logsCollector,
   cloudwatch: cloudwatchCollector,
   sns: snsCollector,
+  config: configCollector,
+  securityhub: securityhubCollector,
+  guardduty: guarddutyCollector,
+  macie: macieCollector,
+  organizations: organizationsCollector,
 };
 
 export type ProgressEvent =
