@@ -75,6 +75,23 @@ describe("renderHtml", () => {
     }
   });
 
+  it("shows next to each score how many of the framework's controls are automated", () => {
+    const svg = html.match(/<svg[\s\S]*?<\/svg>/)![0];
+    expect(svg).toContain("cis-aws-3.0<tspan");
+    expect(svg).toContain("56 of 62 controls automated");
+    expect(svg).toContain("2 of 5 controls automated");
+    expect(svg).toContain("cis-aws-3.0: 71.4% (56 of 62 controls automated)");
+    const row = html.match(/<tr><th scope="row"><code>pci-dss-4\.0<\/code>[\s\S]*?<\/tr>/)![0];
+    expect(row).toMatch(/<td class="n">50%<\/td><td class="n">2 of 5<\/td>/);
+    expect(html).toContain('<th scope="col" class="n">Automated controls</th>');
+  });
+
+  it("shows no automation figures for a framework the report has no summary of", () => {
+    const older = renderHtml({ ...report, scan: { ...report.scan, frameworks: undefined } });
+    expect(older).not.toContain("controls automated");
+    expect(older).toContain("<code>cis-aws-3.0</code>");
+  });
+
   it("summarises, lists coverage gaps, top failing controls and the LLM mode", () => {
     expect(html).toMatch(/<span class="num">42<\/span><span class="cap">resources evaluated<\/span>/);
     expect(html).toMatch(/<span class="num">2<\/span><span class="cap">failing findings<\/span>/);
