@@ -182,7 +182,10 @@ function scoresSection(report: ScanReport, st: Style): string[] {
       padStart(String(n), 6),
     );
     const name = names.get(id);
-    const suffix = name ? `  ${st.gray(cleanText(`${name.name} ${name.version}`))}` : "";
+    // How many controls the score covers: manual controls are not in it.
+    const suffix = name
+      ? `  ${st.gray(cleanText(`${name.automatedControls} of ${name.controls} controls automated · ${name.name} ${name.version}`))}`
+      : "";
     lines.push(
       `  ${padEnd(cleanText(id), idWidth)}  ${paint(padStart(formatScore(s.score), 6))}  ${paint(bar(s.score))}  ${nums.join(" ")}${suffix}`,
     );
