@@ -61,6 +61,21 @@ export function escapeHtml(value: unknown): string {
 const h = escapeHtml;
 
 /** `errors` / `noResources` are counted by the scorer but are not part of the stored score type. */
+/**
+ * Controls not evaluated (ERROR) or without resources (NO_RESOURCES) per framework, counted from the posture's
+ * control results: the stored score keeps only passed, failed and manual, so reading these two from it showed 0.
+ */
+function undecidedByFramework(report: ScanReport): Map<string, { errors: number; noResources: number }> {
+  const out = new Map<string, { errors: number; noResources: number }>();
+  for (const c of report.posture.controls) {
+    const n = out.get(c.framework) ?? { errors: 0, noResources: 0 };
+    if (c.status === "ERROR") n.errors++;
+    else if (c.status === "NO_RESOURCES") n.noResources++;
+    out.set(c.framework, n);
+  }
+  return out;
+}
+
 function extraCount(s: FrameworkScore, key: "errors" | "noResources"): number {
   const v = (s as FrameworkScore & Partial<Record<typeof key, unknown>>)[key];
   return typeof v === "number" ? v : 0;
@@ -204,15 +219,19 @@ function summaryCards(report: ScanReport, counts: Record<Severity, number>): str
 function scoresTable(report: ScanReport, scores: [string, FrameworkScore][]): string {
   if (scores.length === 0) return "";
   const names = new Map((report.scan.frameworks ?? []).map((f) => [f.id, f]));
+  const undecided = undecidedByFramework(report);
   const rows = scores
     .map(([id, s]) => {
       const fw = names.get(id);
+      const u = undecided.get(id);
+      const errors = u ? u.errors : extraCount(s, "errors");
+      const noResources = u ? u.noResources : extraCount(s, "noResources");
       const name = fw ? `${fw.name} ${fw.version}` : "";
       const automated = fw ? `${num(fw.automatedControls)} of ${num(fw.controls)}` : "";
       return (
         `<tr><th scope="row"><code>${h(id)}</code>${name ? `<div class="sub">${h(name)}</div>` : ""}</th>` +
         `<td class="n">${h(formatScore(s.score))}</td><td class="n">${automated}</td><td class="n">${num(s.passed)}</td><td class="n">${num(s.failed)}</td>` +
-        `<td class="n">${num(s.manual)}</td><td class="n">${num(extraCount(s, "errors"))}</td><td class="n">${num(extraCount(s, "noResources"))}</td></tr>`
+        `<td class="n">${num(s.manual)}</td><td class="n">${num(errors)}</td><td class="n">${num(noResources)}</td></tr>`
       );
     })
     .join("");
