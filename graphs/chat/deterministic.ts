@@ -79,18 +79,25 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export function frameworksIn(question: string, frameworks: Frameworks): { ids: string[]; rest: string } {
   let text = normalise(question);
   const ids: string[] = [];
-  for (const f of frameworks) {
-    // The framework's own version after its name ("PCI DSS 4.0") is not a control id: it goes with the name.
-    const versions = [f.version, /\d+(\.\d+)+$/.exec(f.id)?.[0]]
-      .filter((v): v is string => !!v && /^\d+(\.\d+)*$/.test(v))
-      .sort((a, b) => b.length - a.length)
-      .map(escapeRegExp);
-    const version = versions.length ? `(\\s*(v|version\\s*)?(${versions.join("|")}))?` : "";
-    for (const alias of aliasesOf(f.id)) {
-      const re = new RegExp(`(^|[^a-z0-9-])${escapeRegExp(alias)}${version}(?=$|[^a-z0-9.-])`, "g");
-      if (re.test(text)) {
-        if (!ids.includes(f.id)) ids.push(f.id);
-        text = text.replace(re, "$1");
+  // Several versions of one framework share its aliases ("CIS 5.0" and "CIS 3.0" are both "cis"): a name
+  // with its version is matched first, so it picks that version; a bare name then goes to the first one loaded.
+  for (const versionRequired of [true, false]) {
+    for (const f of frameworks) {
+      // The framework's own version after its name ("PCI DSS 4.0") is not a control id: it goes with the name.
+      const versions = [f.version, /\d+(\.\d+)+$/.exec(f.id)?.[0]]
+        .filter((v): v is string => !!v && /^\d+(\.\d+)*$/.test(v))
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp);
+      if (versionRequired && versions.length === 0) continue;
+      const version = versions.length
+        ? `(\\s*(v|version\\s*)?(${versions.join("|")}))${versionRequired ? "" : "?"}`
+        : "";
+      for (const alias of aliasesOf(f.id)) {
+        const re = new RegExp(`(^|[^a-z0-9-])${escapeRegExp(alias)}${version}(?=$|[^a-z0-9.-])`, "g");
+        if (re.test(text)) {
+          if (!ids.includes(f.id)) ids.push(f.id);
+          text = text.replace(re, "$1");
+        }
       }
     }
   }

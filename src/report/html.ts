@@ -61,6 +61,21 @@ export function escapeHtml(value: unknown): string {
 const h = escapeHtml;
 
 /** `errors` / `noResources` are counted by the scorer but are not part of the stored score type. */
+/**
+ * Controls not evaluated (ERROR) or without resources (NO_RESOURCES) per framework, counted from the posture's
+ * control results: the stored score keeps only passed, failed and manual, so reading these two from it showed 0.
+ */
+function undecidedByFramework(report: ScanReport): Map<string, { errors: number; noResources: number }> {
+  const out = new Map<string, { errors: number; noResources: number }>();
+  for (const c of report.posture.controls) {
+    const n = out.get(c.framework) ?? { errors: 0, noResources: 0 };
+    if (c.status === "ERROR") n.errors++;
+    else if (c.status === "NO_RESOURCES") n.noResources++;
+    out.set(c.framework, n);
+  }
+  return out;
+}
+
 function extraCount(s: FrameworkScore, key: "errors" | "noResources"): number {
   const v = (s as FrameworkScore & Partial<Record<typeof key, unknown>>)[key];
   return typeof v === "number" ? v : 0;
@@ -93,16 +108,32 @@ function statusCell(f: Finding): string {
 // Charts (inline SVG, one per chart)
 
 /**
+ * "56 of 62 controls automated" per framework id, so a score is never read as covering the manual controls too.
+ * Reports of older scans may lack the framework summaries; those frameworks then show no coverage line.
+ */
+function automationById(report: ScanReport): Map<string, string> {
+  return new Map(
+    (report.scan.frameworks ?? []).map((f) => [
+      f.id,
+      `${num(f.automatedControls)} of ${num(f.controls)} controls automated`,
+    ]),
+  );
+}
+
+/**
  * Horizontal bars laid out in CSS pixels with percentage widths (no viewBox), so the labels keep their size
  * on a phone and on a wide screen alike: the framework id above its bar, the score at the bar's end.
  */
-function scoresChart(scores: [string, FrameworkScore][]): string {
+function scoresChart(report: ScanReport, scores: [string, FrameworkScore][]): string {
   const rowH = 42;
   if (scores.length === 0) {
     return `<svg class="chart chart-scores" width="100%" height="40" role="img" aria-labelledby="chart-scores-t" xmlns="http://www.w3.org/2000/svg"><title id="chart-scores-t">No framework was scored</title><text x="0" y="24" class="axis">No framework was scored.</text></svg>`;
   }
   const height = scores.length * rowH + 4;
-  const desc = scores.map(([id, s]) => `${id}: ${formatScore(s.score)}`).join("; ");
+  const coverage = automationById(report);
+  const desc = scores
+    .map(([id, s]) => `${id}: ${formatScore(s.score)}${coverage.has(id) ? ` (${coverage.get(id)})` : ""}`)
+    .join("; ");
   const barPct = 84;
   const rows = scores
     .map(([id, s], i) => {
@@ -110,7 +141,9 @@ function scoresChart(scores: [string, FrameworkScore][]): string {
       const w = Math.max(0, Math.min(barPct, (s.score / 100) * barPct));
       return (
         `<g><title>${h(id)}: ${h(formatScore(s.score))} — ${num(s.passed)} passed, ${num(s.failed)} failed controls</title>` +
-        `<text x="0" y="${y + 14}" class="lbl">${h(id)}</text>` +
+        `<text x="0" y="${y + 14}" class="lbl">${h(id)}${
+          coverage.has(id) ? `<tspan class="axis"> · ${h(coverage.get(id)!)}</tspan>` : ""
+        }</text>` +
         `<rect x="0" y="${y + 20}" width="${barPct}%" height="16" rx="3" fill="#e5e7eb"/>` +
         `<rect x="0" y="${y + 20}" width="${w.toFixed(2)}%" height="16" rx="3" fill="${scoreColor(s.score)}"/>` +
         `<text x="${barPct + 2}%" y="${y + 33}" class="val">${h(formatScore(s.score))}</text></g>`
@@ -186,20 +219,25 @@ function summaryCards(report: ScanReport, counts: Record<Severity, number>): str
 function scoresTable(report: ScanReport, scores: [string, FrameworkScore][]): string {
   if (scores.length === 0) return "";
   const names = new Map((report.scan.frameworks ?? []).map((f) => [f.id, f]));
+  const undecided = undecidedByFramework(report);
   const rows = scores
     .map(([id, s]) => {
       const fw = names.get(id);
+      const u = undecided.get(id);
+      const errors = u ? u.errors : extraCount(s, "errors");
+      const noResources = u ? u.noResources : extraCount(s, "noResources");
       const name = fw ? `${fw.name} ${fw.version}` : "";
+      const automated = fw ? `${num(fw.automatedControls)} of ${num(fw.controls)}` : "";
       return (
         `<tr><th scope="row"><code>${h(id)}</code>${name ? `<div class="sub">${h(name)}</div>` : ""}</th>` +
-        `<td class="n">${h(formatScore(s.score))}</td><td class="n">${num(s.passed)}</td><td class="n">${num(s.failed)}</td>` +
-        `<td class="n">${num(s.manual)}</td><td class="n">${num(extraCount(s, "errors"))}</td><td class="n">${num(extraCount(s, "noResources"))}</td></tr>`
+        `<td class="n">${h(formatScore(s.score))}</td><td class="n">${automated}</td><td class="n">${num(s.passed)}</td><td class="n">${num(s.failed)}</td>` +
+        `<td class="n">${num(s.manual)}</td><td class="n">${num(errors)}</td><td class="n">${num(noResources)}</td></tr>`
       );
     })
     .join("");
   return (
-    `<div class="table-wrap"><table class="compact"><caption>Controls per framework</caption><thead><tr>` +
-    `<th scope="col">Framework</th><th scope="col" class="n">Score</th><th scope="col" class="n">Passed</th>` +
+    `<div class="table-wrap"><table class="compact"><caption>Controls per framework. The score counts only automated controls that passed or failed; manual controls are not in it.</caption><thead><tr>` +
+    `<th scope="col">Framework</th><th scope="col" class="n">Score</th><th scope="col" class="n">Automated controls</th><th scope="col" class="n">Passed</th>` +
     `<th scope="col" class="n">Failed</th><th scope="col" class="n">Manual</th><th scope="col" class="n">Not evaluated</th>` +
     `<th scope="col" class="n">No resources</th></tr></thead><tbody>${rows}</tbody></table></div>`
   );
@@ -421,7 +459,7 @@ export function renderHtml(report: ScanReport, options: HtmlOptions = {}): strin
       : ""
   }</section>
 <div class="charts">
-<section aria-labelledby="scores-h"><h2 id="scores-h">Score per framework</h2>${scoresChart(scores)}</section>
+<section aria-labelledby="scores-h"><h2 id="scores-h">Score per framework</h2>${scoresChart(report, scores)}</section>
 <section aria-labelledby="sev-h"><h2 id="sev-h">Failing findings by severity</h2>${severityChart(counts)}</section>
 </div>
 ${scoresTable(report, scores)}

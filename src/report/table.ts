@@ -165,11 +165,13 @@ function scoresSection(report: ScanReport, st: Style): string[] {
   if (entries.length === 0) return [...lines, `  ${st.gray("no framework scored")}`];
   const names = new Map((report.scan.frameworks ?? []).map((f) => [f.id, f]));
   const idWidth = Math.max(9, ...entries.map(([id]) => cleanText(id).length));
-  const errorsOf = (s: FrameworkScore) => {
-    const v = (s as FrameworkScore & { errors?: unknown }).errors;
-    return typeof v === "number" ? v : 0;
-  };
-  const showErrors = entries.some(([, s]) => errorsOf(s) > 0);
+  // Controls not evaluated, from the control results: the stored score keeps only passed, failed and manual.
+  const errorsById = new Map<string, number>();
+  for (const c of report.posture.controls) {
+    if (c.status === "ERROR") errorsById.set(c.framework, (errorsById.get(c.framework) ?? 0) + 1);
+  }
+  const errorsOf = (id: string) => errorsById.get(id) ?? 0;
+  const showErrors = entries.some(([id]) => errorsOf(id) > 0);
   const cols = ["passed", "failed", "manual", ...(showErrors ? ["errors"] : [])];
   lines.push(
     `  ${st.gray(padEnd("framework", idWidth))}  ${st.gray(padStart("score", 6))}  ${" ".repeat(20)}  ${cols
@@ -178,11 +180,14 @@ function scoresSection(report: ScanReport, st: Style): string[] {
   );
   for (const [id, s] of entries) {
     const paint = scoreStyle(st, s.score);
-    const nums = [s.passed, s.failed, s.manual, ...(showErrors ? [errorsOf(s)] : [])].map((n) =>
+    const nums = [s.passed, s.failed, s.manual, ...(showErrors ? [errorsOf(id)] : [])].map((n) =>
       padStart(String(n), 6),
     );
     const name = names.get(id);
-    const suffix = name ? `  ${st.gray(cleanText(`${name.name} ${name.version}`))}` : "";
+    // How many controls the score covers: manual controls are not in it.
+    const suffix = name
+      ? `  ${st.gray(cleanText(`${name.automatedControls} of ${name.controls} controls automated · ${name.name} ${name.version}`))}`
+      : "";
     lines.push(
       `  ${padEnd(cleanText(id), idWidth)}  ${paint(padStart(formatScore(s.score), 6))}  ${paint(bar(s.score))}  ${nums.join(" ")}${suffix}`,
     );

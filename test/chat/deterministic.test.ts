@@ -58,6 +58,18 @@ describe("routeQuestion", () => {
     expect(controlIn("cis 3.0 findings", frameworks, ["cis-aws-3.0"])).toBeUndefined();
   });
 
+  it("a framework named with its version picks that version when several share a name", () => {
+    expect(route("explain CIS 5.0 1.4")).toEqual([
+      { name: "explain_control", args: { framework: "cis-aws-5.0", controlId: "1.4" } },
+    ]);
+    expect(route("explain CIS v7.0.0 2.4")).toEqual([
+      { name: "explain_control", args: { framework: "cis-aws-7.0", controlId: "2.4" } },
+    ]);
+    expect(frameworksIn("cis 7.0 findings", frameworks)).toEqual({ ids: ["cis-aws-7.0"], rest: " findings" });
+    // A bare "CIS" still means the first CIS framework, as before there were several.
+    expect(frameworksIn("CIS findings", frameworks).ids).toEqual(["cis-aws-3.0"]);
+  });
+
   it("comparisons, scans, resources and fixes", () => {
     expect(route("compare scan-20261101-010101-aaaaaa and scan-20261102-010101-bbbbbb")).toEqual([
       {

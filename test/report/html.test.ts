@@ -75,6 +75,42 @@ describe("renderHtml", () => {
     }
   });
 
+  it("shows next to each score how many of the framework's controls are automated", () => {
+    const svg = html.match(/<svg[\s\S]*?<\/svg>/)![0];
+    expect(svg).toContain("cis-aws-3.0<tspan");
+    expect(svg).toContain("56 of 62 controls automated");
+    expect(svg).toContain("2 of 5 controls automated");
+    expect(svg).toContain("cis-aws-3.0: 71.4% (56 of 62 controls automated)");
+    const row = html.match(/<tr><th scope="row"><code>pci-dss-4\.0<\/code>[\s\S]*?<\/tr>/)![0];
+    expect(row).toMatch(/<td class="n">50%<\/td><td class="n">2 of 5<\/td>/);
+    expect(html).toContain('<th scope="col" class="n">Automated controls</th>');
+  });
+
+  it("counts controls not evaluated or without resources from the control results, not the stored score", () => {
+    const r = fixtureReport();
+    r.posture.controls.push({
+      framework: "cis-aws-3.0",
+      controlId: "2.4.1",
+      title: "EFS file systems are encrypted",
+      status: "NO_RESOURCES",
+      checks: ["efs_encryption_at_rest_enabled"],
+      passed: 0,
+      failed: 0,
+      errors: 0,
+    });
+    const row = renderHtml(r).match(/<tr><th scope="row"><code>cis-aws-3\.0<\/code>[\s\S]*?<\/tr>/)![0];
+    // score, automated, passed, failed, manual, not evaluated (the 3.6 ERROR), no resources (2.4.1)
+    expect(row).toMatch(
+      /71\.4%<\/td><td class="n">56 of 62<\/td><td class="n">40<\/td><td class="n">16<\/td><td class="n">6<\/td><td class="n">1<\/td><td class="n">1<\/td><\/tr>$/,
+    );
+  });
+
+  it("shows no automation figures for a framework the report has no summary of", () => {
+    const older = renderHtml({ ...report, scan: { ...report.scan, frameworks: undefined } });
+    expect(older).not.toContain("controls automated");
+    expect(older).toContain("<code>cis-aws-3.0</code>");
+  });
+
   it("summarises, lists coverage gaps, top failing controls and the LLM mode", () => {
     expect(html).toMatch(/<span class="num">42<\/span><span class="cap">resources evaluated<\/span>/);
     expect(html).toMatch(/<span class="num">2<\/span><span class="cap">failing findings<\/span>/);

@@ -28,6 +28,13 @@ describe("renderTable", () => {
     expect(plain).toMatch(/cis-aws-3\.0\s+71\.4%\s+[█░]{20}\s+40\s+16\s+6/);
     expect(plain).toMatch(/pci-dss-4\.0\s+50%\s+[█░]{20}\s+1\s+1\s+3/);
     expect(plain).toMatch(
+      /cis-aws-3\.0 .*\s+56 of 62 controls automated · CIS AWS Foundations Benchmark 3\.0\.0/,
+    );
+    expect(plain).toContain("2 of 5 controls automated · PCI DSS 4.0");
+    // The fixture's CIS 3.6 control could not be evaluated: an errors column appears, counted from the controls.
+    expect(plain).toMatch(/framework\s+score\s+passed\s+failed\s+manual\s+errors/);
+    expect(plain).toMatch(/cis-aws-3\.0\s+71\.4%\s+[█░]{20}\s+40\s+16\s+6\s+1 /);
+    expect(plain).toMatch(
       /Failing findings\s+2\s+critical 1 · high 1 · medium 0 · low 0 · informational 0\s+\+ 1 suppressed/,
     );
   });

@@ -74,7 +74,9 @@ function frameworkTable(list) {
         h(
           "tr",
           {},
-          ["Framework", "Name", "Version", "Controls", "Automated"].map((c) => h("th", { scope: "col" }, c)),
+          ["Framework", "Name", "Version", "Controls", "Automated", "Manual"].map((c) =>
+            h("th", { scope: "col" }, c),
+          ),
         ),
       ),
       h(
@@ -89,6 +91,7 @@ function frameworkTable(list) {
             h("td", {}, f.version),
             h("td", { class: "num" }, number(f.controls)),
             h("td", { class: "num" }, number(f.automatedControls)),
+            h("td", { class: "num" }, number(f.controls - f.automatedControls)),
           ),
         ),
       ),
@@ -319,7 +322,7 @@ export function frameworkView(container, [id], query) {
         h(
           "p",
           { class: "small" },
-          `Version ${f.version} · ${f.controls} controls, ${f.automatedControls} decided by checks · ${f.source}`,
+          `Version ${f.version} · ${f.automatedControls} of ${f.controls} controls automated (decided by checks), ${f.controls - f.automatedControls} manual · ${f.source}`,
           f.publisher ? ` · ${f.publisher}` : "",
         ),
       );

@@ -117,9 +117,15 @@ function noScanYet(go) {
 function render(posture, trendItems, scan) {
   const totals = posture.summary.totals;
   const frameworks = posture.frameworks.map((f) => f.id);
-  const scores = frameworks
-    .filter((id) => posture.scores[id])
-    .map((id) => ({ id, label: id, ...posture.scores[id] }));
+  const scores = posture.frameworks
+    .filter((f) => posture.scores[f.id])
+    .map((f) => ({
+      id: f.id,
+      label: f.id,
+      controls: f.controls,
+      automatedControls: f.automatedControls,
+      ...posture.scores[f.id],
+    }));
 
   const kpis = h(
     "ul",
@@ -152,7 +158,7 @@ function render(posture, trendItems, scan) {
       section(
         "Score per framework",
         scores.length
-          ? h("div", {}, scoreBars(scores), frameworkLinks(scores))
+          ? h("div", {}, scoreBars(scores), automationList(scores), frameworkLinks(scores))
           : emptyState("This scan scored no framework."),
       ),
       section(
@@ -182,6 +188,25 @@ function kpi(label, value, tone = "") {
     { class: `kpi ${tone}`.trim() },
     h("span", { class: "kpi-value" }, number(value)),
     h("span", { class: "kpi-label" }, label),
+  );
+}
+
+/** "N of M controls automated" beside each score: the score covers the automated controls only. */
+function automationList(scores) {
+  return h(
+    "ul",
+    { class: "small automation", "aria-label": "Controls automated per framework" },
+    scores.map((s) =>
+      h(
+        "li",
+        { "data-framework": s.id },
+        h("strong", {}, s.id),
+        ` ${percent(s.score)} · ${number(s.automatedControls)} of ${number(s.controls)} controls automated`,
+        s.controls > s.automatedControls
+          ? `, ${number(s.controls - s.automatedControls)} manual (not in the score)`
+          : "",
+      ),
+    ),
   );
 }
 
