@@ -244,7 +244,7 @@ class Seeder {
       kmsKeyArn: this.keyArn("us-east-1", "app-data"),
       count: (kind, n) => this.count(kind, n),
     });
-    // ---- issue 13, gov helper: Config, Security Hub, GuardDuty, Macie, alternate contacts
+    // ---- Config, Security Hub, GuardDuty, Macie, alternate contacts
     this.step("Config, Security Hub, GuardDuty, Macie, contacts");
     const governance = await seedGovernance(this.accountId, this.clients);
     for (const [kind, n] of Object.entries(governance.created)) this.count(kind, n);

@@ -176,8 +176,7 @@ const CIS: Record<string, { ids: string[]; manual: string[]; notYetAutomated: st
       "4.15",
       "5.6",
     ],
-    // CIS Automated, but the check it needs (ec2_securitygroup_no_ingress_cifs_world) is not in the catalog yet.
-    notYetAutomated: ["5.1.2"],
+    notYetAutomated: [],
   },
   "cis-aws-7.0": {
     ids: [
@@ -290,8 +289,7 @@ const CIS: Record<string, { ids: string[]; manual: string[]; notYetAutomated: st
       "6.6",
       "6.8",
     ],
-    // CIS Automated, but the check it needs (ec2_securitygroup_no_ingress_cifs_world) is not in the catalog yet.
-    notYetAutomated: ["6.1.2"],
+    notYetAutomated: [],
   },
 };
 
