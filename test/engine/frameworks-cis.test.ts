@@ -78,7 +78,8 @@ const CIS: Record<string, { ids: string[]; manual: string[]; notYetAutomated: st
       "5.6",
     ],
     manual: ["1.1", "1.2", "1.3", "1.18", "1.21", "1.22", "2.1.3", "5.5"],
-    notYetAutomated: [],
+    // CIS Automated; their collectors (IAM server certificates, Access Analyzer, EFS) are not built yet.
+    notYetAutomated: ["1.19", "1.20", "2.4.1"],
   },
   "cis-aws-5.0": {
     ids: [
@@ -176,7 +177,8 @@ const CIS: Record<string, { ids: string[]; manual: string[]; notYetAutomated: st
       "4.15",
       "5.6",
     ],
-    notYetAutomated: [],
+    // CIS Automated; their collectors (IAM server certificates, Access Analyzer, EFS) are not built yet.
+    notYetAutomated: ["1.18", "1.19", "2.3.1"],
   },
   "cis-aws-7.0": {
     ids: [
@@ -289,7 +291,8 @@ const CIS: Record<string, { ids: string[]; manual: string[]; notYetAutomated: st
       "6.6",
       "6.8",
     ],
-    notYetAutomated: [],
+    // CIS Automated; their collectors (IAM server certificates, Access Analyzer, EFS) are not built yet.
+    notYetAutomated: ["2.17", "2.18", "3.3.1"],
   },
 };
 
