@@ -171,7 +171,15 @@ describe("AWS Config snapshots", () => {
     expect(inventory.accountIds).toEqual(["111122223333"]);
     expect(inventory.regions).toEqual(["eu-west-1"]);
     expect(inventory.capturedAt).toBe("2026-01-10T10:05:00.000Z");
-    expect(inventory.coverageGaps).toEqual([]);
+    // Config records no metric filters: the CIS monitoring chain is unknown there (ERROR), never a false FAIL.
+    expect(inventory.coverageGaps).toEqual([
+      {
+        service: "logs",
+        region: "eu-west-1",
+        code: "NotInConfigSnapshot",
+        error: expect.stringContaining("do not record CloudWatch Logs metric filters"),
+      },
+    ]);
     expect(inventory.items.map((i) => `${i.awsRegion}/${i.resourceType}/${i.resourceId}`)).toEqual([
       "eu-west-1/AWS::EC2::SecurityGroup/sg-0123456789abcdef0",
       "eu-west-1/AWS::S3::Bucket/public-site",

@@ -168,14 +168,24 @@ function configSnapshot(raw: unknown[], source: string): Inventory {
       }),
     );
   });
+  const regions = unique(items.map((i) => i.awsRegion).filter((r) => r !== "global"));
   return {
     accountIds: unique(items.map((i) => i.accountId).filter(Boolean)),
-    regions: unique(items.map((i) => i.awsRegion).filter((r) => r !== "global")),
+    regions,
     capturedAt: latestCapture(items),
-    coverageGaps: [],
+    coverageGaps: regions.map((region) => ({ service: "logs", region, ...NOT_IN_SNAPSHOT })),
     items: items.sort(compareItems),
   };
 }
+
+/**
+ * AWS Config does not record CloudWatch Logs metric filters, so a snapshot cannot show the CIS monitoring chain.
+ * Saying so as a coverage gap makes those controls ERROR ("could not be read") instead of a false FAIL.
+ */
+const NOT_IN_SNAPSHOT = {
+  code: "NotInConfigSnapshot",
+  error: "AWS Config snapshots do not record CloudWatch Logs metric filters; scan the account live to judge them",
+} as const;
 
 /** Config stores nested documents as JSON text in places (configuration in history, supplementary values). */
 function parseJsonText(value: unknown): Record<string, unknown> | null {
