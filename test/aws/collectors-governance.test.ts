@@ -163,6 +163,17 @@ serviceDescribe("moto", "governance collectors against moto", (endpoint) => {
     expect(verdict(items, "account_security_contact_registered", account)).toBe("PASS");
     expect(verdict(items, "account_billing_contact_registered", account)).toBe("FAIL");
     expect(verdict(items, "account_operations_contact_registered", account)).toBe("FAIL");
+    // The compliant region records the global IAM types: once is enough for the account.
+    expect(verdict(items, "config_global_resource_types_recorded", account)).toBe("PASS");
+    expect(
+      verdict(
+        items.filter(
+          (i) => !(i.resourceType === "AWS::Config::ConfigurationRecorder" && i.awsRegion === GOVERNANCE_ON),
+        ),
+        "config_global_resource_types_recorded",
+        account,
+      ),
+    ).toBe("FAIL");
     const org = one("AWS::Organizations::Organization", "global");
     expect(verdict(items, "organizations_account_member", org)).toBe("FAIL");
   });

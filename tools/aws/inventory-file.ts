@@ -184,7 +184,8 @@ function configSnapshot(raw: unknown[], source: string): Inventory {
  */
 const NOT_IN_SNAPSHOT = {
   code: "NotInConfigSnapshot",
-  error: "AWS Config snapshots do not record CloudWatch Logs metric filters; scan the account live to judge them",
+  error:
+    "AWS Config snapshots do not record CloudWatch Logs metric filters; scan the account live to judge them",
 } as const;
 
 /** Config stores nested documents as JSON text in places (configuration in history, supplementary values). */

@@ -1,4 +1,5 @@
 import { cloudtrailEvaluators } from "./cloudtrail.ts";
+import { configEvaluators } from "./config.ts";
 import { iamEvaluators } from "./iam.ts";
 import { kmsEvaluators } from "./kms.ts";
 import { lambdaEvaluators } from "./lambda.ts";
@@ -18,6 +19,7 @@ export function builtinEvaluators(): ReadonlyMap<string, Evaluator> {
     lambdaEvaluators,
     kmsEvaluators,
     monitoringEvaluators,
+    configEvaluators,
   ]) {
     for (const [name, evaluator] of Object.entries(group)) {
       if (registry.has(name)) throw new Error(`evaluator "${name}" is defined twice`);
