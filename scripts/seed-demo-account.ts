@@ -93,6 +93,7 @@ import {
 import { PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand } from "@aws-sdk/client-s3-control";
 import { getCallerIdentity } from "../tools/aws/account.ts";
 import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
+import { seedEfs } from "./seed-efs.ts";
 import { seedGovernance } from "./seed-governance.ts";
 import { seedMonitoring } from "./seed-monitoring.ts";
 
@@ -248,6 +249,9 @@ class Seeder {
     this.step("Config, Security Hub, GuardDuty, Macie, contacts");
     const governance = await seedGovernance(this.accountId, this.clients);
     for (const [kind, n] of Object.entries(governance.created)) this.count(kind, n);
+    this.step("EFS file systems and access points");
+    for (const [kind, n] of Object.entries((await seedEfs(this.accountId, this.clients)).created))
+      this.count(kind, n);
   }
 
   // ---------------------------------------------------------------- IAM (global)

@@ -19,6 +19,7 @@ export const SERVICE_NAMES = [
   "guardduty",
   "macie",
   "organizations",
+  "efs",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

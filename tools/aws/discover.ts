@@ -23,6 +23,7 @@ import {
 import { mapLimit } from "./concurrency.ts";
 import { configCollector } from "./config.ts";
 import { ec2Collector } from "./ec2.ts";
+import { efsCollector } from "./efs.ts";
 import { guarddutyCollector } from "./guardduty.ts";
 import { iamCollector } from "./iam.ts";
 import { kmsCollector } from "./kms.ts";
@@ -53,6 +54,7 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   guardduty: guarddutyCollector,
   macie: macieCollector,
   organizations: organizationsCollector,
+  efs: efsCollector,
 };
 
 export type ProgressEvent =
