@@ -77,7 +77,8 @@ const clusters = resource({
   },
   id: (c: DBCluster) => c.DBClusterIdentifier,
   arn: (c, ctx) =>
-    c.DBClusterArn ?? `arn:${ctx.partition}:rds:${ctx.region}:${ctx.accountId}:cluster:${c.DBClusterIdentifier}`,
+    c.DBClusterArn ??
+    `arn:${ctx.partition}:rds:${ctx.region}:${ctx.accountId}:cluster:${c.DBClusterIdentifier}`,
   tags: (c) => tagMap(c.TagList),
 });
 
