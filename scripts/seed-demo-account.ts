@@ -93,6 +93,7 @@ import {
 import { PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand } from "@aws-sdk/client-s3-control";
 import { getCallerIdentity } from "../tools/aws/account.ts";
 import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
+import { seedExtra } from "./seed-extra.ts";
 import { seedGovernance } from "./seed-governance.ts";
 import { seedMonitoring } from "./seed-monitoring.ts";
 
@@ -248,6 +249,12 @@ class Seeder {
     this.step("Config, Security Hub, GuardDuty, Macie, contacts");
     const governance = await seedGovernance(this.accountId, this.clients);
     for (const [kind, n] of Object.entries(governance.created)) this.count(kind, n);
+    // ---- Aurora clusters and their snapshots, database ports, bucket lifecycle/lock/notifications/replication
+    await seedExtra({
+      clients: this.clients,
+      accountId: this.accountId,
+      count: (kind, n) => this.count(kind, n),
+    });
   }
 
   // ---------------------------------------------------------------- IAM (global)
