@@ -94,6 +94,7 @@ import { PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand } fro
 import { getCallerIdentity } from "../tools/aws/account.ts";
 import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
 import { seedEfs } from "./seed-efs.ts";
+import { seedExtra } from "./seed-extra.ts";
 import { seedGovernance } from "./seed-governance.ts";
 import { seedMonitoring } from "./seed-monitoring.ts";
 
@@ -252,6 +253,12 @@ class Seeder {
     this.step("EFS file systems and access points");
     for (const [kind, n] of Object.entries((await seedEfs(this.accountId, this.clients)).created))
       this.count(kind, n);
+    // ---- Aurora clusters and their snapshots, database ports, bucket lifecycle/lock/notifications/replication
+    await seedExtra({
+      clients: this.clients,
+      accountId: this.accountId,
+      count: (kind, n) => this.count(kind, n),
+    });
   }
 
   // ---------------------------------------------------------------- IAM (global)

@@ -353,6 +353,10 @@ describe("S3 collector", () => {
     "s3:GetBucketLogging": denied(),
     "s3:GetBucketOwnershipControls": notFound("OwnershipControlsNotFoundError"),
     "s3:GetBucketTagging": notFound("NoSuchTagSet"),
+    "s3:GetBucketLifecycleConfiguration": notFound("NoSuchLifecycleConfiguration"),
+    "s3:GetObjectLockConfiguration": notFound("ObjectLockConfigurationNotFoundError"),
+    "s3:GetBucketNotificationConfiguration": () => ({}),
+    "s3:GetBucketReplication": notFound("ReplicationConfigurationNotFoundError"),
     "s3control:GetPublicAccessBlock": notFound("NoSuchPublicAccessBlockConfiguration"),
     ...overrides,
   });
@@ -390,6 +394,15 @@ describe("S3 collector", () => {
       versioning: { status: null, mfaDelete: null },
       logging: callError("AccessDenied", "not authorized"),
       ownershipControls: null,
+      lifecycle: null,
+      objectLock: null,
+      notifications: {
+        topicConfigurations: [],
+        queueConfigurations: [],
+        lambdaFunctionConfigurations: [],
+        eventBridgeEnabled: false,
+      },
+      replication: null,
     });
     expect(buckets[0]!.tags).toEqual({});
     expect(items.find((i) => i.resourceType === "AWS::S3::AccountPublicAccessBlock")?.configuration).toEqual({

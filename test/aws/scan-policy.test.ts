@@ -35,6 +35,10 @@ const ACTION_NAME: Record<string, string> = {
   "@aws-sdk/client-s3:ListBuckets": "s3:ListAllMyBuckets",
   "@aws-sdk/client-s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
   "@aws-sdk/client-s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+  "@aws-sdk/client-s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+  "@aws-sdk/client-s3:GetBucketNotificationConfiguration": "s3:GetBucketNotification",
+  "@aws-sdk/client-s3:GetBucketReplication": "s3:GetReplicationConfiguration",
+  "@aws-sdk/client-s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
   "@aws-sdk/client-s3-control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
 };
 

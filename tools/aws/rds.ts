@@ -1,6 +1,11 @@
 import {
+  type DBCluster,
+  type DBClusterSnapshot,
   type DBInstance,
   type DBSnapshot,
+  DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotAttributesCommand,
   DescribeDBSnapshotsCommand,
@@ -57,7 +62,63 @@ const snapshots = resource({
   ],
 });
 
-export const rdsSpec: ServiceSpec = { service: "rds", global: false, resources: [instances, snapshots] };
+/**
+ * DB clusters: Aurora (and Multi-AZ DB clusters of RDS for MySQL/PostgreSQL). DescribeDBClusters also answers for
+ * DocumentDB and Neptune clusters, which share the RDS API; the cluster checks narrow by engine where it matters.
+ */
+const clusters = resource({
+  resourceType: "AWS::RDS::DBCluster",
+  client: "rds",
+  list: {
+    action: "rds:DescribeDBClusters",
+    command: DescribeDBClustersCommand,
+    paging: MARKER,
+    items: (page) => page.DBClusters,
+  },
+  id: (c: DBCluster) => c.DBClusterIdentifier,
+  arn: (c, ctx) =>
+    c.DBClusterArn ??
+    `arn:${ctx.partition}:rds:${ctx.region}:${ctx.accountId}:cluster:${c.DBClusterIdentifier}`,
+  tags: (c) => tagMap(c.TagList),
+});
 
-/** RDS DB instances and the account's own DB snapshots (with who may restore them). */
+/** The account's own manual and automated DB cluster snapshots, with who may restore the manual ones. */
+const clusterSnapshots = resource({
+  resourceType: "AWS::RDS::DBClusterSnapshot",
+  client: "rds",
+  list: {
+    action: "rds:DescribeDBClusterSnapshots",
+    command: DescribeDBClusterSnapshotsCommand,
+    paging: MARKER,
+    items: (page) => page.DBClusterSnapshots,
+  },
+  id: (s: DBClusterSnapshot) => s.DBClusterSnapshotIdentifier,
+  arn: (s, ctx) =>
+    s.DBClusterSnapshotArn ??
+    `arn:${ctx.partition}:rds:${ctx.region}:${ctx.accountId}:cluster-snapshot:${s.DBClusterSnapshotIdentifier}`,
+  tags: (s) => tagMap(s.TagList),
+  details: [
+    detail({
+      key: "restoreAccountIds",
+      action: "rds:DescribeDBClusterSnapshotAttributes",
+      command: DescribeDBClusterSnapshotAttributesCommand,
+      // As for DB snapshots, only manual cluster snapshots can be shared.
+      when: (s: DBClusterSnapshot) => s.SnapshotType !== "automated",
+      otherwise: [],
+      input: (s) => ({ DBClusterSnapshotIdentifier: s.DBClusterSnapshotIdentifier }),
+      pick: (answer) =>
+        answer.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.find(
+          (a) => a.AttributeName === "restore",
+        )?.AttributeValues ?? [],
+    }),
+  ],
+});
+
+export const rdsSpec: ServiceSpec = {
+  service: "rds",
+  global: false,
+  resources: [instances, snapshots, clusters, clusterSnapshots],
+};
+
+/** RDS DB instances and clusters, and the account's own DB and cluster snapshots (with who may restore them). */
 export const rdsCollector = specCollector(rdsSpec);

@@ -2,12 +2,16 @@ import {
   type Bucket,
   GetBucketAclCommand,
   GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetBucketLocationCommand,
   GetBucketLoggingCommand,
+  GetBucketNotificationConfigurationCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
+  GetBucketReplicationCommand,
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
+  GetObjectLockConfigurationCommand,
   GetPublicAccessBlockCommand,
   paginateListBuckets,
   type S3Client,
@@ -41,12 +45,16 @@ export const s3Collector: Collector = {
     "s3:GetBucketAcl",
     "s3:GetBucketLocation",
     "s3:GetBucketLogging",
+    "s3:GetBucketNotification",
+    "s3:GetBucketObjectLockConfiguration",
     "s3:GetBucketOwnershipControls",
     "s3:GetBucketPolicy",
     "s3:GetBucketPublicAccessBlock",
     "s3:GetBucketTagging",
     "s3:GetBucketVersioning",
     "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
     "s3:ListAllMyBuckets",
   ],
   async collect(ctx) {
@@ -107,64 +115,113 @@ async function bucketItem(
 ): Promise<ConfigurationItem> {
   const s3: S3Client = ctx.clientsFor(region).s3;
   const Bucket = name;
-  const [publicAccessBlock, acl, policy, encryption, versioning, logging, ownershipControls, tagging] =
-    await Promise.all([
-      limit(() =>
-        supplementary(async () => {
-          const answer = await s3.send(new GetPublicAccessBlockCommand({ Bucket }));
-          return publicAccessBlockFlags(answer.PublicAccessBlockConfiguration);
-        }, ["NoSuchPublicAccessBlockConfiguration"]),
-      ),
-      limit(() =>
-        orCallError(async () => {
-          const answer = await s3.send(new GetBucketAclCommand({ Bucket }));
-          return {
-            owner: lowerCamelKeys(answer.Owner ?? {}),
-            grants: lowerCamelKeys<unknown[]>(answer.Grants ?? []),
-          };
-        }),
-      ),
-      limit(() =>
-        supplementary(async () => {
-          const answer = await s3.send(new GetBucketPolicyCommand({ Bucket }));
-          return parsePolicyDocument(answer.Policy);
-        }, ["NoSuchBucketPolicy"]),
-      ),
-      limit(() =>
-        supplementary(async () => {
-          const answer = await s3.send(new GetBucketEncryptionCommand({ Bucket }));
-          return { rules: lowerCamelKeys<unknown[]>(answer.ServerSideEncryptionConfiguration?.Rules ?? []) };
-        }, ["ServerSideEncryptionConfigurationNotFoundError"]),
-      ),
-      limit(() =>
-        orCallError(async () => {
-          const answer = await s3.send(new GetBucketVersioningCommand({ Bucket }));
-          // A bucket that never had versioning answers with neither field.
-          return { status: answer.Status ?? null, mfaDelete: answer.MFADelete ?? null };
-        }),
-      ),
-      limit(() =>
-        orCallError(async () => {
-          const answer = await s3.send(new GetBucketLoggingCommand({ Bucket }));
-          const enabled = answer.LoggingEnabled;
-          return enabled
-            ? { targetBucket: enabled.TargetBucket ?? null, targetPrefix: enabled.TargetPrefix ?? "" }
-            : null;
-        }),
-      ),
-      limit(() =>
-        supplementary(async () => {
-          const answer = await s3.send(new GetBucketOwnershipControlsCommand({ Bucket }));
-          return { rules: lowerCamelKeys<unknown[]>(answer.OwnershipControls?.Rules ?? []) };
-        }, ["OwnershipControlsNotFoundError"]),
-      ),
-      limit(() =>
-        supplementary(async () => {
-          const answer = await s3.send(new GetBucketTaggingCommand({ Bucket }));
-          return tagMap(answer.TagSet);
-        }, ["NoSuchTagSet"]),
-      ),
-    ]);
+  const [
+    publicAccessBlock,
+    acl,
+    policy,
+    encryption,
+    versioning,
+    logging,
+    ownershipControls,
+    tagging,
+    lifecycle,
+    objectLock,
+    notifications,
+    replication,
+  ] = await Promise.all([
+    limit(() =>
+      supplementary(async () => {
+        const answer = await s3.send(new GetPublicAccessBlockCommand({ Bucket }));
+        return publicAccessBlockFlags(answer.PublicAccessBlockConfiguration);
+      }, ["NoSuchPublicAccessBlockConfiguration"]),
+    ),
+    limit(() =>
+      orCallError(async () => {
+        const answer = await s3.send(new GetBucketAclCommand({ Bucket }));
+        return {
+          owner: lowerCamelKeys(answer.Owner ?? {}),
+          grants: lowerCamelKeys<unknown[]>(answer.Grants ?? []),
+        };
+      }),
+    ),
+    limit(() =>
+      supplementary(async () => {
+        const answer = await s3.send(new GetBucketPolicyCommand({ Bucket }));
+        return parsePolicyDocument(answer.Policy);
+      }, ["NoSuchBucketPolicy"]),
+    ),
+    limit(() =>
+      supplementary(async () => {
+        const answer = await s3.send(new GetBucketEncryptionCommand({ Bucket }));
+        return { rules: lowerCamelKeys<unknown[]>(answer.ServerSideEncryptionConfiguration?.Rules ?? []) };
+      }, ["ServerSideEncryptionConfigurationNotFoundError"]),
+    ),
+    limit(() =>
+      orCallError(async () => {
+        const answer = await s3.send(new GetBucketVersioningCommand({ Bucket }));
+        // A bucket that never had versioning answers with neither field.
+        return { status: answer.Status ?? null, mfaDelete: answer.MFADelete ?? null };
+      }),
+    ),
+    limit(() =>
+      orCallError(async () => {
+        const answer = await s3.send(new GetBucketLoggingCommand({ Bucket }));
+        const enabled = answer.LoggingEnabled;
+        return enabled
+          ? { targetBucket: enabled.TargetBucket ?? null, targetPrefix: enabled.TargetPrefix ?? "" }
+          : null;
+      }),
+    ),
+    limit(() =>
+      supplementary(async () => {
+        const answer = await s3.send(new GetBucketOwnershipControlsCommand({ Bucket }));
+        return { rules: lowerCamelKeys<unknown[]>(answer.OwnershipControls?.Rules ?? []) };
+      }, ["OwnershipControlsNotFoundError"]),
+    ),
+    limit(() =>
+      supplementary(async () => {
+        const answer = await s3.send(new GetBucketTaggingCommand({ Bucket }));
+        return tagMap(answer.TagSet);
+      }, ["NoSuchTagSet"]),
+    ),
+    limit(() =>
+      supplementary(async () => {
+        const answer = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }));
+        return { rules: lowerCamelKeys<unknown[]>(answer.Rules ?? []) };
+      }, ["NoSuchLifecycleConfiguration"]),
+    ),
+    limit(() =>
+      supplementary(async () => {
+        const answer = await s3.send(new GetObjectLockConfigurationCommand({ Bucket }));
+        const config = answer.ObjectLockConfiguration;
+        return {
+          objectLockEnabled: config?.ObjectLockEnabled ?? null,
+          defaultRetention: config?.Rule?.DefaultRetention
+            ? lowerCamelKeys(config.Rule.DefaultRetention)
+            : null,
+        };
+      }, ["ObjectLockConfigurationNotFoundError"]),
+    ),
+    limit(() =>
+      orCallError(async () => {
+        // A bucket without notifications answers with no configuration at all (not an error).
+        const answer = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket }));
+        return {
+          topicConfigurations: lowerCamelKeys<unknown[]>(answer.TopicConfigurations ?? []),
+          queueConfigurations: lowerCamelKeys<unknown[]>(answer.QueueConfigurations ?? []),
+          lambdaFunctionConfigurations: lowerCamelKeys<unknown[]>(answer.LambdaFunctionConfigurations ?? []),
+          eventBridgeEnabled: answer.EventBridgeConfiguration !== undefined,
+        };
+      }),
+    ),
+    limit(() =>
+      supplementary(async () => {
+        const answer = await s3.send(new GetBucketReplicationCommand({ Bucket }));
+        const config = answer.ReplicationConfiguration;
+        return { role: config?.Role ?? null, rules: lowerCamelKeys<unknown[]>(config?.Rules ?? []) };
+      }, ["ReplicationConfigurationNotFoundError"]),
+    ),
+  ]);
   const supplementaryConfiguration: Record<string, unknown> = {
     publicAccessBlock,
     acl,
@@ -173,6 +230,10 @@ async function bucketItem(
     versioning,
     logging,
     ownershipControls,
+    lifecycle,
+    objectLock,
+    notifications,
+    replication,
   };
   // Tags are a plain map; when they could not be read, say so instead of passing off `{}` as "no tags".
   if (isCallError(tagging)) supplementaryConfiguration.tags = tagging;
