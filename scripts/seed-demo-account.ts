@@ -95,6 +95,7 @@ import { getCallerIdentity } from "../tools/aws/account.ts";
 import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
 import { seedGovernance } from "./seed-governance.ts";
 import { seedMonitoring } from "./seed-monitoring.ts";
+import { seedVpc } from "./seed-vpc.ts";
 
 export const DEMO_REGIONS = ["us-east-1", "eu-west-1"] as const;
 export type DemoRegion = (typeof DEMO_REGIONS)[number];
@@ -248,6 +249,10 @@ class Seeder {
     this.step("Config, Security Hub, GuardDuty, Macie, contacts");
     const governance = await seedGovernance(this.accountId, this.clients);
     for (const [kind, n] of Object.entries(governance.created)) this.count(kind, n);
+    // ---- VPC topology: subnets, route tables, peering, endpoints, default VPC in use (seed-vpc.ts)
+    this.step("VPC subnets, route tables, peering, endpoints");
+    const vpc = await seedVpc(this.accountId, this.clients);
+    for (const [kind, n] of Object.entries(vpc.created)) this.count(kind, n);
   }
 
   // ---------------------------------------------------------------- IAM (global)
