@@ -97,6 +97,7 @@ import { seedEfs } from "./seed-efs.ts";
 import { seedExtra } from "./seed-extra.ts";
 import { seedGovernance } from "./seed-governance.ts";
 import { seedMonitoring } from "./seed-monitoring.ts";
+import { seedVpc } from "./seed-vpc.ts";
 
 export const DEMO_REGIONS = ["us-east-1", "eu-west-1"] as const;
 export type DemoRegion = (typeof DEMO_REGIONS)[number];
@@ -259,6 +260,10 @@ class Seeder {
       accountId: this.accountId,
       count: (kind, n) => this.count(kind, n),
     });
+    // ---- VPC topology: subnets, route tables, peering, endpoints, default VPC in use (seed-vpc.ts)
+    this.step("VPC subnets, route tables, peering, endpoints");
+    const vpc = await seedVpc(this.accountId, this.clients);
+    for (const [kind, n] of Object.entries(vpc.created)) this.count(kind, n);
   }
 
   // ---------------------------------------------------------------- IAM (global)

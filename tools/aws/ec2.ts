@@ -1,9 +1,9 @@
 import {
   DescribeSnapshotAttributeCommand,
-  type EC2Client,
   type FlowLog,
   GetEbsDefaultKmsKeyIdCommand,
   GetEbsEncryptionByDefaultCommand,
+  type NetworkInterface,
   paginateDescribeFlowLogs,
   paginateDescribeInstances,
   paginateDescribeNetworkAcls,
@@ -26,8 +26,20 @@ import {
   tagMap,
 } from "./collector.ts";
 import { collectPages, mapLimit } from "./concurrency.ts";
+import {
+  type Shared,
+  shared,
+  type Topology,
+  topology,
+  topologyItems,
+  VPC_TOPOLOGY_ACTIONS,
+  vpcRelations,
+} from "./ec2-vpc.ts";
 
-/** Regional EC2, VPC and EBS resources, plus the region's EBS default-encryption setting. */
+/**
+ * Regional EC2, VPC (with subnets, route tables, peering connections, endpoints and internet gateways: see
+ * ec2-vpc.ts) and EBS resources, plus the region's EBS default-encryption setting.
+ */
 export const ec2Collector: Collector = {
   service: "ec2",
   global: false,
@@ -44,15 +56,25 @@ export const ec2Collector: Collector = {
     "ec2:DescribeVpcs",
     "ec2:GetEbsDefaultKmsKeyId",
     "ec2:GetEbsEncryptionByDefault",
-  ],
+    ...VPC_TOPOLOGY_ACTIONS,
+  ].sort(),
   async collect(ctx) {
+    // One listing of the region's network interfaces serves the security groups and the VPCs.
+    const enis = shared(() =>
+      collectPages(
+        paginateDescribeNetworkInterfaces({ client: ctx.clients.ec2 }, {}),
+        (p) => p.NetworkInterfaces,
+      ),
+    );
+    const network = topology(ctx.clients.ec2, enis);
     const parts = await Promise.all([
       listing(ctx, "DescribeInstances", () => instances(ctx)),
-      listing(ctx, "DescribeSecurityGroups", () => securityGroups(ctx)),
+      listing(ctx, "DescribeSecurityGroups", () => securityGroups(ctx, enis)),
       listing(ctx, "DescribeNetworkAcls", () => networkAcls(ctx)),
       listing(ctx, "DescribeVolumes", () => volumes(ctx)),
       listing(ctx, "DescribeSnapshots", () => snapshots(ctx)),
-      listing(ctx, "DescribeVpcs", () => vpcs(ctx)),
+      listing(ctx, "DescribeVpcs", () => vpcs(ctx, network)),
+      ...topologyItems(ctx, network),
       listing(ctx, "GetEbsEncryptionByDefault", () => regionalSettings(ctx)),
     ]);
     return parts.flat();
@@ -89,11 +111,14 @@ async function instances(ctx: CollectorContext): Promise<ConfigurationItem[]> {
   );
 }
 
-async function securityGroups(ctx: CollectorContext): Promise<ConfigurationItem[]> {
+async function securityGroups(
+  ctx: CollectorContext,
+  enis: Shared<NetworkInterface>,
+): Promise<ConfigurationItem[]> {
   const ec2 = ctx.clients.ec2;
   const [groups, usage] = await Promise.all([
     collectPages(paginateDescribeSecurityGroups({ client: ec2 }, {}), (p) => p.SecurityGroups),
-    networkInterfacesPerGroup(ec2),
+    networkInterfacesPerGroup(enis),
   ]);
   return groups
     .filter((g) => g.GroupId)
@@ -115,12 +140,11 @@ async function securityGroups(ctx: CollectorContext): Promise<ConfigurationItem[
 }
 
 /** One listing of the region's network interfaces answers "is this group in use" for every group at once. */
-async function networkInterfacesPerGroup(ec2: EC2Client): Promise<Map<string, number> | CallError> {
+async function networkInterfacesPerGroup(
+  list: Shared<NetworkInterface>,
+): Promise<Map<string, number> | CallError> {
   try {
-    const enis = await collectPages(
-      paginateDescribeNetworkInterfaces({ client: ec2 }, {}),
-      (p) => p.NetworkInterfaces,
-    );
+    const enis = await list();
     const counts = new Map<string, number>();
     for (const eni of enis) {
       for (const group of eni.Groups ?? []) {
@@ -208,11 +232,12 @@ async function snapshots(ctx: CollectorContext): Promise<ConfigurationItem[]> {
   });
 }
 
-async function vpcs(ctx: CollectorContext): Promise<ConfigurationItem[]> {
+async function vpcs(ctx: CollectorContext, network: Topology): Promise<ConfigurationItem[]> {
   const ec2 = ctx.clients.ec2;
-  const [list, flowLogs] = await Promise.all([
+  const [list, flowLogs, relationsOf] = await Promise.all([
     collectPages(paginateDescribeVpcs({ client: ec2 }, {}), (p) => p.Vpcs),
     orCallError(() => collectPages(paginateDescribeFlowLogs({ client: ec2 }, {}), (p) => p.FlowLogs)),
+    vpcRelations(network),
   ]);
   const flowLogsOf = (vpcId: string): unknown =>
     Array.isArray(flowLogs)
@@ -229,7 +254,7 @@ async function vpcs(ctx: CollectorContext): Promise<ConfigurationItem[]> {
         arn: arn(ctx, `vpc/${vpc.VpcId}`),
         awsRegion: ctx.region,
         configuration: lowerCamelKeys(vpc),
-        supplementaryConfiguration: { flowLogs: flowLogsOf(vpc.VpcId!) },
+        supplementaryConfiguration: { flowLogs: flowLogsOf(vpc.VpcId!), ...relationsOf(vpc.VpcId!) },
         tags,
       });
     });
