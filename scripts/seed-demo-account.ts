@@ -94,6 +94,7 @@ import { PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand } fro
 import { getCallerIdentity } from "../tools/aws/account.ts";
 import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
 import { seedGovernance } from "./seed-governance.ts";
+import { seedIamProviders } from "./seed-iam-providers.ts";
 import { seedMonitoring } from "./seed-monitoring.ts";
 
 export const DEMO_REGIONS = ["us-east-1", "eu-west-1"] as const;
@@ -248,6 +249,8 @@ class Seeder {
     this.step("Config, Security Hub, GuardDuty, Macie, contacts");
     const governance = await seedGovernance(this.accountId, this.clients);
     for (const [kind, n] of Object.entries(governance.created)) this.count(kind, n);
+    const iamProviders = await seedIamProviders(this.clients);
+    for (const [kind, n] of Object.entries(iamProviders.created)) this.count(kind, n);
   }
 
   // ---------------------------------------------------------------- IAM (global)

@@ -19,6 +19,7 @@ export const SERVICE_NAMES = [
   "guardduty",
   "macie",
   "organizations",
+  "accessanalyzer",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -72,7 +73,8 @@ export function errorCode(error: unknown): string {
   return "UnknownError";
 }
 
-const GENERIC_NAMES = new Set(["Error", "UnknownError", "TypeError"]);
+// `SyntaxError`: a JSON-protocol client could not parse the answer (an emulator's error page), not an AWS code.
+const GENERIC_NAMES = new Set(["Error", "UnknownError", "TypeError", "SyntaxError"]);
 
 export function errorText(error: unknown): string {
   if (error instanceof Error) {
