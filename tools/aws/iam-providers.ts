@@ -32,8 +32,9 @@ const serverCertificates = resource({
     paging: { input: "Marker", output: "Marker" },
     items: (page) => page.ServerCertificateMetadataList,
   },
-  id: (c: ServerCertificateMetadata) => c.ServerCertificateId,
-  name: (c) => c.ServerCertificateName,
+  // The name, unique in the account, rather than ServerCertificateId: moto answers one fixed id for every
+  // certificate, which would merge them into one item.
+  id: (c: ServerCertificateMetadata) => c.ServerCertificateName,
   arn: (c, ctx) =>
     c.Arn ??
     `arn:${ctx.partition}:iam::${ctx.accountId}:server-certificate${c.Path ?? "/"}${c.ServerCertificateName}`,
