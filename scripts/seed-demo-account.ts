@@ -96,6 +96,7 @@ import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from 
 import { seedEfs } from "./seed-efs.ts";
 import { seedExtra } from "./seed-extra.ts";
 import { seedGovernance } from "./seed-governance.ts";
+import { seedIamProviders } from "./seed-iam-providers.ts";
 import { seedMonitoring } from "./seed-monitoring.ts";
 import { seedVpc } from "./seed-vpc.ts";
 
@@ -264,6 +265,8 @@ class Seeder {
     this.step("VPC subnets, route tables, peering, endpoints");
     const vpc = await seedVpc(this.accountId, this.clients);
     for (const [kind, n] of Object.entries(vpc.created)) this.count(kind, n);
+    const iamProviders = await seedIamProviders(this.clients);
+    for (const [kind, n] of Object.entries(iamProviders.created)) this.count(kind, n);
   }
 
   // ---------------------------------------------------------------- IAM (global)

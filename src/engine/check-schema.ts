@@ -19,7 +19,7 @@ export const OPERATORS = [
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 
-export const VALUE_TYPES = ["age", "integer", "cidr", "boolean", "length"] as const;
+export const VALUE_TYPES = ["age", "daysUntil", "integer", "cidr", "boolean", "length"] as const;
 export type ValueType = (typeof VALUE_TYPES)[number];
 
 export interface ValueTest {

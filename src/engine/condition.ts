@@ -242,6 +242,12 @@ function convert(value: unknown, type: ValueType, now: Date): unknown {
       const time = new Date(value as string).getTime();
       return Number.isNaN(time) ? null : Math.floor((now.getTime() - time) / DAY_MS);
     }
+    case "daysUntil": {
+      if (value === null || value === undefined || value === "") return null;
+      const time = new Date(value as string).getTime();
+      // Whole days left: a date 12 hours ahead is 0 days away, one 12 hours past is -1.
+      return Number.isNaN(time) ? null : Math.floor((time - now.getTime()) / DAY_MS);
+    }
     case "integer": {
       if (typeof value === "number") return Math.trunc(value);
       const n = Number.parseInt(String(value), 10);
@@ -337,12 +343,14 @@ export function formatValue(value: unknown): string {
 function describeValue(raw: unknown, actual: unknown, type?: ValueType): string {
   if (type === "age")
     return actual === null ? `${formatValue(raw)} (no age)` : `${actual} days old (${formatValue(raw)})`;
+  if (type === "daysUntil")
+    return actual === null ? `${formatValue(raw)} (no date)` : `${actual} days away (${formatValue(raw)})`;
   if (type === "length") return `${actual} long`;
   return formatValue(raw);
 }
 
 function describeExpectation(op: Operator, expected: unknown, type?: ValueType): string {
-  const unit = type === "age" ? " days old" : "";
+  const unit = type === "age" ? " days old" : type === "daysUntil" ? " days away" : "";
   const v = Array.isArray(expected) ? expected.map((e) => formatValue(e)).join(", ") : formatValue(expected);
   switch (op) {
     case "eq":

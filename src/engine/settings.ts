@@ -18,6 +18,7 @@ export const settingsSchema = z.object({
   riskyPorts: z.array(port),
   deprecatedLambdaRuntimes: z.array(z.string()),
   logGroupMinRetentionDays: z.number().int().positive(),
+  certificateExpiryWarningDays: z.number().int().nonnegative(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -130,6 +130,10 @@ const REPORT = [
 function iamAnswers(overrides: StubAnswers = {}): StubAnswers {
   const adminDoc = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
   return {
+    // Server certificates and identity providers (iam-providers.ts): none in this account.
+    "iam:ListServerCertificates": () => ({ ServerCertificateMetadataList: [] }),
+    "iam:ListSAMLProviders": () => ({ SAMLProviderList: [] }),
+    "iam:ListOpenIDConnectProviders": () => ({ OpenIDConnectProviderList: [] }),
     "iam:ListUsers": () => ({
       Users: [
         {

@@ -89,6 +89,18 @@ describe("condition language", () => {
       {},
       false,
     ],
+    [
+      "daysUntil gt (days ahead)",
+      { key: "configuration.t", op: "gt", value: 30, valueType: "daysUntil" },
+      { t: "2026-09-01T00:00:00Z" },
+      true,
+    ],
+    [
+      "daysUntil of a past date is negative",
+      { key: "configuration.t", op: "ge", value: 0, valueType: "daysUntil" },
+      { t: "2026-05-01T00:00:00Z" },
+      false,
+    ],
     ["integer", { key: "configuration.p", op: "eq", value: 22, valueType: "integer" }, { p: "22" }, true],
     ["boolean", { key: "configuration.b", op: "eq", value: true, valueType: "boolean" }, { b: "true" }, true],
     ["length", { key: "configuration.l", op: "le", value: 1, valueType: "length" }, { l: [1, 2] }, false],

@@ -20,6 +20,7 @@ export const SERVICE_NAMES = [
   "macie",
   "organizations",
   "efs",
+  "accessanalyzer",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -73,7 +74,8 @@ export function errorCode(error: unknown): string {
   return "UnknownError";
 }
 
-const GENERIC_NAMES = new Set(["Error", "UnknownError", "TypeError"]);
+// `SyntaxError`: a JSON-protocol client could not parse the answer (an emulator's error page), not an AWS code.
+const GENERIC_NAMES = new Set(["Error", "UnknownError", "TypeError", "SyntaxError"]);
 
 export function errorText(error: unknown): string {
   if (error instanceof Error) {

@@ -7,6 +7,7 @@ import { compareItems, withContentHash } from "../../src/domain/shape.ts";
 import type { ConfigurationItem, CoverageGap, Inventory } from "../../src/domain/types.ts";
 import { ServiceError, UsageError } from "../../src/errors.ts";
 import { type AwsAccess, type AwsAccessOptions, awsAccess } from "./access.ts";
+import { accessanalyzerCollector } from "./accessanalyzer.ts";
 import { accountCollector, getCallerIdentity } from "./account.ts";
 import type { AwsClientSet, AwsCredentials, ClientFactory, ClientKind, RetryMode } from "./clients.ts";
 import { cloudtrailCollector } from "./cloudtrail.ts";
@@ -55,6 +56,7 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   macie: macieCollector,
   organizations: organizationsCollector,
   efs: efsCollector,
+  accessanalyzer: accessanalyzerCollector,
 };
 
 export type ProgressEvent =

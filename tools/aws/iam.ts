@@ -34,16 +34,20 @@ import {
 } from "./collector.ts";
 import { collectPages, createLimiter, type Limiter, mapLimit } from "./concurrency.ts";
 import { type CredentialReportRow, ROOT_USER, readCredentialReport } from "./iam-credential-report.ts";
+import { iamProvidersCollector, iamProvidersSpec } from "./iam-providers.ts";
 
 /**
  * IAM is global: its items carry region `global`. Users, groups, roles and customer policies come from
  * GetAccountAuthorizationDetails (one paginated sweep per entity type instead of five calls per entity);
- * only what that call does not carry is read per user (login profile, MFA devices, access keys).
+ * only what that call does not carry is read per user (login profile, MFA devices, access keys). Server
+ * certificates and the SAML and OIDC identity providers are declared as specs (iam-providers.ts) and run here.
  */
-export const iamCollector: Collector = {
+export const iamCollector: Collector & { spec: typeof iamProvidersSpec } = {
   service: "iam",
   global: true,
-  // The calls this code makes (test/aws/scan-policy.test.ts reads the source and holds this list to it).
+  spec: iamProvidersSpec,
+  // The calls this code makes (test/aws/scan-policy.test.ts reads the source and holds this list to it),
+  // then those of the specs.
   actions: [
     "iam:GenerateCredentialReport",
     "iam:GetAccessKeyLastUsed",
@@ -58,6 +62,7 @@ export const iamCollector: Collector = {
     "iam:ListRoles",
     "iam:ListUsers",
     "iam:ListVirtualMFADevices",
+    ...iamProvidersCollector.actions,
   ],
   async collect(ctx) {
     const shared = new SharedReads(ctx.clients.iam);
@@ -68,6 +73,8 @@ export const iamCollector: Collector = {
       listing(ctx, "ListPolicies", () => policies(ctx, shared)),
       listing(ctx, "GetAccountPasswordPolicy", () => passwordPolicy(ctx)),
       listing(ctx, "GetAccountSummary", () => accountSummary(ctx, shared)),
+      // The spec runner records a failed listing as a gap itself.
+      iamProvidersCollector.collect(ctx),
     ]);
     return parts.flat();
   },

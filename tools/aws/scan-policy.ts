@@ -9,6 +9,7 @@ export const DISCOVERY_ACTIONS = ["sts:GetCallerIdentity", "ec2:DescribeRegions"
 
 /** How a statement id spells an IAM prefix (`cloudtrail` → `CloudTrail`); others are capitalised. */
 const PREFIX_TITLE: Record<string, string> = {
+  "access-analyzer": "AccessAnalyzer",
   accessanalyzer: "AccessAnalyzer",
   cloudtrail: "CloudTrail",
   cloudwatch: "CloudWatch",
