@@ -1,24 +1,47 @@
 import { setMaxListeners } from "node:events";
 import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { AccountClient } from "@aws-sdk/client-account";
+import { ACMClient } from "@aws-sdk/client-acm";
+import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import { ApiGatewayV2Client } from "@aws-sdk/client-apigatewayv2";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import { BackupClient } from "@aws-sdk/client-backup";
+import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { ECSClient } from "@aws-sdk/client-ecs";
 import { EFSClient } from "@aws-sdk/client-efs";
+import { EKSClient } from "@aws-sdk/client-eks";
+import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
+import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { Macie2Client } from "@aws-sdk/client-macie2";
+import { OpenSearchClient } from "@aws-sdk/client-opensearch";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { RDSClient } from "@aws-sdk/client-rds";
+import { RedshiftClient } from "@aws-sdk/client-redshift";
+import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
+import { WAFV2Client } from "@aws-sdk/client-wafv2";
 import { AWS_SERVICE_ENDPOINT_VARIABLES } from "../../src/config/index.ts";
 
 /** Credentials as every SDK v3 client accepts them: static keys or a provider. */
@@ -47,6 +70,29 @@ export interface ClientKinds {
   account: AccountClient;
   organizations: OrganizationsClient;
   macie2: Macie2Client;
+  elb: ElasticLoadBalancingClient;
+  elbv2: ElasticLoadBalancingV2Client;
+  acm: ACMClient;
+  wafv2: WAFV2Client;
+  secretsmanager: SecretsManagerClient;
+  ssm: SSMClient;
+  dynamodb: DynamoDBClient;
+  applicationautoscaling: ApplicationAutoScalingClient;
+  sqs: SQSClient;
+  ecr: ECRClient;
+  ecs: ECSClient;
+  eks: EKSClient;
+  cloudfront: CloudFrontClient;
+  apigateway: APIGatewayClient;
+  apigatewayv2: ApiGatewayV2Client;
+  backup: BackupClient;
+  opensearch: OpenSearchClient;
+  elasticache: ElastiCacheClient;
+  redshift: RedshiftClient;
+  autoscaling: AutoScalingClient;
+  route53: Route53Client;
+  kinesis: KinesisClient;
+  firehose: FirehoseClient;
 }
 export type ClientKind = keyof ClientKinds;
 
@@ -104,6 +150,29 @@ export const createClient: ClientFactory = <K extends ClientKind>(kind: K, setti
     account: () => new AccountClient(common),
     organizations: () => new OrganizationsClient(common),
     macie2: () => new Macie2Client(common),
+    elb: () => new ElasticLoadBalancingClient(common),
+    elbv2: () => new ElasticLoadBalancingV2Client(common),
+    acm: () => new ACMClient(common),
+    wafv2: () => new WAFV2Client(common),
+    secretsmanager: () => new SecretsManagerClient(common),
+    ssm: () => new SSMClient(common),
+    dynamodb: () => new DynamoDBClient(common),
+    applicationautoscaling: () => new ApplicationAutoScalingClient(common),
+    sqs: () => new SQSClient(common),
+    ecr: () => new ECRClient(common),
+    ecs: () => new ECSClient(common),
+    eks: () => new EKSClient(common),
+    cloudfront: () => new CloudFrontClient(common),
+    apigateway: () => new APIGatewayClient(common),
+    apigatewayv2: () => new ApiGatewayV2Client(common),
+    backup: () => new BackupClient(common),
+    opensearch: () => new OpenSearchClient(common),
+    elasticache: () => new ElastiCacheClient(common),
+    redshift: () => new RedshiftClient(common),
+    autoscaling: () => new AutoScalingClient(common),
+    route53: () => new Route53Client(common),
+    kinesis: () => new KinesisClient(common),
+    firehose: () => new FirehoseClient(common),
   };
   return clients[kind]() as ClientKinds[K];
 };
