@@ -19,6 +19,7 @@ export const settingsSchema = z.object({
   deprecatedLambdaRuntimes: z.array(z.string()),
   logGroupMinRetentionDays: z.number().int().positive(),
   certificateExpiryWarningDays: z.number().int().nonnegative(),
+  trustedAccountIds: z.array(z.string().regex(/^\d{12}$/, "a 12-digit AWS account id")),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

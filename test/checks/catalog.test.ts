@@ -49,10 +49,14 @@ function casesOf(checkId: string): Case[] {
 }
 
 describe("built-in check catalog", () => {
-  it("loads, validates and holds at least 80 checks across the seven services", () => {
-    expect(catalog.length).toBeGreaterThanOrEqual(80);
+  it("loads, validates and holds at least 200 checks across at least 18 services", () => {
+    expect(catalog.length).toBeGreaterThanOrEqual(200);
     const services = new Set(catalog.map((c) => c.check.service));
-    for (const s of ["ec2", "s3", "iam", "rds", "lambda", "cloudtrail", "kms"]) expect(services).toContain(s);
+    expect(services.size).toBeGreaterThanOrEqual(18);
+    for (const s of ["ec2", "s3", "iam", "rds", "lambda", "cloudtrail", "kms", "logs", "cloudwatch", "sns"])
+      expect(services).toContain(s);
+    for (const s of ["config", "securityhub", "guardduty", "accessanalyzer", "efs", "organizations", "macie"])
+      expect(services).toContain(s);
   });
 
   it("has a fixture with a passing and a failing case for every check", () => {

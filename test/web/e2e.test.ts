@@ -383,7 +383,7 @@ describe.skipIf(!moto || !browserPath)("dashboard end to end (Chromium, enforcea
     const automation = op.getByRole("list", { name: "Controls automated per framework" });
     await pw(automation.locator("li")).toHaveCount(8);
     await pw(automation.locator('[data-framework="cis-aws-3.0"]')).toContainText(
-      "53 of 62 controls automated, 9 manual (not in the score)",
+      "56 of 62 controls automated, 6 manual (not in the score)",
     );
     await pw(op.getByRole("img", { name: /Findings by severity/ })).toBeVisible();
     const trend = op.getByRole("img", { name: /Score trend across scans/ });
