@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { CATALOG_DOC, catalogDoc } from "../../scripts/catalog-doc.ts";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
 import { type CompiledCheck, loadChecks } from "../../src/engine/checks.ts";
 import { createContext, evaluateOne } from "../../src/engine/evaluate.ts";
@@ -57,6 +58,10 @@ describe("built-in check catalog", () => {
       expect(services).toContain(s);
     for (const s of ["config", "securityhub", "guardduty", "accessanalyzer", "efs", "organizations", "macie"])
       expect(services).toContain(s);
+  });
+
+  it("has an index (CATALOG.md) generated from the YAML files; run scripts/catalog-doc.ts when this fails", () => {
+    expect(readFileSync(CATALOG_DOC, "utf8")).toBe(catalogDoc());
   });
 
   it("has a fixture with a passing and a failing case for every check", () => {
