@@ -23,6 +23,7 @@ export function createContext(
   gaps: readonly EvaluationGap[] = [],
 ): EvaluationContext {
   const byType = new Map<string, ConfigurationItem[]>();
+  const memos = new Map<string, unknown>();
   for (const item of items) {
     getOrInit(byType, item.resourceType, () => []).push(item);
   }
@@ -43,6 +44,12 @@ export function createContext(
           (region === undefined || g.region === region) &&
           (g.accountId === undefined || g.accountId === accountId),
       );
+    },
+    memo<T>(key: string, compute: () => T): T {
+      if (memos.has(key)) return memos.get(key) as T;
+      const value = compute();
+      memos.set(key, value);
+      return value;
     },
   };
 }

@@ -467,7 +467,10 @@ function logGroupStep(ctx: EvaluationContext, trail: ConfigurationItem, cls: Mon
   let best: Step | undefined;
   for (const filter of filters) {
     const pattern = (filter.configuration as { filterPattern?: string }).filterPattern;
-    const coverage = patternCovers(pattern, cls);
+    // Hundreds of accounts share a handful of patterns: each (pattern, class) is judged once per run.
+    const coverage = ctx.memo(`metric-filter:${cls.cis}:${JSON.stringify(pattern ?? null)}`, () =>
+      patternCovers(pattern, cls),
+    );
     if (!coverage.covers) {
       misses.push(`${quote((filter.configuration as { filterName?: string }).filterName)}: ${coverage.why}`);
       continue;

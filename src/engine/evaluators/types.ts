@@ -14,6 +14,11 @@ export interface EvaluationContext {
    * absent resource there is unknown rather than missing. Gaps recorded without an account apply to every one.
    */
   gapsOf(service: string, accountId: string, region?: string): readonly EvaluationGap[];
+  /**
+   * A value computed once per evaluation run and kept for the rest of it (a parsed metric-filter pattern judged
+   * for one event class). Keys must name everything the value depends on; the cache dies with the context.
+   */
+  memo<T>(key: string, compute: () => T): T;
 }
 
 export interface EvaluationGap {
