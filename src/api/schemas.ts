@@ -261,6 +261,27 @@ export const resourceListSchema = z
   .object({ items: z.array(configurationItemSchema), ...pageMeta })
   .meta({ id: "ResourceList" });
 
+export const resourceTypeCountsSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        resourceType: z.string().describe("AWS Config resource type, e.g. AWS::S3::Bucket"),
+        service: z.string().describe("the type's service part, e.g. S3"),
+        count: z.number().int().nonnegative(),
+      }),
+    ),
+  })
+  .meta({ id: "ResourceTypeCounts" });
+
+export const resourceTypeQuery = z
+  .object({
+    account: z
+      .string()
+      .regex(/^\d{12}$/, "a 12-digit AWS account id")
+      .optional(),
+  })
+  .strict();
+
 export const resourceQuery = z
   .object({
     account: z

@@ -101,6 +101,17 @@ export class ResourceRepository {
     return { items: rows.map((r) => r.item), total: Number(total.rows[0]?.n ?? 0) };
   }
 
+  /** How many resources of each type the inventory holds now (for filters), optionally in one account. */
+  async typeCounts(accountId?: string): Promise<{ resourceType: string; count: number }[]> {
+    const where = new Conditions();
+    if (accountId) where.add("account_id = ?", accountId);
+    const { rows } = await this.db.query<{ resource_type: string; n: string }>(
+      `SELECT resource_type, count(*) AS n FROM resources ${where.whereClause} GROUP BY resource_type ORDER BY resource_type`,
+      where.values,
+    );
+    return rows.map((r) => ({ resourceType: r.resource_type, count: Number(r.n) }));
+  }
+
   async findByArn(arn: string): Promise<ConfigurationItem | undefined> {
     const { rows } = await this.db.query<{ item: ConfigurationItem }>(
       `SELECT v.item FROM resources r JOIN resource_versions v USING (content_hash) WHERE r.arn = $1 LIMIT 1`,

@@ -17,6 +17,7 @@ import {
   readinessSchema,
   resourceDetailSchema,
   resourceListSchema,
+  resourceTypeCountsSchema,
   scanDetailSchema,
   scanEventSchema,
   scanListSchema,
@@ -128,6 +129,7 @@ describe("authentication and roles", () => {
       `/api/v1/scans/${scanId}`,
       "/api/v1/findings",
       "/api/v1/resources",
+      "/api/v1/resources/types",
       "/api/v1/posture",
       "/api/v1/posture/trend",
       "/api/v1/policies",
@@ -377,6 +379,23 @@ describe("resources", () => {
     const search = await h.call("GET", "/api/v1/resources?search=mallory", { role: "viewer" });
     expect(search.body.items[0].arn).toBe("arn:aws:iam::123456789012:user/mallory.contractor");
     expect((await h.call("GET", "/api/v1/resources?account=12", { role: "viewer" })).status).toBe(400);
+  });
+
+  it("lists the inventory's resource types with counts and their service, for the dashboard's filter", async () => {
+    const r = await h.call("GET", "/api/v1/resources/types", { role: "viewer" });
+    expect(r.status).toBe(200);
+    const { items } = conforms(resourceTypeCountsSchema, r.body);
+    const buckets = await h.call("GET", "/api/v1/resources?type=AWS::S3::Bucket&limit=1", { role: "viewer" });
+    expect(items.find((t) => t.resourceType === "AWS::S3::Bucket")).toEqual({
+      resourceType: "AWS::S3::Bucket",
+      service: "S3",
+      count: buckets.body.total,
+    });
+    expect(items.map((t) => t.resourceType)).toEqual([...items.map((t) => t.resourceType)].sort());
+    expect(items.every((t) => t.count > 0)).toBe(true);
+    expect((await h.call("GET", "/api/v1/resources/types?account=1", { role: "viewer" })).status).toBe(400);
+    const other = await h.call("GET", "/api/v1/resources/types?account=999999999999", { role: "viewer" });
+    expect(other.body.items).toEqual([]);
   });
 
   it("one by URL-encoded ARN: configuration, evidence and finding history; 404 when unknown", async () => {

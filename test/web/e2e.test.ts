@@ -421,6 +421,19 @@ describe.skipIf(!moto || !browserPath)("dashboard end to end (Chromium, enforcea
     await shot(op, "08-resource");
   });
 
+  it("filters resources by a type chosen from the inventory's types, grouped by service", async () => {
+    await open(op, "#/resources");
+    const type = op.getByLabel("Type");
+    await pw(type.locator('optgroup[label="GuardDuty"] option')).toHaveCount(1);
+    await pw(type.locator('optgroup[label="S3"] option[value="AWS::S3::Bucket"]')).toHaveText(
+      /AWS::S3::Bucket \(\d+\)/,
+    );
+    await type.selectOption("AWS::GuardDuty::Detector");
+    await op.getByRole("button", { name: "Apply" }).click();
+    await pw(op.locator("tbody tr").first()).toContainText("AWS::GuardDuty::Detector");
+    expect(await type.inputValue()).toBe("AWS::GuardDuty::Detector");
+  });
+
   it("uploads a framework document and lists its proposed mappings (decided by an approver only)", async () => {
     await open(op, "#/frameworks");
     await pw(op.locator("[data-document-id]").first()).toContainText("indexed");

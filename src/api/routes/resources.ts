@@ -1,6 +1,12 @@
 import { NotFoundError } from "../../errors.ts";
 import { type AnyRoute, route, z } from "../http.ts";
-import { resourceDetailSchema, resourceListSchema, resourceQuery } from "../schemas.ts";
+import {
+  resourceDetailSchema,
+  resourceListSchema,
+  resourceQuery,
+  resourceTypeCountsSchema,
+  resourceTypeQuery,
+} from "../schemas.ts";
 
 export function resourceRoutes(): AnyRoute[] {
   return [
@@ -23,6 +29,22 @@ export function resourceRoutes(): AnyRoute[] {
           offset: query.offset,
         });
         return { status: 200, body: { items, total, limit: query.limit, offset: query.offset } };
+      },
+    }),
+    // Before `/resources/:arn`, which would otherwise take "types" for an ARN.
+    route({
+      method: "get",
+      path: "/resources/types",
+      operationId: "listResourceTypes",
+      summary: "Resource types in the inventory, with how many of each",
+      tag: "resources",
+      role: "viewer",
+      query: resourceTypeQuery,
+      responses: { 200: { description: "resource types and counts", schema: resourceTypeCountsSchema } },
+      async handler({ query, services }) {
+        const counts = await services.app.store.resources.typeCounts(query.account);
+        const items = counts.map((c) => ({ ...c, service: c.resourceType.split("::")[1] ?? c.resourceType }));
+        return { status: 200, body: { items } };
       },
     }),
     route({

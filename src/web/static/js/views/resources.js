@@ -5,21 +5,6 @@ import { findingHref, number, resourceHref, scanHref, severityBadge, statusBadge
 import { async, emptyState, facts, field, pageHeader, section } from "../ui.js";
 import { tags } from "./findings.js";
 
-const TYPES = [
-  "AWS::CloudTrail::Trail",
-  "AWS::EC2::Instance",
-  "AWS::EC2::SecurityGroup",
-  "AWS::EC2::Volume",
-  "AWS::EC2::VPC",
-  "AWS::IAM::User",
-  "AWS::IAM::Role",
-  "AWS::IAM::Policy",
-  "AWS::KMS::Key",
-  "AWS::Lambda::Function",
-  "AWS::RDS::DBInstance",
-  "AWS::S3::Bucket",
-];
-
 export function resourcesView(container, _params, query, { go }) {
   const search = h("input", {
     type: "search",
@@ -28,12 +13,39 @@ export function resourcesView(container, _params, query, { go }) {
     value: query.get("search") ?? "",
     autocomplete: "off",
   });
+  const chosen = query.get("type") ?? "";
   const type = h(
     "select",
     { class: "input", name: "type" },
     h("option", { value: "" }, "All types"),
-    TYPES.map((t) => h("option", { value: t, selected: t === query.get("type") }, t)),
+    chosen ? h("option", { value: chosen, selected: true }, chosen) : null,
   );
+  // The types come from the inventory itself, grouped by service, so a new collector needs no change here.
+  get("/resources/types")
+    .then(({ items }) => {
+      const groups = new Map();
+      for (const t of items) groups.set(t.service, [...(groups.get(t.service) ?? []), t]);
+      replace(
+        type,
+        h("option", { value: "" }, "All types"),
+        [...groups.entries()].map(([service, list]) =>
+          h(
+            "optgroup",
+            { label: service },
+            list.map((t) =>
+              h(
+                "option",
+                { value: t.resourceType, selected: t.resourceType === chosen },
+                `${t.resourceType} (${number(t.count)})`,
+              ),
+            ),
+          ),
+        ),
+      );
+    })
+    .catch(() => {
+      // The filter still works with the type given in the address; the list itself is a convenience.
+    });
   const region = h("input", {
     type: "text",
     class: "input",
