@@ -24,6 +24,7 @@ export function createContext(
 ): EvaluationContext {
   const byType = new Map<string, ConfigurationItem[]>();
   const memos = new Map<string, unknown>();
+  const byTypeAndAccount = new Map<string, Map<string, ConfigurationItem[]>>();
   for (const item of items) {
     getOrInit(byType, item.resourceType, () => []).push(item);
   }
@@ -32,7 +33,15 @@ export function createContext(
     now,
     itemsOfType(resourceType, accountId) {
       const list = byType.get(resourceType) ?? [];
-      return accountId ? list.filter((i) => i.accountId === accountId) : list;
+      if (!accountId) return list;
+      // Cross-resource evaluators ask per account; with hundreds of accounts a filter per call is quadratic.
+      let accounts = byTypeAndAccount.get(resourceType);
+      if (!accounts) {
+        accounts = new Map();
+        for (const item of list) getOrInit(accounts, item.accountId, () => []).push(item);
+        byTypeAndAccount.set(resourceType, accounts);
+      }
+      return accounts.get(accountId) ?? [];
     },
     accountItem(resourceType, accountId) {
       return byType.get(resourceType)?.find((i) => i.accountId === accountId);
