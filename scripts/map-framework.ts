@@ -6,7 +6,8 @@
  * The map (JSON or YAML) is `{ "<controlId>": ["<checkId>", ...] }`. Each named control gets `checks: [...]`,
  * loses `manual`/`manualReason`, and loses a `# pending: <service>` comment on its id. A control that already has
  * checks keeps them and gains the new ones, unless --replace is given. Unknown control ids and check ids that no
- * file under knowledge/checks defines are errors; nothing is written then.
+ * file under knowledge/checks defines are errors; nothing is written then. Only the lines of the mapped controls
+ * change: the edits are spliced into the original text, the rest of the file stays byte for byte.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -58,16 +59,6 @@ function readMap(file: string): Map<string, string[]> {
   return map;
 }
 
-/** Drops a `pending: ...` comment, keeping any other comment text. */
-function withoutPending(comment: string | null | undefined): string | undefined {
-  if (!comment) return undefined;
-  const kept = comment
-    .split("\n")
-    .filter((line) => !/^\s*pending:/.test(line))
-    .join("\n");
-  return kept.trim() === "" ? undefined : kept;
-}
-
 function main(): void {
   const args = process.argv.slice(2);
   const flags = new Set(args.filter((a) => a.startsWith("--")));
@@ -102,28 +93,78 @@ function main(): void {
     process.exit(1);
   }
 
+  // Edits are spliced into the original text, so every line this script does not touch stays byte for byte.
+  const edits: { start: number; end: number; text: string }[] = [];
   for (const [controlId, checks] of wanted) {
     const control = byId.get(controlId)!;
     const existing = flags.has("--replace") ? [] : ((control.toJSON() as { checks?: string[] }).checks ?? []);
     const merged = [...new Set([...existing, ...checks])];
-    control.delete("manual");
-    control.delete("manualReason");
-    const seq = doc.createNode(merged);
-    // A short list stays on one line like the hand-written files; a long one becomes a block list.
-    seq.flow = `    checks: [${merged.join(", ")}]`.length <= LINE_WIDTH;
-    control.set("checks", seq);
-    const idPair = control.items.find((p) => isScalar(p.key) && p.key.value === "id");
-    if (idPair && isScalar(idPair.value)) {
-      const idNode = idPair.value as Scalar;
-      idNode.comment = withoutPending(idNode.comment);
+    const pairs = control.items;
+    const span = (key: string) => {
+      const i = pairs.findIndex((p) => isScalar(p.key) && p.key.value === key);
+      if (i === -1) return undefined;
+      const pair = pairs[i]!;
+      const keyStart = (pair.key as Scalar).range![0];
+      const next = pairs[i + 1];
+      const value = pair.value as { range?: [number, number, number] } | null;
+      const valueEnd = value?.range ? Math.max(value.range[0], value.range[1] - 1) : keyStart;
+      return {
+        start: lineStart(text, keyStart),
+        end: next ? lineStart(text, (next.key as Scalar).range![0]) : lineEnd(text, valueEnd),
+        indent: keyStart - lineStart(text, keyStart),
+      };
+    };
+    const target = span("checks") ?? span("manual");
+    if (!target) {
+      problems.push(`control "${controlId}" has neither checks nor manual`);
+      continue;
     }
-    control.commentBefore = withoutPending(control.commentBefore);
-    console.log(`${controlId}: checks [${merged.join(", ")}]`);
+    const pad = " ".repeat(target.indent);
+    const flow = `${pad}checks: [${merged.join(", ")}]`;
+    const checksText =
+      flow.length <= LINE_WIDTH
+        ? `${flow}\n`
+        : `${pad}checks:\n${merged.map((c) => `${pad}  - ${c}\n`).join("")}`;
+    edits.push({ start: target.start, end: target.end, text: checksText });
+    for (const key of ["manual", "manualReason"]) {
+      const s = span(key);
+      if (s && s.start !== target.start) edits.push({ start: s.start, end: s.end, text: "" });
+    }
+    const idValue = pairs.find((p) => isScalar(p.key) && p.key.value === "id")?.value as Scalar | undefined;
+    if (idValue?.range) {
+      const from = idValue.range[1];
+      const to = lineEnd(text, from) - 1;
+      const rest = text.slice(from, to);
+      const cleaned = rest.replace(/\s*#\s*pending:.*$/, "");
+      if (cleaned !== rest) edits.push({ start: from, end: to, text: cleaned });
+    }
+    console.error(`${controlId}: checks [${merged.join(", ")}]`);
   }
-
-  const out = doc.toString({ lineWidth: LINE_WIDTH, minContentWidth: 40, flowCollectionPadding: false });
+  if (problems.length > 0) {
+    console.error(problems.map((p) => `map-framework: ${p}`).join("\n"));
+    process.exit(1);
+  }
+  let out = text;
+  for (const e of edits.sort((a, b) => b.start - a.start))
+    out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  const check = parseDocument(out);
+  if (check.errors.length > 0) {
+    console.error(
+      `map-framework: the rewritten file does not parse (${check.errors[0]!.message}); nothing written`,
+    );
+    process.exit(1);
+  }
   if (flags.has("--dry-run")) process.stdout.write(out);
   else writeFileSync(frameworkFile, out);
+}
+
+function lineStart(text: string, pos: number): number {
+  return text.lastIndexOf("\n", pos - 1) + 1;
+}
+
+function lineEnd(text: string, pos: number): number {
+  const i = text.indexOf("\n", pos);
+  return i === -1 ? text.length : i + 1;
 }
 
 main();
