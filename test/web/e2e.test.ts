@@ -381,15 +381,15 @@ describe.skipIf(!moto || !browserPath)("dashboard end to end (Chromium, enforcea
     await pw(op.getByRole("img", { name: /Score per framework/ })).toBeVisible();
     // Beside the scores: how many controls each score covers (the CIS 3.0 figure counts the issue-13 checks).
     const automation = op.getByRole("list", { name: "Controls automated per framework" });
-    await pw(automation.locator("li")).toHaveCount(8);
+    await pw(automation.locator("li")).toHaveCount(10);
     await pw(automation.locator('[data-framework="cis-aws-3.0"]')).toContainText(
       "56 of 62 controls automated, 6 manual (not in the score)",
     );
     await pw(op.getByRole("img", { name: /Findings by severity/ })).toBeVisible();
     const trend = op.getByRole("img", { name: /Score trend across scans/ });
     await pw(trend).toBeVisible();
-    // Two completed scans: two points per framework line (eight frameworks).
-    await pw(trend.locator("circle")).toHaveCount(16);
+    // Two completed scans: two points per framework line (ten frameworks).
+    await pw(trend.locator("circle")).toHaveCount(20);
     await pw(op.locator(".kpi", { hasText: "Suppressed" }).locator(".kpi-value")).not.toHaveText("0");
     await pw(
       op.getByRole("table", { name: "The ten failing controls with the worst severity" }),
