@@ -23,7 +23,11 @@ import {
   ListCertificatesCommand,
   RequestCertificateCommand,
 } from "@aws-sdk/client-acm";
-import { DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
+import {
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+} from "@aws-sdk/client-ec2";
 import {
   CreateLoadBalancerCommand as CreateClassicCommand,
   CreateLoadBalancerPolicyCommand,
@@ -368,7 +372,27 @@ export async function seedLb(accountId: string, clients: (region: string) => Aws
     ],
   );
 
-  // ---- Classic ELB
+  // ---- Classic ELB, behind a security group of their own (without one, EC2 makes a group per load balancer).
+  const groups = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: "group-name", Values: ["classic-load-balancers"] },
+        { Name: "vpc-id", Values: [vpcId] },
+      ],
+    }),
+  );
+  let classicGroup = groups.SecurityGroups?.[0]?.GroupId;
+  if (!classicGroup) {
+    const group = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: "classic-load-balancers",
+        Description: "Classic Load Balancers of the demo",
+        VpcId: vpcId,
+      }),
+    );
+    classicGroup = group.GroupId!;
+    count("ec2:security-group");
+  }
   const classicExists = async (name: string) =>
     elb
       .send(new DescribeClassicCommand({ LoadBalancerNames: [name] }))
@@ -387,6 +411,7 @@ export async function seedLb(accountId: string, clients: (region: string) => Aws
       new CreateClassicCommand({
         LoadBalancerName: CLASSIC_LEGACY,
         AvailabilityZones: [subnetA.AvailabilityZone!],
+        SecurityGroups: [classicGroup],
         Listeners: [
           { Protocol: "HTTP", LoadBalancerPort: 80, InstanceProtocol: "HTTP", InstancePort: 80 },
           {
@@ -438,6 +463,7 @@ export async function seedLb(accountId: string, clients: (region: string) => Aws
       new CreateClassicCommand({
         LoadBalancerName: CLASSIC_HARDENED,
         AvailabilityZones: [subnetA.AvailabilityZone!, subnetB.AvailabilityZone!],
+        SecurityGroups: [classicGroup],
         Listeners: [
           {
             Protocol: "HTTPS",
