@@ -97,6 +97,7 @@ import { seedEfs } from "./seed-efs.ts";
 import { seedExtra } from "./seed-extra.ts";
 import { seedGovernance } from "./seed-governance.ts";
 import { seedIamProviders } from "./seed-iam-providers.ts";
+import { seedLb } from "./seed-lb.ts";
 import { seedMonitoring } from "./seed-monitoring.ts";
 import { seedVpc } from "./seed-vpc.ts";
 
@@ -265,6 +266,8 @@ class Seeder {
     this.step("VPC subnets, route tables, peering, endpoints");
     const vpc = await seedVpc(this.accountId, this.clients);
     for (const [kind, n] of Object.entries(vpc.created)) this.count(kind, n);
+    for (const [kind, n] of Object.entries((await seedLb(this.accountId, this.clients)).created))
+      this.count(kind, n);
     const iamProviders = await seedIamProviders(this.clients);
     for (const [kind, n] of Object.entries(iamProviders.created)) this.count(kind, n);
   }

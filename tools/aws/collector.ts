@@ -21,6 +21,10 @@ export const SERVICE_NAMES = [
   "organizations",
   "efs",
   "accessanalyzer",
+  "elb",
+  "elbv2",
+  "acm",
+  "wafv2",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -9,6 +9,7 @@ import { ServiceError, UsageError } from "../../src/errors.ts";
 import { type AwsAccess, type AwsAccessOptions, awsAccess } from "./access.ts";
 import { accessanalyzerCollector } from "./accessanalyzer.ts";
 import { accountCollector, getCallerIdentity } from "./account.ts";
+import { acmCollector } from "./acm.ts";
 import type { AwsClientSet, AwsCredentials, ClientFactory, ClientKind, RetryMode } from "./clients.ts";
 import { cloudtrailCollector } from "./cloudtrail.ts";
 import { cloudwatchCollector } from "./cloudwatch.ts";
@@ -25,6 +26,8 @@ import { mapLimit } from "./concurrency.ts";
 import { configCollector } from "./config.ts";
 import { ec2Collector } from "./ec2.ts";
 import { efsCollector } from "./efs.ts";
+import { elbCollector } from "./elb.ts";
+import { elbv2Collector } from "./elbv2.ts";
 import { guarddutyCollector } from "./guardduty.ts";
 import { iamCollector } from "./iam.ts";
 import { kmsCollector } from "./kms.ts";
@@ -37,6 +40,7 @@ import { s3Collector } from "./s3.ts";
 import { securityhubCollector } from "./securityhub.ts";
 import { snsCollector } from "./sns.ts";
 import type { ServiceSpec } from "./spec.ts";
+import { wafv2Collector } from "./wafv2.ts";
 
 export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   account: accountCollector,
@@ -57,6 +61,10 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   organizations: organizationsCollector,
   efs: efsCollector,
   accessanalyzer: accessanalyzerCollector,
+  elb: elbCollector,
+  elbv2: elbv2Collector,
+  acm: acmCollector,
+  wafv2: wafv2Collector,
 };
 
 export type ProgressEvent =

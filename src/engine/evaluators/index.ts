@@ -3,6 +3,7 @@ import { configEvaluators } from "./config.ts";
 import { iamEvaluators } from "./iam.ts";
 import { kmsEvaluators } from "./kms.ts";
 import { lambdaEvaluators } from "./lambda.ts";
+import { lbEvaluators } from "./lb.ts";
 import { monitoringEvaluators } from "./monitoring.ts";
 import { networkEvaluators } from "./network.ts";
 import { s3Evaluators } from "./s3.ts";
@@ -20,6 +21,7 @@ export function builtinEvaluators(): ReadonlyMap<string, Evaluator> {
     kmsEvaluators,
     monitoringEvaluators,
     configEvaluators,
+    lbEvaluators,
   ]) {
     for (const [name, evaluator] of Object.entries(group)) {
       if (registry.has(name)) throw new Error(`evaluator "${name}" is defined twice`);
