@@ -21,6 +21,10 @@ export const SERVICE_NAMES = [
   "organizations",
   "efs",
   "accessanalyzer",
+  "backup",
+  "opensearch",
+  "elasticache",
+  "redshift",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

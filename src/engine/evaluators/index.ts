@@ -5,6 +5,7 @@ import { kmsEvaluators } from "./kms.ts";
 import { lambdaEvaluators } from "./lambda.ts";
 import { monitoringEvaluators } from "./monitoring.ts";
 import { networkEvaluators } from "./network.ts";
+import { resilienceEvaluators } from "./resilience.ts";
 import { s3Evaluators } from "./s3.ts";
 import type { Evaluator } from "./types.ts";
 
@@ -20,6 +21,7 @@ export function builtinEvaluators(): ReadonlyMap<string, Evaluator> {
     kmsEvaluators,
     monitoringEvaluators,
     configEvaluators,
+    resilienceEvaluators,
   ]) {
     for (const [name, evaluator] of Object.entries(group)) {
       if (registry.has(name)) throw new Error(`evaluator "${name}" is defined twice`);
