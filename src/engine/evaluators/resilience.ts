@@ -210,7 +210,52 @@ const elasticacheRedisAuthForOldVersions: Evaluator = (item, _params, ctx) => {
   };
 };
 
+const KMS_KEY = "AWS::KMS::Key";
+
+/**
+ * PASS when the vault encrypts its recovery points with a customer managed KMS key. A key of another account is
+ * customer managed by construction (AWS managed keys cannot be shared); a key of this account is looked up in the
+ * KMS inventory, and a key the scan did not record makes the verdict an ERROR rather than a guess.
+ */
+const backupVaultCustomerManagedKey: Evaluator = (item, _params, ctx) => {
+  const keyArn = item.configuration.encryptionKeyArn;
+  if (typeof keyArn !== "string" || keyArn === "")
+    return {
+      pass: false,
+      reason: "the vault records no encryption key; expected a customer managed KMS key",
+    };
+  const account = /^arn:aws[\w-]*:kms:[^:]*:(\d{12}):/.exec(keyArn)?.[1];
+  if (account && account !== item.accountId)
+    return {
+      pass: true,
+      reason: `the vault uses KMS key ${quote(keyArn)} of account ${account}, a customer managed key`,
+    };
+  const key = ctx.itemsOfType(KMS_KEY, item.accountId).find((k) => k.arn === keyArn);
+  if (!key) {
+    const region = /^arn:aws[\w-]*:kms:([^:]*):/.exec(keyArn)?.[1] ?? item.awsRegion;
+    const gaps = ctx.gapsOf("kms", item.accountId, region);
+    const gap =
+      gaps.length > 0
+        ? `; KMS in ${region} could not be read (${gaps.map((g) => g.code ?? g.error).join(", ")})`
+        : "";
+    return {
+      error: `KMS key ${quote(keyArn)} is not in the inventory (scan KMS in ${region} to judge it)${gap}`,
+    };
+  }
+  const manager = key.configuration.keyManager;
+  if (manager === "CUSTOMER")
+    return {
+      pass: true,
+      reason: `the vault uses customer managed KMS key ${quote(key.resourceName ?? key.resourceId)}`,
+    };
+  return {
+    pass: false,
+    reason: `the vault uses KMS key ${quote(key.resourceName ?? key.resourceId)} managed by ${quote(manager)}; expected a customer managed key`,
+  };
+};
+
 export const resilienceEvaluators: Record<string, Evaluator> = {
+  backupVaultCustomerManagedKey,
   backupVaultPolicyNotPublic,
   backupVaultPolicyDeniesDeletion,
   opensearchDomainPolicyNotPublic,
