@@ -6,6 +6,7 @@ import {
   DescribeClustersCommand,
   DescribeLoggingStatusCommand,
 } from "@aws-sdk/client-redshift";
+import { lowerCamelKeys } from "../../src/domain/shape.ts";
 import { tagMap } from "./collector.ts";
 import { detail, resource, type ServiceSpec, specCollector } from "./spec.ts";
 
@@ -31,6 +32,8 @@ const clusters = resource({
   id: (c: Cluster) => c.ClusterIdentifier,
   arn: (c, ctx) =>
     `arn:${ctx.partition}:redshift:${ctx.region}:${ctx.accountId}:cluster:${c.ClusterIdentifier}`,
+  // Tags are the item's `tags`, not configuration.
+  configuration: ({ Tags: _tags, ...rest }) => lowerCamelKeys(rest),
   tags: (c) => tagMap(c.Tags),
   details: [
     detail({
@@ -65,6 +68,7 @@ const parameterGroups = resource({
   id: (g: ClusterParameterGroup) => g.ParameterGroupName,
   arn: (g, ctx) =>
     `arn:${ctx.partition}:redshift:${ctx.region}:${ctx.accountId}:parametergroup:${g.ParameterGroupName}`,
+  configuration: ({ Tags: _tags, ...rest }) => lowerCamelKeys(rest),
   tags: (g) => tagMap(g.Tags),
   details: [
     detail({

@@ -102,11 +102,17 @@ const opensearchDomainPolicyNotPublic: Evaluator = (item) => {
   if (unreadable) return { error: unreadable };
   if (!domain || typeof domain !== "object")
     return { error: "the domain's status (DescribeDomain) was not recorded" };
-  const d = domain as { vpcOptions?: { vpcId?: string } | null; accessPolicies?: unknown };
-  if (d.vpcOptions?.vpcId)
+  const d = domain as {
+    vpcOptions?: { vpcId?: string; subnetIds?: string[] } | null;
+    accessPolicies?: unknown;
+  };
+  const vpc =
+    d.vpcOptions?.vpcId ??
+    (d.vpcOptions?.subnetIds?.length ? `subnets ${d.vpcOptions.subnetIds.join(", ")}` : undefined);
+  if (vpc)
     return {
       pass: true,
-      reason: `the domain has a VPC endpoint only (${d.vpcOptions.vpcId}); its policy applies to callers inside the VPC`,
+      reason: `the domain has a VPC endpoint only (${vpc}); its policy applies to callers inside the VPC`,
     };
   if (d.accessPolicies === null || d.accessPolicies === undefined)
     return {
