@@ -99,6 +99,7 @@ import { seedGovernance } from "./seed-governance.ts";
 import { seedIamProviders } from "./seed-iam-providers.ts";
 import { seedLb } from "./seed-lb.ts";
 import { seedMonitoring } from "./seed-monitoring.ts";
+import { seedResilience } from "./seed-resilience.ts";
 import { seedVpc } from "./seed-vpc.ts";
 
 export const DEMO_REGIONS = ["us-east-1", "eu-west-1"] as const;
@@ -267,6 +268,8 @@ class Seeder {
     const vpc = await seedVpc(this.accountId, this.clients);
     for (const [kind, n] of Object.entries(vpc.created)) this.count(kind, n);
     for (const [kind, n] of Object.entries((await seedLb(this.accountId, this.clients)).created))
+    this.step("Backup, OpenSearch, ElastiCache, Redshift");
+    for (const [kind, n] of Object.entries((await seedResilience(this.accountId, this.clients)).created))
       this.count(kind, n);
     const iamProviders = await seedIamProviders(this.clients);
     for (const [kind, n] of Object.entries(iamProviders.created)) this.count(kind, n);

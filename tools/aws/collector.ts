@@ -25,6 +25,10 @@ export const SERVICE_NAMES = [
   "elbv2",
   "acm",
   "wafv2",
+  "backup",
+  "opensearch",
+  "elasticache",
+  "redshift",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

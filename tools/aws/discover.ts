@@ -10,6 +10,7 @@ import { type AwsAccess, type AwsAccessOptions, awsAccess } from "./access.ts";
 import { accessanalyzerCollector } from "./accessanalyzer.ts";
 import { accountCollector, getCallerIdentity } from "./account.ts";
 import { acmCollector } from "./acm.ts";
+import { backupCollector } from "./backup.ts";
 import type { AwsClientSet, AwsCredentials, ClientFactory, ClientKind, RetryMode } from "./clients.ts";
 import { cloudtrailCollector } from "./cloudtrail.ts";
 import { cloudwatchCollector } from "./cloudwatch.ts";
@@ -28,14 +29,17 @@ import { ec2Collector } from "./ec2.ts";
 import { efsCollector } from "./efs.ts";
 import { elbCollector } from "./elb.ts";
 import { elbv2Collector } from "./elbv2.ts";
+import { elasticacheCollector } from "./elasticache.ts";
 import { guarddutyCollector } from "./guardduty.ts";
 import { iamCollector } from "./iam.ts";
 import { kmsCollector } from "./kms.ts";
 import { lambdaCollector } from "./lambda.ts";
 import { logsCollector } from "./logs.ts";
 import { macieCollector } from "./macie.ts";
+import { opensearchCollector } from "./opensearch.ts";
 import { organizationsCollector } from "./organizations.ts";
 import { rdsCollector } from "./rds.ts";
+import { redshiftCollector } from "./redshift.ts";
 import { s3Collector } from "./s3.ts";
 import { securityhubCollector } from "./securityhub.ts";
 import { snsCollector } from "./sns.ts";
@@ -65,6 +69,10 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   elbv2: elbv2Collector,
   acm: acmCollector,
   wafv2: wafv2Collector,
+  backup: backupCollector,
+  opensearch: opensearchCollector,
+  elasticache: elasticacheCollector,
+  redshift: redshiftCollector,
 };
 
 export type ProgressEvent =

@@ -6,6 +6,7 @@ import { lambdaEvaluators } from "./lambda.ts";
 import { lbEvaluators } from "./lb.ts";
 import { monitoringEvaluators } from "./monitoring.ts";
 import { networkEvaluators } from "./network.ts";
+import { resilienceEvaluators } from "./resilience.ts";
 import { s3Evaluators } from "./s3.ts";
 import type { Evaluator } from "./types.ts";
 
@@ -22,6 +23,7 @@ export function builtinEvaluators(): ReadonlyMap<string, Evaluator> {
     monitoringEvaluators,
     configEvaluators,
     lbEvaluators,
+    resilienceEvaluators,
   ]) {
     for (const [name, evaluator] of Object.entries(group)) {
       if (registry.has(name)) throw new Error(`evaluator "${name}" is defined twice`);
