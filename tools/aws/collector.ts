@@ -21,6 +21,9 @@ export const SERVICE_NAMES = [
   "organizations",
   "efs",
   "accessanalyzer",
+  "ecr",
+  "ecs",
+  "eks",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -24,7 +24,10 @@ import {
 import { mapLimit } from "./concurrency.ts";
 import { configCollector } from "./config.ts";
 import { ec2Collector } from "./ec2.ts";
+import { ecrCollector } from "./ecr.ts";
+import { ecsCollector } from "./ecs.ts";
 import { efsCollector } from "./efs.ts";
+import { eksCollector } from "./eks.ts";
 import { guarddutyCollector } from "./guardduty.ts";
 import { iamCollector } from "./iam.ts";
 import { kmsCollector } from "./kms.ts";
@@ -57,6 +60,9 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   organizations: organizationsCollector,
   efs: efsCollector,
   accessanalyzer: accessanalyzerCollector,
+  ecr: ecrCollector,
+  ecs: ecsCollector,
+  eks: eksCollector,
 };
 
 export type ProgressEvent =
