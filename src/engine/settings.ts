@@ -19,6 +19,7 @@ export const settingsSchema = z.object({
   deprecatedLambdaRuntimes: z.array(z.string()),
   logGroupMinRetentionDays: z.number().int().positive(),
   certificateExpiryWarningDays: z.number().int().nonnegative(),
+  eksOldestSupportedVersion: z.string().regex(/^\d+\.\d+$/),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
