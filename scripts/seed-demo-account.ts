@@ -93,6 +93,7 @@ import {
 import { PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand } from "@aws-sdk/client-s3-control";
 import { getCallerIdentity } from "../tools/aws/account.ts";
 import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
+import { seedContainers } from "./seed-containers.ts";
 import { seedEfs } from "./seed-efs.ts";
 import { seedExtra } from "./seed-extra.ts";
 import { seedGovernance } from "./seed-governance.ts";
@@ -270,6 +271,8 @@ class Seeder {
     for (const [kind, n] of Object.entries((await seedLb(this.accountId, this.clients)).created))
     this.step("Backup, OpenSearch, ElastiCache, Redshift");
     for (const [kind, n] of Object.entries((await seedResilience(this.accountId, this.clients)).created))
+    this.step("ECR repositories, ECS clusters/services/task definitions, EKS clusters");
+    for (const [kind, n] of Object.entries((await seedContainers(this.accountId, this.clients)).created))
       this.count(kind, n);
     const iamProviders = await seedIamProviders(this.clients);
     for (const [kind, n] of Object.entries(iamProviders.created)) this.count(kind, n);

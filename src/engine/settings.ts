@@ -20,6 +20,7 @@ export const settingsSchema = z.object({
   logGroupMinRetentionDays: z.number().int().positive(),
   certificateExpiryWarningDays: z.number().int().nonnegative(),
   trustedAccountIds: z.array(z.string().regex(/^\d{12}$/, "a 12-digit AWS account id")),
+  eksOldestSupportedVersion: z.string().regex(/^\d+\.\d+$/),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -28,6 +28,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   "@aws-sdk/client-kms": "kms",
   "@aws-sdk/client-sts": "sts",
   "@aws-sdk/client-account": "account",
+  "@aws-sdk/client-ecs": "ecs",
 };
 
 /** API operations whose IAM action has another name. */

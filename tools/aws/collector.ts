@@ -29,6 +29,9 @@ export const SERVICE_NAMES = [
   "opensearch",
   "elasticache",
   "redshift",
+  "ecr",
+  "ecs",
+  "eks",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

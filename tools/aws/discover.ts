@@ -26,10 +26,13 @@ import {
 import { mapLimit } from "./concurrency.ts";
 import { configCollector } from "./config.ts";
 import { ec2Collector } from "./ec2.ts";
+import { ecrCollector } from "./ecr.ts";
+import { ecsCollector } from "./ecs.ts";
 import { efsCollector } from "./efs.ts";
 import { elbCollector } from "./elb.ts";
 import { elbv2Collector } from "./elbv2.ts";
 import { elasticacheCollector } from "./elasticache.ts";
+import { eksCollector } from "./eks.ts";
 import { guarddutyCollector } from "./guardduty.ts";
 import { iamCollector } from "./iam.ts";
 import { kmsCollector } from "./kms.ts";
@@ -73,6 +76,9 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   opensearch: opensearchCollector,
   elasticache: elasticacheCollector,
   redshift: redshiftCollector,
+  ecr: ecrCollector,
+  ecs: ecsCollector,
+  eks: eksCollector,
 };
 
 export type ProgressEvent =
