@@ -19,6 +19,8 @@ export const settingsSchema = z.object({
   deprecatedLambdaRuntimes: z.array(z.string()),
   logGroupMinRetentionDays: z.number().int().positive(),
   certificateExpiryWarningDays: z.number().int().nonnegative(),
+  secretUnusedDays: z.number().int().positive(),
+  secretRotationMaxDays: z.number().int().positive(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -21,6 +21,10 @@ export const SERVICE_NAMES = [
   "organizations",
   "efs",
   "accessanalyzer",
+  "secretsmanager",
+  "ssm",
+  "dynamodb",
+  "sqs",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -23,6 +23,7 @@ import {
 } from "./collector.ts";
 import { mapLimit } from "./concurrency.ts";
 import { configCollector } from "./config.ts";
+import { dynamodbCollector } from "./dynamodb.ts";
 import { ec2Collector } from "./ec2.ts";
 import { efsCollector } from "./efs.ts";
 import { guarddutyCollector } from "./guardduty.ts";
@@ -34,9 +35,12 @@ import { macieCollector } from "./macie.ts";
 import { organizationsCollector } from "./organizations.ts";
 import { rdsCollector } from "./rds.ts";
 import { s3Collector } from "./s3.ts";
+import { secretsmanagerCollector } from "./secretsmanager.ts";
 import { securityhubCollector } from "./securityhub.ts";
 import { snsCollector } from "./sns.ts";
 import type { ServiceSpec } from "./spec.ts";
+import { sqsCollector } from "./sqs.ts";
+import { ssmCollector } from "./ssm.ts";
 
 export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   account: accountCollector,
@@ -57,6 +61,10 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   organizations: organizationsCollector,
   efs: efsCollector,
   accessanalyzer: accessanalyzerCollector,
+  secretsmanager: secretsmanagerCollector,
+  ssm: ssmCollector,
+  dynamodb: dynamodbCollector,
+  sqs: sqsCollector,
 };
 
 export type ProgressEvent =

@@ -1,5 +1,6 @@
 import { cloudtrailEvaluators } from "./cloudtrail.ts";
 import { configEvaluators } from "./config.ts";
+import { dataEvaluators } from "./data.ts";
 import { iamEvaluators } from "./iam.ts";
 import { kmsEvaluators } from "./kms.ts";
 import { lambdaEvaluators } from "./lambda.ts";
@@ -20,6 +21,7 @@ export function builtinEvaluators(): ReadonlyMap<string, Evaluator> {
     kmsEvaluators,
     monitoringEvaluators,
     configEvaluators,
+    dataEvaluators,
   ]) {
     for (const [name, evaluator] of Object.entries(group)) {
       if (registry.has(name)) throw new Error(`evaluator "${name}" is defined twice`);
