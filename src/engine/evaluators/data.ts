@@ -64,7 +64,11 @@ const resourcePolicyNotPublic: Evaluator = (item, params, ctx) => {
     ...item,
     supplementaryConfiguration: { ...item.supplementaryConfiguration, policy },
   };
-  return policyPublic(shaped, { serviceWithoutSource: params.serviceWithoutSource }, ctx);
+  const result = policyPublic(shaped, { serviceWithoutSource: params.serviceWithoutSource }, ctx);
+  // The shared test words a service grant for functions; say it of any resource.
+  if ("reason" in result)
+    return { ...result, reason: result.reason.replaceAll("can invoke it for", `can use the ${what} for`) };
+  return result;
 };
 
 /** The region and account of an ARN (`arn:aws:kms:eu-west-1:111122223333:key/…`). */
@@ -115,7 +119,7 @@ const kmsKeyCustomerManaged: Evaluator = (item, params, ctx) => {
     if (manager === "AWS")
       return {
         pass: false,
-        reason: `the key ${quote(text)} is AWS managed${found.resourceName !== found.resourceId ? ` (${found.resourceName})` : ""}; expected a customer managed key`,
+        reason: `the key ${quote(text)} is AWS managed${found.resourceName && found.resourceName !== found.resourceId ? ` (${found.resourceName})` : ""}; expected a customer managed key`,
       };
   }
   const gap = gapText(ctx, "kms", { ...item, awsRegion: region });
@@ -137,6 +141,15 @@ function rotationIntervalDays(rules: unknown): number | undefined {
   const rate = /^rate\((\d+)\s+(day|days|hour|hours)\)$/.exec(String(r.scheduleExpression ?? "").trim());
   if (rate) return rate[2]!.startsWith("hour") ? Number(rate[1]) / 24 : Number(rate[1]);
   return undefined;
+}
+
+/** An interval in days as words: "30 days", "4 hours". */
+function every(days: number): string {
+  if (days < 1) {
+    const hours = Math.round(days * 24);
+    return `${hours} hour${hours === 1 ? "" : "s"}`;
+  }
+  return `${days} day${days === 1 ? "" : "s"}`;
 }
 
 /**
@@ -163,7 +176,7 @@ const secretRotatedOnSchedule: Evaluator = (item, params, ctx) => {
   if (interval !== undefined && age > interval + grace)
     return {
       pass: false,
-      reason: `last rotated ${Math.floor(age)} days ago (${c.lastRotatedDate}) while the schedule rotates every ${interval} day${interval === 1 ? "" : "s"}; the last rotations failed or did not run`,
+      reason: `last rotated ${Math.floor(age)} days ago (${c.lastRotatedDate}) while the schedule rotates every ${every(interval)}; the last rotations failed or did not run`,
     };
   const next = typeof c.nextRotationDate === "string" ? new Date(c.nextRotationDate) : undefined;
   if (next && !Number.isNaN(next.getTime()) && (ctx.now.getTime() - next.getTime()) / DAY_MS > grace)
@@ -173,7 +186,7 @@ const secretRotatedOnSchedule: Evaluator = (item, params, ctx) => {
     };
   return {
     pass: true,
-    reason: `last rotated ${Math.floor(age)} days ago (${c.lastRotatedDate})${interval !== undefined ? `, within its ${interval}-day schedule` : ""}`,
+    reason: `last rotated ${Math.floor(age)} days ago (${c.lastRotatedDate})${interval !== undefined ? `, within its schedule of ${every(interval)}` : ""}`,
   };
 };
 
