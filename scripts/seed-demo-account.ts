@@ -94,6 +94,7 @@ import { PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand } fro
 import { getCallerIdentity } from "../tools/aws/account.ts";
 import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
 import { seedContainers } from "./seed-containers.ts";
+import { seedData } from "./seed-data.ts";
 import { seedEfs } from "./seed-efs.ts";
 import { seedExtra } from "./seed-extra.ts";
 import { seedGovernance } from "./seed-governance.ts";
@@ -273,6 +274,7 @@ class Seeder {
     for (const [kind, n] of Object.entries((await seedResilience(this.accountId, this.clients)).created))
     this.step("ECR repositories, ECS clusters/services/task definitions, EKS clusters");
     for (const [kind, n] of Object.entries((await seedContainers(this.accountId, this.clients)).created))
+    for (const [kind, n] of Object.entries((await seedData(this.accountId, this.clients)).created))
       this.count(kind, n);
     const iamProviders = await seedIamProviders(this.clients);
     for (const [kind, n] of Object.entries(iamProviders.created)) this.count(kind, n);

@@ -21,6 +21,8 @@ export const settingsSchema = z.object({
   certificateExpiryWarningDays: z.number().int().nonnegative(),
   trustedAccountIds: z.array(z.string().regex(/^\d{12}$/, "a 12-digit AWS account id")),
   eksOldestSupportedVersion: z.string().regex(/^\d+\.\d+$/),
+  secretUnusedDays: z.number().int().positive(),
+  secretRotationMaxDays: z.number().int().positive(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -69,10 +69,13 @@ serviceDescribe("moto", "AWS discovery against moto", (endpoint) => {
       expect(seeded.accountId).toBe(accountId);
       expect(inventory.accountIds).toEqual([accountId]);
       expect(inventory.regions).toEqual(["eu-west-1", "us-east-1"]);
-      // moto implements no Access Analyzer call: its HTTP 500 page is a coverage gap per region, never a FAIL.
-      expect(inventory.coverageGaps.filter((g) => g.service !== "accessanalyzer")).toEqual([]);
+      // moto implements no Access Analyzer call, nor SSM's DescribeInstanceInformation and
+      // ListResourceComplianceSummaries (patch, association): each HTTP 500 page is a coverage gap, never a FAIL.
+      expect(
+        inventory.coverageGaps.filter((g) => g.service !== "accessanalyzer" && g.service !== "ssm"),
+      ).toEqual([]);
       expect(inventory.coverageGaps.map((g) => `${g.service}@${g.region}:${g.code}`).sort()).toEqual(
-        REGIONS.map((r) => `accessanalyzer@${r}:HTTP500`).sort(),
+        REGIONS.flatMap((r) => [`accessanalyzer@${r}:HTTP500`, ...Array(3).fill(`ssm@${r}:HTTP500`)]).sort(),
       );
       expect(ofType(items, "AWS::AccessAnalyzer::Analyzer")).toEqual([]);
       expect(inventory.capturedAt).toBe(FIXED_NOW.toISOString());
@@ -126,9 +129,14 @@ serviceDescribe("moto", "AWS discovery against moto", (endpoint) => {
     });
 
     it("reports one task per global service and per regional service and region", () => {
-      // Access Analyzer's tasks fail against moto (see above): they end as task-failed, not task-done.
+      // Access Analyzer's tasks fail against moto (see above), and so do SSM's in this account without SSM
+      // resources: they end as task-failed, not task-done.
       const done = events
-        .filter((e) => e.type === "task-done" || (e.type === "task-failed" && e.service === "accessanalyzer"))
+        .filter(
+          (e) =>
+            e.type === "task-done" ||
+            (e.type === "task-failed" && (e.service === "accessanalyzer" || e.service === "ssm")),
+        )
         .map((e) => `${e.service}@${e.region}`);
       const started = events.filter((e) => e.type === "task-start").map((e) => `${e.service}@${e.region}`);
       // Every registered collector: global ones once, regional ones per region (new services need no edit here).

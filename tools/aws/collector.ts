@@ -32,6 +32,10 @@ export const SERVICE_NAMES = [
   "ecr",
   "ecs",
   "eks",
+  "secretsmanager",
+  "ssm",
+  "dynamodb",
+  "sqs",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

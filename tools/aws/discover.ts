@@ -25,6 +25,7 @@ import {
 } from "./collector.ts";
 import { mapLimit } from "./concurrency.ts";
 import { configCollector } from "./config.ts";
+import { dynamodbCollector } from "./dynamodb.ts";
 import { ec2Collector } from "./ec2.ts";
 import { ecrCollector } from "./ecr.ts";
 import { ecsCollector } from "./ecs.ts";
@@ -44,10 +45,13 @@ import { organizationsCollector } from "./organizations.ts";
 import { rdsCollector } from "./rds.ts";
 import { redshiftCollector } from "./redshift.ts";
 import { s3Collector } from "./s3.ts";
+import { secretsmanagerCollector } from "./secretsmanager.ts";
 import { securityhubCollector } from "./securityhub.ts";
 import { snsCollector } from "./sns.ts";
 import type { ServiceSpec } from "./spec.ts";
 import { wafv2Collector } from "./wafv2.ts";
+import { sqsCollector } from "./sqs.ts";
+import { ssmCollector } from "./ssm.ts";
 
 export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   account: accountCollector,
@@ -79,6 +83,10 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   ecr: ecrCollector,
   ecs: ecsCollector,
   eks: eksCollector,
+  secretsmanager: secretsmanagerCollector,
+  ssm: ssmCollector,
+  dynamodb: dynamodbCollector,
+  sqs: sqsCollector,
 };
 
 export type ProgressEvent =

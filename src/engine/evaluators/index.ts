@@ -1,6 +1,7 @@
 import { cloudtrailEvaluators } from "./cloudtrail.ts";
 import { configEvaluators } from "./config.ts";
 import { containersEvaluators } from "./containers.ts";
+import { dataEvaluators } from "./data.ts";
 import { iamEvaluators } from "./iam.ts";
 import { kmsEvaluators } from "./kms.ts";
 import { lambdaEvaluators } from "./lambda.ts";
@@ -26,6 +27,7 @@ export function builtinEvaluators(): ReadonlyMap<string, Evaluator> {
     lbEvaluators,
     resilienceEvaluators,
     containersEvaluators,
+    dataEvaluators,
   ]) {
     for (const [name, evaluator] of Object.entries(group)) {
       if (registry.has(name)) throw new Error(`evaluator "${name}" is defined twice`);
