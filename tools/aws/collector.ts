@@ -21,6 +21,9 @@ export const SERVICE_NAMES = [
   "organizations",
   "efs",
   "accessanalyzer",
+  "cloudfront",
+  "apigateway",
+  "apigatewayv2",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

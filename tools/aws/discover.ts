@@ -9,7 +9,10 @@ import { ServiceError, UsageError } from "../../src/errors.ts";
 import { type AwsAccess, type AwsAccessOptions, awsAccess } from "./access.ts";
 import { accessanalyzerCollector } from "./accessanalyzer.ts";
 import { accountCollector, getCallerIdentity } from "./account.ts";
+import { apigatewayCollector } from "./apigateway.ts";
+import { apigatewayv2Collector } from "./apigatewayv2.ts";
 import type { AwsClientSet, AwsCredentials, ClientFactory, ClientKind, RetryMode } from "./clients.ts";
+import { cloudfrontCollector } from "./cloudfront.ts";
 import { cloudtrailCollector } from "./cloudtrail.ts";
 import { cloudwatchCollector } from "./cloudwatch.ts";
 import {
@@ -57,6 +60,9 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   organizations: organizationsCollector,
   efs: efsCollector,
   accessanalyzer: accessanalyzerCollector,
+  cloudfront: cloudfrontCollector,
+  apigateway: apigatewayCollector,
+  apigatewayv2: apigatewayv2Collector,
 };
 
 export type ProgressEvent =
