@@ -1,4 +1,5 @@
 import {
+  type DistributionConfig,
   type DistributionSummary,
   GetDistributionConfigCommand,
   ListDistributionsCommand,
@@ -11,12 +12,13 @@ import { detail, resource, type ServiceSpec, specCollector } from "./spec.ts";
  * (signed for us-east-1 in the aws partition) whatever region the client names, and the items are recorded as
  * `global`.
  *
- * The listing's summary already carries what most checks read: the viewer certificate (minimum protocol version,
- * SSL support method, default certificate or not), the viewer protocol policy of the default and every other cache
- * behavior (with their field-level encryption ids), the origins (S3 origin access identity, origin access control,
- * custom origins' protocol policy and SSL protocols), the origin groups (failover) and the web ACL id. Only the
- * default root object and the standard logging settings are missing from it, so one GetDistributionConfig per
- * distribution reads those two and nothing else is kept of its answer.
+ * The listing's summary lacks the default root object and the standard logging settings (CloudFront.1 and .5),
+ * so one GetDistributionConfig per distribution is needed anyway. Its answer is the whole distribution config, the
+ * same document AWS Config records for the type, and the checks read every setting from it
+ * (`supplementaryConfiguration.distributionConfig`: viewer certificate, viewer protocol policies, origins with
+ * their origin access control and custom origin protocols, origin groups, web ACL, logging, root object). The
+ * item's configuration keeps only what the summary adds (id, ARN, domain name, status, aliases, staging), so the
+ * settings are not stored twice.
  */
 const distributions = resource({
   resourceType: "AWS::CloudFront::Distribution",
@@ -30,11 +32,18 @@ const distributions = resource({
   id: (d: DistributionSummary) => d.Id,
   name: (d) => d.Aliases?.Items?.[0] ?? d.DomainName ?? d.Id,
   arn: (d, ctx) => d.ARN ?? `arn:${ctx.partition}:cloudfront::${ctx.accountId}:distribution/${d.Id}`,
-  configuration: (d) => {
-    // The ETag changes with every update and is a concurrency token, not configuration.
-    const { ETag: _etag, ...rest } = d;
-    return lowerCamelKeys(redactOriginHeaders(rest));
-  },
+  configuration: (d) =>
+    lowerCamelKeys({
+      Id: d.Id,
+      ARN: d.ARN,
+      DomainName: d.DomainName,
+      Status: d.Status,
+      LastModifiedTime: d.LastModifiedTime,
+      Enabled: d.Enabled,
+      Comment: d.Comment,
+      Aliases: d.Aliases?.Items ?? [],
+      Staging: d.Staging ?? false,
+    }),
   details: [
     detail({
       key: "distributionConfig",
@@ -42,21 +51,10 @@ const distributions = resource({
       command: GetDistributionConfigCommand,
       input: (d: DistributionSummary) => ({ Id: d.Id }),
       pick: (answer) => {
-        const config = answer.DistributionConfig;
-        if (!config) return null;
-        const logging = config.Logging;
-        return {
-          // CloudFront answers "" for "no default root object".
-          defaultRootObject: config.DefaultRootObject || null,
-          logging: logging
-            ? {
-                enabled: logging.Enabled ?? false,
-                bucket: logging.Bucket || null,
-                prefix: logging.Prefix ?? null,
-                includeCookies: logging.IncludeCookies ?? false,
-              }
-            : null,
-        };
+        if (!answer.DistributionConfig) return null;
+        // The caller reference is the creating call's idempotency token, not configuration.
+        const { CallerReference: _ref, ...config } = answer.DistributionConfig;
+        return lowerCamelKeys(redactOriginHeaders(config));
       },
     }),
   ],
@@ -66,7 +64,7 @@ const distributions = resource({
  * Custom origin headers often carry a shared secret the origin checks (`X-Origin-Verify`). Their names are kept,
  * their values are not recorded.
  */
-function redactOriginHeaders<T extends Pick<DistributionSummary, "Origins">>(d: T): T {
+function redactOriginHeaders<T extends Pick<DistributionConfig, "Origins">>(d: T): T {
   const origins = d.Origins?.Items;
   if (!origins) return d;
   return {
@@ -97,5 +95,5 @@ export const cloudfrontSpec: ServiceSpec = {
   resources: [distributions],
 };
 
-/** CloudFront distributions (global): the listing's summary plus default root object and logging. */
+/** CloudFront distributions (global) with their distribution config. */
 export const cloudfrontCollector = specCollector(cloudfrontSpec);
