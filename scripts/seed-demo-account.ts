@@ -93,6 +93,7 @@ import {
 import { PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand } from "@aws-sdk/client-s3-control";
 import { getCallerIdentity } from "../tools/aws/account.ts";
 import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
+import { seedEdge } from "./seed-edge.ts";
 import { seedEfs } from "./seed-efs.ts";
 import { seedExtra } from "./seed-extra.ts";
 import { seedGovernance } from "./seed-governance.ts";
@@ -265,6 +266,10 @@ class Seeder {
     this.step("VPC subnets, route tables, peering, endpoints");
     const vpc = await seedVpc(this.accountId, this.clients);
     for (const [kind, n] of Object.entries(vpc.created)) this.count(kind, n);
+    // ---- CloudFront distributions, API Gateway REST and v2 APIs with their stages (seed-edge.ts)
+    this.step("CloudFront distributions, API Gateway APIs");
+    for (const [kind, n] of Object.entries((await seedEdge(this.accountId, this.clients)).created))
+      this.count(kind, n);
     const iamProviders = await seedIamProviders(this.clients);
     for (const [kind, n] of Object.entries(iamProviders.created)) this.count(kind, n);
   }
