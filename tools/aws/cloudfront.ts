@@ -26,7 +26,8 @@ const distributions = resource({
   list: {
     action: "cloudfront:ListDistributions",
     command: ListDistributionsCommand,
-    paging: { input: "Marker", output: "NextMarker" },
+    // The next page's marker is inside the list: DistributionList.NextMarker.
+    paging: { input: "Marker", output: "DistributionList.NextMarker" },
     items: (page) => page.DistributionList?.Items,
   },
   id: (d: DistributionSummary) => d.Id,
