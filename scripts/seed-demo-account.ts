@@ -95,6 +95,7 @@ import { getCallerIdentity } from "../tools/aws/account.ts";
 import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
 import { seedContainers } from "./seed-containers.ts";
 import { seedData } from "./seed-data.ts";
+import { seedEdge } from "./seed-edge.ts";
 import { seedEfs } from "./seed-efs.ts";
 import { seedExtra } from "./seed-extra.ts";
 import { seedGovernance } from "./seed-governance.ts";
@@ -275,6 +276,9 @@ class Seeder {
     this.step("ECR repositories, ECS clusters/services/task definitions, EKS clusters");
     for (const [kind, n] of Object.entries((await seedContainers(this.accountId, this.clients)).created))
     for (const [kind, n] of Object.entries((await seedData(this.accountId, this.clients)).created))
+    // ---- CloudFront distributions, API Gateway REST and v2 APIs with their stages (seed-edge.ts)
+    this.step("CloudFront distributions, API Gateway APIs");
+    for (const [kind, n] of Object.entries((await seedEdge(this.accountId, this.clients)).created))
       this.count(kind, n);
     const iamProviders = await seedIamProviders(this.clients);
     for (const [kind, n] of Object.entries(iamProviders.created)) this.count(kind, n);

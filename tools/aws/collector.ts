@@ -36,6 +36,9 @@ export const SERVICE_NAMES = [
   "ssm",
   "dynamodb",
   "sqs",
+  "cloudfront",
+  "apigateway",
+  "apigatewayv2",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -11,7 +11,10 @@ import { accessanalyzerCollector } from "./accessanalyzer.ts";
 import { accountCollector, getCallerIdentity } from "./account.ts";
 import { acmCollector } from "./acm.ts";
 import { backupCollector } from "./backup.ts";
+import { apigatewayCollector } from "./apigateway.ts";
+import { apigatewayv2Collector } from "./apigatewayv2.ts";
 import type { AwsClientSet, AwsCredentials, ClientFactory, ClientKind, RetryMode } from "./clients.ts";
+import { cloudfrontCollector } from "./cloudfront.ts";
 import { cloudtrailCollector } from "./cloudtrail.ts";
 import { cloudwatchCollector } from "./cloudwatch.ts";
 import {
@@ -87,6 +90,9 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   ssm: ssmCollector,
   dynamodb: dynamodbCollector,
   sqs: sqsCollector,
+  cloudfront: cloudfrontCollector,
+  apigateway: apigatewayCollector,
+  apigatewayv2: apigatewayv2Collector,
 };
 
 export type ProgressEvent =

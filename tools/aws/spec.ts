@@ -34,7 +34,7 @@ export type OutputOf<C extends CommandClass> = Awaited<
   ReturnType<ReturnType<InstanceType<C>["resolveMiddleware"]>>
 >["output"];
 
-/** Names of the page token in a command's input and answer (`NextToken`/`NextToken`, `Marker`/`NextMarker`). */
+/** Names of the page token in a command's input and answer (`NextToken`/`NextToken`, `Marker`/`NextMarker`); the answer's may be a dotted path. */
 export interface Paging {
   input: string;
   output: string;
@@ -151,7 +151,10 @@ async function pages(send: Send, call: CallSpec, input: unknown): Promise<unknow
       call.paging && token !== undefined ? { ...(input as object), [call.paging.input]: token } : input;
     const answer = (await send(new call.command(pageInput ?? {}))) as Record<string, unknown>;
     answers.push(answer);
-    const next = call.paging ? answer[call.paging.output] : undefined;
+    // A dotted output names a token inside the answer (CloudFront's `DistributionList.NextMarker`).
+    const next = call.paging?.output
+      .split(".")
+      .reduce<unknown>((v, k) => (v as Record<string, unknown>)?.[k], answer);
     // An emulator that answers the same token again would loop forever.
     token = next !== undefined && next !== null && next !== "" && next !== token ? next : undefined;
   } while (token !== undefined);
