@@ -95,6 +95,7 @@ import { getCallerIdentity } from "../tools/aws/account.ts";
 import { ApiCallCounter, AwsClientSet, type AwsCredentials, createClient } from "../tools/aws/clients.ts";
 import { seedEfs } from "./seed-efs.ts";
 import { seedExtra } from "./seed-extra.ts";
+import { seedFleet } from "./seed-fleet.ts";
 import { seedGovernance } from "./seed-governance.ts";
 import { seedIamProviders } from "./seed-iam-providers.ts";
 import { seedMonitoring } from "./seed-monitoring.ts";
@@ -265,6 +266,8 @@ class Seeder {
     this.step("VPC subnets, route tables, peering, endpoints");
     const vpc = await seedVpc(this.accountId, this.clients);
     for (const [kind, n] of Object.entries(vpc.created)) this.count(kind, n);
+    for (const [kind, n] of Object.entries((await seedFleet(this.accountId, this.clients)).created))
+      this.count(kind, n);
     const iamProviders = await seedIamProviders(this.clients);
     for (const [kind, n] of Object.entries(iamProviders.created)) this.count(kind, n);
   }

@@ -19,6 +19,7 @@ export const settingsSchema = z.object({
   deprecatedLambdaRuntimes: z.array(z.string()),
   logGroupMinRetentionDays: z.number().int().positive(),
   certificateExpiryWarningDays: z.number().int().nonnegative(),
+  kinesisMinRetentionHours: z.number().int().positive(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -21,6 +21,10 @@ export const SERVICE_NAMES = [
   "organizations",
   "efs",
   "accessanalyzer",
+  "autoscaling",
+  "route53",
+  "kinesis",
+  "firehose",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

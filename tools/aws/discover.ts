@@ -9,6 +9,7 @@ import { ServiceError, UsageError } from "../../src/errors.ts";
 import { type AwsAccess, type AwsAccessOptions, awsAccess } from "./access.ts";
 import { accessanalyzerCollector } from "./accessanalyzer.ts";
 import { accountCollector, getCallerIdentity } from "./account.ts";
+import { autoscalingCollector } from "./autoscaling.ts";
 import type { AwsClientSet, AwsCredentials, ClientFactory, ClientKind, RetryMode } from "./clients.ts";
 import { cloudtrailCollector } from "./cloudtrail.ts";
 import { cloudwatchCollector } from "./cloudwatch.ts";
@@ -25,14 +26,17 @@ import { mapLimit } from "./concurrency.ts";
 import { configCollector } from "./config.ts";
 import { ec2Collector } from "./ec2.ts";
 import { efsCollector } from "./efs.ts";
+import { firehoseCollector } from "./firehose.ts";
 import { guarddutyCollector } from "./guardduty.ts";
 import { iamCollector } from "./iam.ts";
+import { kinesisCollector } from "./kinesis.ts";
 import { kmsCollector } from "./kms.ts";
 import { lambdaCollector } from "./lambda.ts";
 import { logsCollector } from "./logs.ts";
 import { macieCollector } from "./macie.ts";
 import { organizationsCollector } from "./organizations.ts";
 import { rdsCollector } from "./rds.ts";
+import { route53Collector } from "./route53.ts";
 import { s3Collector } from "./s3.ts";
 import { securityhubCollector } from "./securityhub.ts";
 import { snsCollector } from "./sns.ts";
@@ -57,6 +61,10 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   organizations: organizationsCollector,
   efs: efsCollector,
   accessanalyzer: accessanalyzerCollector,
+  autoscaling: autoscalingCollector,
+  route53: route53Collector,
+  kinesis: kinesisCollector,
+  firehose: firehoseCollector,
 };
 
 export type ProgressEvent =
