@@ -98,6 +98,7 @@ import { seedData } from "./seed-data.ts";
 import { seedEdge } from "./seed-edge.ts";
 import { seedEfs } from "./seed-efs.ts";
 import { seedExtra } from "./seed-extra.ts";
+import { seedFleet } from "./seed-fleet.ts";
 import { seedGovernance } from "./seed-governance.ts";
 import { seedIamProviders } from "./seed-iam-providers.ts";
 import { seedLb } from "./seed-lb.ts";
@@ -279,6 +280,7 @@ class Seeder {
     // ---- CloudFront distributions, API Gateway REST and v2 APIs with their stages (seed-edge.ts)
     this.step("CloudFront distributions, API Gateway APIs");
     for (const [kind, n] of Object.entries((await seedEdge(this.accountId, this.clients)).created))
+    for (const [kind, n] of Object.entries((await seedFleet(this.accountId, this.clients)).created))
       this.count(kind, n);
     const iamProviders = await seedIamProviders(this.clients);
     for (const [kind, n] of Object.entries(iamProviders.created)) this.count(kind, n);

@@ -23,6 +23,7 @@ export const settingsSchema = z.object({
   eksOldestSupportedVersion: z.string().regex(/^\d+\.\d+$/),
   secretUnusedDays: z.number().int().positive(),
   secretRotationMaxDays: z.number().int().positive(),
+  kinesisMinRetentionHours: z.number().int().positive(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -39,6 +39,10 @@ export const SERVICE_NAMES = [
   "cloudfront",
   "apigateway",
   "apigatewayv2",
+  "autoscaling",
+  "route53",
+  "kinesis",
+  "firehose",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -13,6 +13,7 @@ import { acmCollector } from "./acm.ts";
 import { backupCollector } from "./backup.ts";
 import { apigatewayCollector } from "./apigateway.ts";
 import { apigatewayv2Collector } from "./apigatewayv2.ts";
+import { autoscalingCollector } from "./autoscaling.ts";
 import type { AwsClientSet, AwsCredentials, ClientFactory, ClientKind, RetryMode } from "./clients.ts";
 import { cloudfrontCollector } from "./cloudfront.ts";
 import { cloudtrailCollector } from "./cloudtrail.ts";
@@ -37,8 +38,10 @@ import { elbCollector } from "./elb.ts";
 import { elbv2Collector } from "./elbv2.ts";
 import { elasticacheCollector } from "./elasticache.ts";
 import { eksCollector } from "./eks.ts";
+import { firehoseCollector } from "./firehose.ts";
 import { guarddutyCollector } from "./guardduty.ts";
 import { iamCollector } from "./iam.ts";
+import { kinesisCollector } from "./kinesis.ts";
 import { kmsCollector } from "./kms.ts";
 import { lambdaCollector } from "./lambda.ts";
 import { logsCollector } from "./logs.ts";
@@ -47,6 +50,7 @@ import { opensearchCollector } from "./opensearch.ts";
 import { organizationsCollector } from "./organizations.ts";
 import { rdsCollector } from "./rds.ts";
 import { redshiftCollector } from "./redshift.ts";
+import { route53Collector } from "./route53.ts";
 import { s3Collector } from "./s3.ts";
 import { secretsmanagerCollector } from "./secretsmanager.ts";
 import { securityhubCollector } from "./securityhub.ts";
@@ -93,6 +97,10 @@ export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   cloudfront: cloudfrontCollector,
   apigateway: apigatewayCollector,
   apigatewayv2: apigatewayv2Collector,
+  autoscaling: autoscalingCollector,
+  route53: route53Collector,
+  kinesis: kinesisCollector,
+  firehose: firehoseCollector,
 };
 
 export type ProgressEvent =
