@@ -271,17 +271,26 @@ class Seeder {
     this.step("VPC subnets, route tables, peering, endpoints");
     const vpc = await seedVpc(this.accountId, this.clients);
     for (const [kind, n] of Object.entries(vpc.created)) this.count(kind, n);
-    for (const [kind, n] of Object.entries((await seedLb(this.accountId, this.clients)).created))
-    this.step("Backup, OpenSearch, ElastiCache, Redshift");
-    for (const [kind, n] of Object.entries((await seedResilience(this.accountId, this.clients)).created))
-    this.step("ECR repositories, ECS clusters/services/task definitions, EKS clusters");
-    for (const [kind, n] of Object.entries((await seedContainers(this.accountId, this.clients)).created))
-    for (const [kind, n] of Object.entries((await seedData(this.accountId, this.clients)).created))
-    // ---- CloudFront distributions, API Gateway REST and v2 APIs with their stages (seed-edge.ts)
-    this.step("CloudFront distributions, API Gateway APIs");
-    for (const [kind, n] of Object.entries((await seedEdge(this.accountId, this.clients)).created))
-    for (const [kind, n] of Object.entries((await seedFleet(this.accountId, this.clients)).created))
-      this.count(kind, n);
+    // ---- Coverage II services, each seeder planting violations next to compliant twins (scripts/seed-*.ts)
+    const seeders: [
+      string,
+      (
+        accountId: string,
+        clients: (region: string) => AwsClientSet,
+      ) => Promise<{ created: Record<string, number> }>,
+    ][] = [
+      ["load balancers, ACM certificates, WAFv2 web ACLs", seedLb],
+      ["Backup, OpenSearch, ElastiCache, Redshift", seedResilience],
+      ["ECR repositories, ECS clusters/services/task definitions, EKS clusters", seedContainers],
+      ["Secrets Manager, SSM, DynamoDB, SQS", seedData],
+      ["CloudFront distributions, API Gateway APIs", seedEdge],
+      ["Auto Scaling groups, launch templates, Route 53, Kinesis, Firehose", seedFleet],
+    ];
+    for (const [what, seed] of seeders) {
+      this.step(what);
+      for (const [kind, n] of Object.entries((await seed(this.accountId, this.clients)).created))
+        this.count(kind, n);
+    }
     const iamProviders = await seedIamProviders(this.clients);
     for (const [kind, n] of Object.entries(iamProviders.created)) this.count(kind, n);
   }

@@ -90,21 +90,6 @@ export interface FleetSeed {
   keyArn: string;
 }
 
-/**
- * The Kinesis client speaks HTTP/2 by default (for SubscribeToShard), which moto 5.2.1 (HTTP/1.1 only) refuses with
- * a protocol error. For the emulator, give the client the HTTP/1.1 handler of another client of the same settings
- * (Firehose's), before its first call. Real Kinesis accepts either.
- */
-export function kinesisOverHttp1<T extends { config: { requestHandler: unknown } }>(
-  kinesis: T,
-  http1: {
-    config: { requestHandler: unknown };
-  },
-): T {
-  kinesis.config.requestHandler = http1.config.requestHandler;
-  return kinesis;
-}
-
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 const AMI = "ami-12c6146b";
 const KEY_ALIAS = "alias/enforceai-demo-fleet";
@@ -323,7 +308,7 @@ async function seedStreams(
   count: Count,
 ): Promise<void> {
   const firehose = set.get("firehose");
-  const kinesis = kinesisOverHttp1(set.get("kinesis"), firehose);
+  const kinesis = set.get("kinesis");
   const listed = await kinesis.send(new ListStreamsCommand({}));
   const have = new Set(listed.StreamNames ?? []);
   const stream = async (name: string, keyId?: string, retentionHours?: number) => {

@@ -42,6 +42,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { WAFV2Client } from "@aws-sdk/client-wafv2";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { AWS_SERVICE_ENDPOINT_VARIABLES } from "../../src/config/index.ts";
 
 /** Credentials as every SDK v3 client accepts them: static keys or a provider. */
@@ -171,7 +172,9 @@ export const createClient: ClientFactory = <K extends ClientKind>(kind: K, setti
     redshift: () => new RedshiftClient(common),
     autoscaling: () => new AutoScalingClient(common),
     route53: () => new Route53Client(common),
-    kinesis: () => new KinesisClient(common),
+    // Kinesis defaults to HTTP/2, which only SubscribeToShard needs (never called); emulators speak HTTP/1.1 only.
+    kinesis: () =>
+      new KinesisClient({ ...common, requestHandler: new NodeHttpHandler(common.requestHandler) }),
     firehose: () => new FirehoseClient(common),
   };
   return clients[kind]() as ClientKinds[K];

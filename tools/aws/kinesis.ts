@@ -4,7 +4,6 @@ import {
   type StreamSummary,
 } from "@aws-sdk/client-kinesis";
 import { lowerCamelKeys } from "../../src/domain/shape.ts";
-import type { Collector, CollectorContext } from "./collector.ts";
 import { detail, resource, type ServiceSpec, specCollector } from "./spec.ts";
 
 /**
@@ -54,23 +53,5 @@ const streams = resource({
 
 export const kinesisSpec: ServiceSpec = { service: "kinesis", global: false, resources: [streams] };
 
-/**
- * The Kinesis SDK client defaults to HTTP/2, which only SubscribeToShard needs (never called here); emulators such
- * as moto speak HTTP/1.1 only and refuse it. Before its first call the region's Kinesis client gets the HTTP/1.1
- * handler of the region's Firehose client (built from the same settings, timeouts included). AWS accepts either.
- */
-function overHttp1(ctx: CollectorContext): void {
-  const kinesis = ctx.clients.get("kinesis").config as { requestHandler: unknown };
-  kinesis.requestHandler = ctx.clients.get("firehose").config.requestHandler;
-}
-
-const base = specCollector(kinesisSpec);
-
 /** Kinesis Data Streams per region: encryption at rest, its key, retention and capacity mode of each stream. */
-export const kinesisCollector: Collector & { spec: ServiceSpec } = {
-  ...base,
-  collect(ctx) {
-    overHttp1(ctx);
-    return base.collect(ctx);
-  },
-};
+export const kinesisCollector = specCollector(kinesisSpec);
