@@ -14,8 +14,10 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { canonicalJson, compareItems, withContentHash } from "../src/domain/shape.ts";
 import type { ConfigurationItem, Inventory } from "../src/domain/types.ts";
+import { createClient } from "../tools/aws/clients.ts";
 import { discoverAccount } from "../tools/aws/discover.ts";
 import { writeInventoryFile } from "../tools/aws/inventory-file.ts";
+import { emulatorAnswers } from "./sample-emulator-answers.ts";
 import {
   argValue,
   DEFAULT_AGE_DAYS,
@@ -24,7 +26,6 @@ import {
   emulatorEndpoint,
   seedDemoAccount,
 } from "./seed-demo-account.ts";
-import { GOVERNANCE_ON } from "./seed-governance.ts";
 
 /** The capture time the sample claims; every date in it is placed relative to this. */
 export const SAMPLE_CAPTURED_AT = "2026-11-20T09:00:00.000Z";
@@ -41,9 +42,13 @@ export async function buildSample(endpoint: string, output = DEFAULT_OUTPUT): Pr
   if (!reset.ok) throw new Error(`moto reset at ${endpoint} answered ${reset.status}`);
   const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
   await seedDemoAccount({ endpoint, credentials });
-  const discovered = await discoverAccount({ endpoint, credentials, regions: [...DEMO_REGIONS] });
-  const { stats: _stats, ...discoveredInventory } = discovered;
-  const inventory = { ...discoveredInventory, items: discoveredInventory.items.map(answerForEmulator) };
+  const discovered = await discoverAccount({
+    endpoint,
+    credentials,
+    regions: [...DEMO_REGIONS],
+    clientFactory: emulatorAnswers(createClient),
+  });
+  const { stats: _stats, ...inventory } = discovered;
   const sample = normaliseSample(inventory, {
     capturedAt: SAMPLE_CAPTURED_AT,
     ages: DEMO_AGES,
@@ -52,44 +57,6 @@ export async function buildSample(endpoint: string, output = DEFAULT_OUTPUT): Pr
   await mkdir(path.dirname(output), { recursive: true });
   await writeInventoryFile(output, sample);
   return sample;
-}
-
-// ------------------------------------------------------------------------------ what the emulator cannot say
-
-/**
- * moto does not implement two read calls the collectors make (Security Hub GetEnabledStandards, GuardDuty
- * ListPublishingDestinations), so discovery records `$error` markers there. The sample stands for a real
- * account, so those keys get the answer AWS would give for what the seeder set up in the compliant region
- * (FSBP and CIS standards subscribed; findings exported to an S3 bucket), in the collectors' recorded shape.
- * Anything else the emulator could not answer stays an error, visible in the sample.
- */
-function answerForEmulator(item: ConfigurationItem): ConfigurationItem {
-  const notImplemented = (value: unknown) =>
-    typeof value === "object" && value !== null && "$error" in value && item.awsRegion === GOVERNANCE_ON;
-  const supplementary = item.supplementaryConfiguration;
-  if (item.resourceType === "AWS::SecurityHub::Hub" && notImplemented(supplementary.enabledStandards)) {
-    const partition = item.arn.split(":")[1] ?? "aws";
-    const standards = [
-      "aws-foundational-security-best-practices/v/1.0.0",
-      "cis-aws-foundations-benchmark/v/3.0.0",
-    ];
-    const enabledStandards = standards.map((standard) => ({
-      standardsArn: `arn:${partition}:securityhub:${item.awsRegion}::standards/${standard}`,
-      standardsSubscriptionArn: `arn:${partition}:securityhub:${item.awsRegion}:${item.accountId}:subscription/${standard}`,
-      standardsStatus: "READY",
-    }));
-    return { ...item, supplementaryConfiguration: { ...supplementary, enabledStandards } };
-  }
-  if (
-    item.resourceType === "AWS::GuardDuty::Detector" &&
-    notImplemented(supplementary.publishingDestinations)
-  ) {
-    const publishingDestinations = [
-      { destinationId: "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6", destinationType: "S3", status: "PUBLISHING" },
-    ];
-    return { ...item, supplementaryConfiguration: { ...supplementary, publishingDestinations } };
-  }
-  return item;
 }
 
 // ---------------------------------------------------------------------------------------------- normalising

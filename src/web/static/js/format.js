@@ -3,7 +3,6 @@ import { h } from "./dom.js";
 
 export const SEVERITIES = ["critical", "high", "medium", "low", "informational"];
 export const FINDING_STATUSES = ["FAIL", "ERROR", "MANUAL", "PASS"];
-export const SERVICES = ["account", "cloudtrail", "ec2", "iam", "kms", "lambda", "rds", "s3", "vpc"];
 
 /** `2026-11-26T07:06:50Z` → a local date and time; empty for null. */
 export function when(iso) {

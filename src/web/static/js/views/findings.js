@@ -12,7 +12,6 @@ import {
   number,
   resourceHref,
   resourceLabel,
-  SERVICES,
   SEVERITIES,
   scanHref,
   severityBadge,
@@ -196,8 +195,23 @@ function filterForm(filters, go) {
     "select",
     { name: "service", class: "input" },
     h("option", { value: "" }, "All services"),
-    SERVICES.map((s) => h("option", { value: s, selected: s === filters.service }, s)),
+    filters.service ? h("option", { value: filters.service, selected: true }, filters.service) : null,
   );
+  // The services are those the latest scan judged (its posture by service), so new collectors need no change here.
+  get("/posture")
+    .then((posture) => (posture?.scanId ? get(`/scans/${encodeURIComponent(posture.scanId)}`) : null))
+    .then((detail) => {
+      const names = Object.keys(detail?.summary?.byService ?? {}).sort();
+      if (filters.service && !names.includes(filters.service)) names.push(filters.service);
+      replace(
+        service,
+        h("option", { value: "" }, "All services"),
+        names.map((s) => h("option", { value: s, selected: s === filters.service }, s)),
+      );
+    })
+    .catch(() => {
+      // Without a scan there is nothing to filter by service; a service given in the address still applies.
+    });
   const suppressed = h(
     "select",
     { name: "suppressed", class: "input" },
