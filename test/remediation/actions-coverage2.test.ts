@@ -6,6 +6,7 @@
  * synthetic items shaped like the collectors' output.
  */
 
+import { RequestCertificateCommand } from "@aws-sdk/client-acm";
 import {
   CreateLogGroupCommand,
   DescribeLogGroupsCommand,
@@ -20,7 +21,10 @@ import {
 import { DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
 import { CreateRepositoryCommand, DescribeRepositoriesCommand } from "@aws-sdk/client-ecr";
 import {
+  CreateListenerCommand,
   CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DescribeListenersCommand,
   DescribeLoadBalancerAttributesCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CreateStreamCommand, DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
@@ -234,6 +238,8 @@ serviceDescribe(
     describe("ELBv2", () => {
       let a: MotoAccount;
       let arn: string;
+      let targetGroupArn: string;
+      let httpListenerArn: string;
       const attribute = async (key: string) =>
         (
           await a.client("elbv2").send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn }))
@@ -253,6 +259,63 @@ serviceDescribe(
           }),
         );
         arn = created.LoadBalancers![0]!.LoadBalancerArn!;
+        const group = await a.client("elbv2").send(
+          new CreateTargetGroupCommand({
+            Name: `enforceai-tg-${suffix()}`,
+            Protocol: "HTTP",
+            Port: 80,
+            VpcId: subnets.Subnets![0]!.VpcId,
+          }),
+        );
+        targetGroupArn = group.TargetGroups![0]!.TargetGroupArn!;
+        // moto checks that the listener's certificate exists in ACM; a requested one is enough.
+        const certificate = await a
+          .client("acm")
+          .send(new RequestCertificateCommand({ DomainName: "app.example.com" }));
+        const forward = [{ Type: "forward" as const, TargetGroupArn: targetGroupArn }];
+        await a.client("elbv2").send(
+          new CreateListenerCommand({
+            LoadBalancerArn: arn,
+            Protocol: "HTTPS",
+            Port: 443,
+            Certificates: [{ CertificateArn: certificate.CertificateArn }],
+            DefaultActions: forward,
+          }),
+        );
+        const http = await a.client("elbv2").send(
+          new CreateListenerCommand({
+            LoadBalancerArn: arn,
+            Protocol: "HTTP",
+            Port: 80,
+            DefaultActions: forward,
+          }),
+        );
+        httpListenerArn = http.Listeners![0]!.ListenerArn!;
+      });
+
+      it("elbv2_http_redirect_to_https, and rollback puts the forward action back", async () => {
+        const clock = new TestClock();
+        const defaultActions = async () =>
+          (await a.client("elbv2").send(new DescribeListenersCommand({ ListenerArns: [httpListenerArn] })))
+            .Listeners![0]!.DefaultActions;
+        const { request } = await exerciseAction(store, clock, a, {
+          actionId: "elbv2_http_redirect_to_https",
+          resourceId: arn,
+          services: ["elbv2"],
+          expectChecks: ["elbv2_alb_http_redirects_to_https"],
+        });
+        // Only the HTTP listener changes; the HTTPS one keeps forwarding.
+        expect(request.plan?.calls).toHaveLength(1);
+        expect(request.plan?.calls[0]?.input.ListenerArn).toBe(httpListenerArn);
+        expect((await defaultActions())?.[0]).toMatchObject({
+          Type: "redirect",
+          RedirectConfig: { Protocol: "HTTPS", Port: "443", StatusCode: "HTTP_301" },
+        });
+        expect((await rollBack(a, clock, request.id)).outcome).toBe("succeeded");
+        expect((await defaultActions())?.[0]).toMatchObject({
+          Type: "forward",
+          TargetGroupArn: targetGroupArn,
+        });
       });
 
       it("elbv2_drop_invalid_header_fields", async () => {
@@ -523,6 +586,38 @@ describe("coverage II plan rules", () => {
     expect(buildPlan(requireAction("elbv2_enable_deletion_protection"), nlb, ctx()).after).toEqual({
       deletionProtectionEnabled: "true",
     });
+    const http = {
+      listenerArn: "arn:l/http",
+      protocol: "HTTP",
+      port: 80,
+      defaultActions: [{ type: "forward", targetGroupArn: "arn:tg" }],
+    };
+    const alb = (listeners: unknown[]) =>
+      item("AWS::ElasticLoadBalancingV2::LoadBalancer", {
+        resourceId: "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/a/1",
+        configuration: { type: "application" },
+        supplementaryConfiguration: { listeners },
+      });
+    const redirect = requireAction("elbv2_http_redirect_to_https");
+    expect(() => buildPlan(redirect, alb([http]), ctx())).toThrow(/no HTTPS listener on port 443/);
+    const https = { listenerArn: "arn:l/https", protocol: "HTTPS", port: 443, defaultActions: [] };
+    const plan = buildPlan(redirect, alb([http, https]), ctx());
+    expect(plan.calls.map((c) => c.input.ListenerArn)).toEqual(["arn:l/http"]);
+    // Rollback puts the captured action back in the SDK's casing.
+    expect(redirect.rollback(plan, plan.before)).toEqual({
+      calls: [
+        {
+          service: "elbv2",
+          operation: "ModifyListener",
+          region: "us-east-1",
+          input: {
+            ListenerArn: "arn:l/http",
+            DefaultActions: [{ Type: "forward", TargetGroupArn: "arn:tg" }],
+          },
+        },
+      ],
+    });
+    expect(redirect.remainingCalls?.(plan, plan.after)).toEqual([]);
   });
 
   it("the bundled policy schedules tag immutability and runs the other new actions at once", async () => {
@@ -533,6 +628,7 @@ describe("coverage II plan rules", () => {
       strategy: "scheduled",
       rule: "image-tag-immutability",
     });
+    expect(decide("elbv2_http_redirect_to_https", "medium").strategy).toBe("scheduled");
     for (const id of ["sqs_queue_enable_encryption", "logs_set_retention", "kinesis_enable_encryption"])
       expect(decide(id).strategy, id).toBe("immediate");
   });

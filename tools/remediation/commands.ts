@@ -29,7 +29,9 @@ import {
   PutImageTagMutabilityCommand,
 } from "@aws-sdk/client-ecr";
 import {
+  DescribeListenersCommand,
   DescribeLoadBalancerAttributesCommand,
+  ModifyListenerCommand,
   ModifyLoadBalancerAttributesCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
@@ -267,6 +269,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     "elasticloadbalancing:DescribeLoadBalancerAttributes",
     false,
     DescribeLoadBalancerAttributesCommand,
+  ),
+  spec("elbv2", "ModifyListener", "elasticloadbalancing:ModifyListener", true, ModifyListenerCommand),
+  spec(
+    "elbv2",
+    "DescribeListeners",
+    "elasticloadbalancing:DescribeListeners",
+    false,
+    DescribeListenersCommand,
   ),
   // CloudWatch Logs
   spec("logs", "PutRetentionPolicy", "logs:PutRetentionPolicy", true, PutRetentionPolicyCommand),

@@ -14,6 +14,7 @@ import { ec2EbsEncryptionByDefault } from "./actions/ec2-ebs-encryption-by-defau
 import { ec2RevokeWorldIngress } from "./actions/ec2-revoke-world-ingress.ts";
 import { ecrEnableScanOnPush, ecrEnableTagImmutability } from "./actions/ecr-actions.ts";
 import { elbv2DropInvalidHeaderFields, elbv2EnableDeletionProtection } from "./actions/elbv2-attributes.ts";
+import { elbv2HttpRedirectToHttps } from "./actions/elbv2-http-redirect.ts";
 import { iamDeactivateAccessKey } from "./actions/iam-deactivate-access-key.ts";
 import { iamPasswordPolicy } from "./actions/iam-password-policy.ts";
 import { kinesisEnableEncryption } from "./actions/kinesis-enable-encryption.ts";
@@ -73,6 +74,7 @@ export const ACTIONS: readonly RemediationAction[] = [
   ecrEnableTagImmutability,
   elbv2DropInvalidHeaderFields,
   elbv2EnableDeletionProtection,
+  elbv2HttpRedirectToHttps,
   logsSetRetention,
   kinesisEnableEncryption,
 ] as RemediationAction[];
