@@ -57,6 +57,9 @@ export const logsSetRetention: RemediationAction<z.infer<typeof params>> = {
   },
   params,
   plan(item, p, ctx) {
+    if (item.configuration.logGroupClass === "DELIVERY") {
+      throw new PlanError("the log group is of class DELIVERY, whose retention CloudWatch Logs fixes itself");
+    }
     const raw = item.configuration.retentionInDays;
     const current = typeof raw === "number" ? raw : null;
     const minimum = p.retentionDays ?? ctx.settings.logGroupMinRetentionDays;

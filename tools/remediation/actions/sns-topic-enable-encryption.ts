@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { PlannedCall } from "../../../src/domain/remediation.ts";
 import type { RemediationAction } from "../types.ts";
 import { PlanError } from "../types.ts";
-import { readable, targetOf } from "../util.ts";
+import { readable, sameValue, targetOf } from "../util.ts";
 
 export const SNS_MANAGED_KEY = "alias/aws/sns";
 
@@ -55,7 +55,13 @@ export const snsTopicEnableEncryption: RemediationAction<{ keyId: string }> = {
       | null
       | undefined;
     if (!attributes) throw new PlanError("the scan recorded no attributes for this topic");
-    const services = servicePrincipals(readable(attributes.policy, "the topic's access policy"));
+    const policy = readable(attributes.policy, "the topic's access policy");
+    if (policy && typeof policy === "object" && "$raw" in policy) {
+      throw new PlanError(
+        "the topic's access policy is not valid JSON, so the publishers it allows cannot be told",
+      );
+    }
+    const services = servicePrincipals(policy);
     if (p.keyId === SNS_MANAGED_KEY && services.length > 0) {
       throw new PlanError(
         `the topic's policy lets ${services.join(", ")} publish, and AWS services cannot use the AWS managed key ${SNS_MANAGED_KEY} (its key policy cannot be changed); give keyId a customer managed key whose policy allows those services kms:GenerateDataKey* and kms:Decrypt`,
@@ -86,6 +92,7 @@ export const snsTopicEnableEncryption: RemediationAction<{ keyId: string }> = {
   },
   rollback(plan, prior) {
     const previous = typeof prior.kmsMasterKeyId === "string" ? prior.kmsMasterKeyId : "";
+    if (sameValue(previous || null, plan.after.kmsMasterKeyId)) return { calls: [] };
     return { calls: [setKey(plan.target.resourceId, plan.target.region, previous)] };
   },
 };
