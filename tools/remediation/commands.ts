@@ -5,6 +5,17 @@
  */
 import { GetTrailCommand, UpdateTrailCommand } from "@aws-sdk/client-cloudtrail";
 import {
+  DeleteRetentionPolicyCommand,
+  DescribeLogGroupsCommand,
+  PutRetentionPolicyCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
+import {
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  UpdateContinuousBackupsCommand,
+  UpdateTableCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
   AuthorizeSecurityGroupIngressCommand,
   DescribeSecurityGroupsCommand,
   DisableEbsEncryptionByDefaultCommand,
@@ -13,12 +24,28 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from "@aws-sdk/client-ec2";
 import {
+  DescribeRepositoriesCommand,
+  PutImageScanningConfigurationCommand,
+  PutImageTagMutabilityCommand,
+} from "@aws-sdk/client-ecr";
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancerAttributesCommand,
+  ModifyListenerCommand,
+  ModifyLoadBalancerAttributesCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
   DeleteAccountPasswordPolicyCommand,
   GetAccountPasswordPolicyCommand,
   ListAccessKeysCommand,
   UpdateAccessKeyCommand,
   UpdateAccountPasswordPolicyCommand,
 } from "@aws-sdk/client-iam";
+import {
+  DescribeStreamSummaryCommand,
+  StartStreamEncryptionCommand,
+  StopStreamEncryptionCommand,
+} from "@aws-sdk/client-kinesis";
 import {
   DisableKeyRotationCommand,
   EnableKeyRotationCommand,
@@ -46,6 +73,8 @@ import {
   GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
   PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3-control";
+import { GetTopicAttributesCommand, SetTopicAttributesCommand } from "@aws-sdk/client-sns";
+import { GetQueueAttributesCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { PlannedCall } from "../../src/domain/remediation.ts";
 import type { AwsClientSet, ClientKind } from "../aws/clients.ts";
 
@@ -193,6 +222,82 @@ export const COMMANDS: readonly CommandSpec[] = [
     UpdateFunctionUrlConfigCommand,
   ),
   spec("lambda", "GetFunctionUrlConfig", "lambda:GetFunctionUrlConfig", false, GetFunctionUrlConfigCommand),
+  // SQS
+  spec("sqs", "SetQueueAttributes", "sqs:SetQueueAttributes", true, SetQueueAttributesCommand),
+  spec("sqs", "GetQueueAttributes", "sqs:GetQueueAttributes", false, GetQueueAttributesCommand),
+  // SNS
+  spec("sns", "SetTopicAttributes", "sns:SetTopicAttributes", true, SetTopicAttributesCommand),
+  spec("sns", "GetTopicAttributes", "sns:GetTopicAttributes", false, GetTopicAttributesCommand),
+  // DynamoDB
+  spec(
+    "dynamodb",
+    "UpdateContinuousBackups",
+    "dynamodb:UpdateContinuousBackups",
+    true,
+    UpdateContinuousBackupsCommand,
+  ),
+  spec(
+    "dynamodb",
+    "DescribeContinuousBackups",
+    "dynamodb:DescribeContinuousBackups",
+    false,
+    DescribeContinuousBackupsCommand,
+  ),
+  spec("dynamodb", "UpdateTable", "dynamodb:UpdateTable", true, UpdateTableCommand),
+  spec("dynamodb", "DescribeTable", "dynamodb:DescribeTable", false, DescribeTableCommand),
+  // ECR
+  spec(
+    "ecr",
+    "PutImageScanningConfiguration",
+    "ecr:PutImageScanningConfiguration",
+    true,
+    PutImageScanningConfigurationCommand,
+  ),
+  spec("ecr", "PutImageTagMutability", "ecr:PutImageTagMutability", true, PutImageTagMutabilityCommand),
+  spec("ecr", "DescribeRepositories", "ecr:DescribeRepositories", false, DescribeRepositoriesCommand),
+  // Elastic Load Balancing v2
+  spec(
+    "elbv2",
+    "ModifyLoadBalancerAttributes",
+    "elasticloadbalancing:ModifyLoadBalancerAttributes",
+    true,
+    ModifyLoadBalancerAttributesCommand,
+  ),
+  spec(
+    "elbv2",
+    "DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    false,
+    DescribeLoadBalancerAttributesCommand,
+  ),
+  spec("elbv2", "ModifyListener", "elasticloadbalancing:ModifyListener", true, ModifyListenerCommand),
+  spec(
+    "elbv2",
+    "DescribeListeners",
+    "elasticloadbalancing:DescribeListeners",
+    false,
+    DescribeListenersCommand,
+  ),
+  // CloudWatch Logs
+  spec("logs", "PutRetentionPolicy", "logs:PutRetentionPolicy", true, PutRetentionPolicyCommand),
+  spec("logs", "DeleteRetentionPolicy", "logs:DeleteRetentionPolicy", true, DeleteRetentionPolicyCommand),
+  spec("logs", "DescribeLogGroups", "logs:DescribeLogGroups", false, DescribeLogGroupsCommand),
+  // Kinesis
+  spec(
+    "kinesis",
+    "StartStreamEncryption",
+    "kinesis:StartStreamEncryption",
+    true,
+    StartStreamEncryptionCommand,
+  ),
+  spec("kinesis", "StopStreamEncryption", "kinesis:StopStreamEncryption", true, StopStreamEncryptionCommand),
+  spec(
+    "kinesis",
+    "DescribeStreamSummary",
+    "kinesis:DescribeStreamSummary",
+    false,
+    DescribeStreamSummaryCommand,
+  ),
 ];
 
 const BY_KEY = new Map<string, CommandSpec>(COMMANDS.map((c) => [`${c.service}:${c.operation}`, c]));

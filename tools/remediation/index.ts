@@ -9,12 +9,18 @@ import { canonicalJson } from "../../src/domain/shape.ts";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
 import { ValidationError } from "../../src/errors.ts";
 import { cloudtrailEnableLogFileValidation } from "./actions/cloudtrail-enable-log-file-validation.ts";
+import { dynamodbEnableDeletionProtection, dynamodbEnablePitr } from "./actions/dynamodb-actions.ts";
 import { ec2EbsEncryptionByDefault } from "./actions/ec2-ebs-encryption-by-default.ts";
 import { ec2RevokeWorldIngress } from "./actions/ec2-revoke-world-ingress.ts";
+import { ecrEnableScanOnPush, ecrEnableTagImmutability } from "./actions/ecr-actions.ts";
+import { elbv2DropInvalidHeaderFields, elbv2EnableDeletionProtection } from "./actions/elbv2-attributes.ts";
+import { elbv2HttpRedirectToHttps } from "./actions/elbv2-http-redirect.ts";
 import { iamDeactivateAccessKey } from "./actions/iam-deactivate-access-key.ts";
 import { iamPasswordPolicy } from "./actions/iam-password-policy.ts";
+import { kinesisEnableEncryption } from "./actions/kinesis-enable-encryption.ts";
 import { kmsEnableKeyRotation } from "./actions/kms-enable-key-rotation.ts";
 import { lambdaFunctionUrlIamAuth } from "./actions/lambda-function-url-iam-auth.ts";
+import { logsSetRetention } from "./actions/logs-set-retention.ts";
 import {
   rdsDisablePublicAccess,
   rdsEnableAutoMinorUpgrade,
@@ -27,6 +33,8 @@ import { s3BucketEnableLogging } from "./actions/s3-bucket-enable-logging.ts";
 import { s3BucketEnableVersioning } from "./actions/s3-bucket-enable-versioning.ts";
 import { s3BucketPublicAccessBlock } from "./actions/s3-bucket-public-access-block.ts";
 import { s3BucketTlsOnlyPolicy } from "./actions/s3-bucket-tls-only-policy.ts";
+import { snsTopicEnableEncryption } from "./actions/sns-topic-enable-encryption.ts";
+import { sqsQueueEnableEncryption } from "./actions/sqs-queue-enable-encryption.ts";
 import { commandSpec } from "./commands.ts";
 import { type PlanContext, PlanError, type RemediationAction } from "./types.ts";
 import { fieldChanges } from "./util.ts";
@@ -58,6 +66,17 @@ export const ACTIONS: readonly RemediationAction[] = [
   rdsDisablePublicAccess,
   rdsEnableAutoMinorUpgrade,
   lambdaFunctionUrlIamAuth,
+  sqsQueueEnableEncryption,
+  snsTopicEnableEncryption,
+  dynamodbEnablePitr,
+  dynamodbEnableDeletionProtection,
+  ecrEnableScanOnPush,
+  ecrEnableTagImmutability,
+  elbv2DropInvalidHeaderFields,
+  elbv2EnableDeletionProtection,
+  elbv2HttpRedirectToHttps,
+  logsSetRetention,
+  kinesisEnableEncryption,
 ] as RemediationAction[];
 
 const BY_ID = new Map(ACTIONS.map((a) => [a.id, a] as const));
