@@ -10,10 +10,10 @@ import { type AwsAccess, type AwsAccessOptions, awsAccess } from "./access.ts";
 import { accessanalyzerCollector } from "./accessanalyzer.ts";
 import { accountCollector, getCallerIdentity } from "./account.ts";
 import { acmCollector } from "./acm.ts";
-import { backupCollector } from "./backup.ts";
 import { apigatewayCollector } from "./apigateway.ts";
 import { apigatewayv2Collector } from "./apigatewayv2.ts";
 import { autoscalingCollector } from "./autoscaling.ts";
+import { backupCollector } from "./backup.ts";
 import type { AwsClientSet, AwsCredentials, ClientFactory, ClientKind, RetryMode } from "./clients.ts";
 import { cloudfrontCollector } from "./cloudfront.ts";
 import { cloudtrailCollector } from "./cloudtrail.ts";
@@ -34,10 +34,10 @@ import { ec2Collector } from "./ec2.ts";
 import { ecrCollector } from "./ecr.ts";
 import { ecsCollector } from "./ecs.ts";
 import { efsCollector } from "./efs.ts";
+import { eksCollector } from "./eks.ts";
+import { elasticacheCollector } from "./elasticache.ts";
 import { elbCollector } from "./elb.ts";
 import { elbv2Collector } from "./elbv2.ts";
-import { elasticacheCollector } from "./elasticache.ts";
-import { eksCollector } from "./eks.ts";
 import { firehoseCollector } from "./firehose.ts";
 import { guarddutyCollector } from "./guardduty.ts";
 import { iamCollector } from "./iam.ts";
@@ -56,9 +56,9 @@ import { secretsmanagerCollector } from "./secretsmanager.ts";
 import { securityhubCollector } from "./securityhub.ts";
 import { snsCollector } from "./sns.ts";
 import type { ServiceSpec } from "./spec.ts";
-import { wafv2Collector } from "./wafv2.ts";
 import { sqsCollector } from "./sqs.ts";
 import { ssmCollector } from "./ssm.ts";
+import { wafv2Collector } from "./wafv2.ts";
 
 export const COLLECTORS: Readonly<Record<ServiceName, Collector>> = {
   account: accountCollector,
