@@ -260,6 +260,27 @@ function gapsSection(report: ScanReport): string {
   return `<section aria-labelledby="gaps-h" id="coverage-gaps"><h2 id="gaps-h">Coverage gaps</h2>${body}</section>`;
 }
 
+/** Passed and failed findings per service, worst score first, so a user sees which services drag the posture. */
+function servicesSection(report: ScanReport): string {
+  const rows = Object.entries(report.posture.byService).sort(
+    ([a, x], [b, y]) => x.score - y.score || y.failed - x.failed || a.localeCompare(b),
+  );
+  const body =
+    rows.length === 0
+      ? `<p class="ok-text">No service was judged.</p>`
+      : `<div class="table-wrap"><table><thead><tr><th scope="col">Service</th><th scope="col" class="n">Score</th>` +
+        `<th scope="col" class="n">Passed</th><th scope="col" class="n">Failed</th></tr></thead><tbody>` +
+        rows
+          .map(
+            ([service, t]) =>
+              `<tr><th scope="row"><code>${h(service)}</code></th><td class="n">${num(t.score)}</td>` +
+              `<td class="n">${num(t.passed)}</td><td class="n">${num(t.failed)}</td></tr>`,
+          )
+          .join("") +
+        `</tbody></table></div>`;
+  return `<section aria-labelledby="services-h" id="services"><h2 id="services-h">By service</h2>${body}</section>`;
+}
+
 function controlsSection(report: ScanReport, limit: number): string {
   const top = topFailingControls({ ...report.posture, frameworks: {} }, limit);
   const totalFailing = report.posture.controls.filter((c) => c.status === "FAIL").length;
@@ -464,6 +485,7 @@ export function renderHtml(report: ScanReport, options: HtmlOptions = {}): strin
 </div>
 ${scoresTable(report, scores)}
 ${gapsSection(report)}
+${servicesSection(report)}
 ${controlsSection(report, options.topControls ?? 15)}
 ${findingsSection(report, maxRows, maxPassedRows)}
 </main>

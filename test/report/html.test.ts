@@ -63,6 +63,20 @@ describe("renderHtml", () => {
     }
   });
 
+  it("lists the services judged, worst score first, with passed and failed findings", () => {
+    const section = html.slice(
+      html.indexOf('id="services"'),
+      html.indexOf("</section>", html.indexOf('id="services"')),
+    );
+    // fixture: ec2 0 (0 passed, 1 failed), s3 50 (1 passed, 1 failed)
+    expect(section).toContain("By service");
+    expect(section.indexOf("<code>ec2</code>")).toBeGreaterThan(0);
+    expect(section.indexOf("<code>ec2</code>")).toBeLessThan(section.indexOf("<code>s3</code>"));
+    expect(section).toMatch(
+      /<code>s3<\/code><\/th><td class="n">50<\/td><td class="n">1<\/td><td class="n">1<\/td>/,
+    );
+  });
+
   it("shows each framework id and its score", () => {
     const svg = html.match(/<svg[\s\S]*?<\/svg>/)![0];
     for (const [id, label] of [
