@@ -3,6 +3,7 @@ import {
   GetFunctionUrlConfigCommand,
   GetPolicyCommand,
   ListFunctionsCommand,
+  ListFunctionUrlConfigsCommand,
   ListTagsCommand,
 } from "@aws-sdk/client-lambda";
 import { redactVariables } from "../../src/domain/secrets.ts";
@@ -40,6 +41,24 @@ const functions = resource({
       }),
       absentWhen: NOT_CONFIGURED,
     }),
+    // Every URL of the function, the unqualified one and those on aliases: GetFunctionUrlConfig above only
+    // reads the unqualified one. The qualifier (alias name) is the ARN's eighth part; null for the function itself.
+    detail({
+      key: "functionUrls",
+      action: "lambda:ListFunctionUrlConfigs",
+      command: ListFunctionUrlConfigsCommand,
+      paging: { input: "Marker", output: "NextMarker" },
+      input: (fn: FunctionConfiguration) => ({ FunctionName: fn.FunctionName }),
+      pick: (answer) =>
+        (answer.FunctionUrlConfigs ?? []).map((url) => ({
+          functionUrl: url.FunctionUrl ?? null,
+          functionArn: url.FunctionArn ?? null,
+          qualifier: url.FunctionArn?.split(":")[7] ?? null,
+          authType: url.AuthType ?? null,
+          cors: url.Cors ? lowerCamelKeys(url.Cors) : null,
+        })),
+      absentWhen: NOT_CONFIGURED,
+    }),
     detail({
       key: "policy",
       action: "lambda:GetPolicy",
@@ -61,7 +80,7 @@ const functions = resource({
 
 export const lambdaSpec: ServiceSpec = { service: "lambda", global: false, resources: [functions] };
 
-/** Lambda functions with their function URL and resource policy (either may be absent). */
+/** Lambda functions with their function URL(s) and resource policy (either may be absent). */
 export const lambdaCollector = specCollector(lambdaSpec);
 
 function redactEnvironment<T extends { Environment?: { Variables?: Record<string, string> } }>(fn: T): T {
