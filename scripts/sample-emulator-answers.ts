@@ -5,6 +5,7 @@
  * non-compliant one. Every other call goes to the emulator unchanged, and the collectors shape every answer, so
  * the sample is what discovery would record against AWS. Used by scripts/build-sample.ts only, never by a scan.
  */
+import { GetFunctionUrlConfigCommand } from "@aws-sdk/client-lambda";
 import type { ClientFactory, ClientKind } from "../tools/aws/clients.ts";
 import { GOVERNANCE_ON } from "./seed-governance.ts";
 import { ALB_HARDENED, WEB_ACL_HARDENED } from "./seed-lb.ts";
@@ -18,7 +19,13 @@ interface Stack {
   ): void;
 }
 type Input = Record<string, unknown>;
-type Answer = (input: Input, region: string, next: () => Promise<unknown>) => Promise<object> | object;
+type Send = (command: unknown) => Promise<unknown>;
+type Answer = (
+  input: Input,
+  region: string,
+  next: () => Promise<unknown>,
+  send: Send,
+) => Promise<object> | object;
 
 function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name, $fault: "client", $metadata: { httpStatusCode: 404 } });
@@ -134,6 +141,26 @@ function answers(): Record<string, Answer> {
       const name = String(input.WebACLArn).split("/").at(-2);
       return { ResourceArns: name === WEB_ACL_HARDENED && hardened ? [hardened] : [] };
     },
+    // Lambda: ListFunctionUrlConfigs lists the function's own URL (read with the call moto has); no alias URLs.
+    "lambda:ListFunctionUrlConfigs": async (input, _region, _next, send) => {
+      try {
+        const url = (await send(
+          new GetFunctionUrlConfigCommand({ FunctionName: String(input.FunctionName) }),
+        )) as {
+          FunctionUrl?: string;
+          FunctionArn?: string;
+          AuthType?: string;
+          Cors?: unknown;
+          CreationTime?: string;
+          LastModifiedTime?: string;
+        };
+        return { FunctionUrlConfigs: [url] };
+      } catch (error) {
+        if ((error as { name?: string }).name === "ResourceNotFoundException")
+          return { FunctionUrlConfigs: [] };
+        throw error;
+      }
+    },
     // EC2: EBS default encryption uses the AWS managed key.
     "ec2:GetEbsDefaultKmsKeyId": (_input, region) => ({
       KmsKeyId: `arn:aws:kms:${region}:123456789012:alias/aws/ebs`,
@@ -149,10 +176,12 @@ export function emulatorAnswers(base: ClientFactory): ClientFactory {
       (next, context) => async (args) => {
         const answer = table[`${kind as ClientKind}:${(context.commandName ?? "").replace(/Command$/, "")}`];
         if (!answer) return next(args);
+        const send: Send = (command) => (client as unknown as { send: Send }).send(command);
         const output = await answer(
           (args.input ?? {}) as Input,
           settings.region,
           async () => (await next(args)).output,
+          send,
         );
         return { output: { $metadata: {}, ...output }, response: {} };
       },
