@@ -126,6 +126,21 @@ function answers(): Record<string, Answer> {
             ]
           : [],
     }),
+    // The daily plan's one selection picks resources tagged backup=daily (the legacy ListOfTags form, a single
+    // STRINGEQUALS condition); no seeded resource carries that tag, so the coverage checks fail in the sample.
+    "backup:GetBackupSelection": (input) => ({
+      BackupPlanId: input.BackupPlanId,
+      SelectionId: input.SelectionId,
+      CreationDate: new Date("2026-02-01T09:00:00Z"),
+      BackupSelection: {
+        SelectionName: "tagged-production",
+        IamRoleArn: "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole",
+        Resources: [],
+        NotResources: [],
+        ListOfTags: [{ ConditionType: "STRINGEQUALS", ConditionKey: "backup", ConditionValue: "daily" }],
+        Conditions: { StringEquals: [], StringNotEquals: [], StringLike: [], StringNotLike: [] },
+      },
+    }),
     // WAFv2: the protection web ACL guards the hardened ALB; the empty one guards nothing.
     "elbv2:DescribeLoadBalancers": async (_input, _region, next) => {
       const answer = (await next()) as {

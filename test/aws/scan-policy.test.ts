@@ -29,6 +29,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   "@aws-sdk/client-sts": "sts",
   "@aws-sdk/client-account": "account",
   "@aws-sdk/client-ecs": "ecs",
+  "@aws-sdk/client-backup": "backup",
 };
 
 /** API operations whose IAM action has another name. */

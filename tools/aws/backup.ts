@@ -1,14 +1,19 @@
 import {
   type BackupPlansListMember,
   type BackupVaultListMember,
+  type Condition,
+  type ConditionParameter,
   GetBackupPlanCommand,
+  GetBackupSelectionCommand,
   GetBackupVaultAccessPolicyCommand,
   ListBackupPlansCommand,
   ListBackupSelectionsCommand,
   ListBackupVaultsCommand,
 } from "@aws-sdk/client-backup";
-import { lowerCamelKeys } from "../../src/domain/shape.ts";
-import { parsePolicyDocument } from "./collector.ts";
+import { isCallError, lowerCamelKeys } from "../../src/domain/shape.ts";
+import type { ConfigurationItem } from "../../src/domain/types.ts";
+import { type Collector, type CollectorContext, parsePolicyDocument, supplementary } from "./collector.ts";
+import { mapLimit } from "./concurrency.ts";
 import { detail, resource, type ServiceSpec, specCollector } from "./spec.ts";
 
 const TOKEN = { input: "NextToken", output: "NextToken" };
@@ -50,8 +55,8 @@ const vaults = resource({
 
 /**
  * Backup plans of the region (the latest version of each): its rules (target vault, schedule, lifecycle, copy
- * actions) from GetBackupPlan and the names of its resource selections from ListBackupSelections. What each
- * selection covers (GetBackupSelection, one call per selection) is not read: no check needs it yet.
+ * actions) from GetBackupPlan and its resource selections from ListBackupSelections; what each selection covers
+ * is filled in afterwards by `withSelectionContents` (GetBackupSelection, one call per selection).
  */
 const plans = resource({
   resourceType: "AWS::Backup::BackupPlan",
@@ -116,7 +121,82 @@ const plans = resource({
   ],
 });
 
+const SELECTION_ACTION = "backup:GetBackupSelection";
+
+const conditionList = (list: readonly ConditionParameter[] | undefined) =>
+  (list ?? []).map((c) => ({
+    conditionKey: c.ConditionKey ?? null,
+    conditionValue: c.ConditionValue ?? null,
+  }));
+
+/** A selection's contents as GetBackupSelection answers them, with lowerCamel keys and empty lists for absent ones. */
+function selectionContents(selection: {
+  Resources?: string[];
+  NotResources?: string[];
+  ListOfTags?: Condition[];
+  Conditions?: {
+    StringEquals?: ConditionParameter[];
+    StringNotEquals?: ConditionParameter[];
+    StringLike?: ConditionParameter[];
+    StringNotLike?: ConditionParameter[];
+  };
+}) {
+  const c = selection.Conditions;
+  return {
+    resources: selection.Resources ?? [],
+    notResources: selection.NotResources ?? [],
+    listOfTags: (selection.ListOfTags ?? []).map((t) => ({
+      conditionType: t.ConditionType ?? null,
+      conditionKey: t.ConditionKey ?? null,
+      conditionValue: t.ConditionValue ?? null,
+    })),
+    conditions: {
+      stringEquals: conditionList(c?.StringEquals),
+      stringNotEquals: conditionList(c?.StringNotEquals),
+      stringLike: conditionList(c?.StringLike),
+      stringNotLike: conditionList(c?.StringNotLike),
+    },
+  };
+}
+
+/**
+ * The one step the spec cannot declare: a call per element of a detail's answer. For every plan whose selections
+ * were listed, each selection gains `contents` from GetBackupSelection (a failed call is a `$error` marker there,
+ * never a missing field). Calls are bounded by the per-resource concurrency, like the spec's own details.
+ */
+async function withSelectionContents(
+  ctx: CollectorContext,
+  items: ConfigurationItem[],
+): Promise<ConfigurationItem[]> {
+  const client = ctx.clients.get("backup");
+  const work = items.flatMap((plan) => {
+    const selections = plan.supplementaryConfiguration.selections;
+    if (plan.resourceType !== "AWS::Backup::BackupPlan" || !Array.isArray(selections)) return [];
+    return (selections as Array<Record<string, unknown>>).map((selection) => ({ plan, selection }));
+  });
+  await mapLimit(work, ctx.perResourceConcurrency, async ({ plan, selection }) => {
+    if (isCallError(selection) || typeof selection.selectionId !== "string") return;
+    selection.contents = await supplementary(async () => {
+      const answer = await client.send(
+        new GetBackupSelectionCommand({
+          BackupPlanId: plan.resourceId,
+          SelectionId: selection.selectionId as string,
+        }),
+      );
+      return selectionContents(answer.BackupSelection ?? {});
+    });
+  });
+  return items;
+}
+
 export const backupSpec: ServiceSpec = { service: "backup", global: false, resources: [vaults, plans] };
 
-/** AWS Backup per region: vaults (encryption, Vault Lock, access policy) and plans (rules, selections). */
-export const backupCollector = specCollector(backupSpec);
+/** AWS Backup per region: vaults (encryption, Vault Lock, access policy) and plans (rules, selections and what they select). */
+const specRunner = specCollector(backupSpec);
+export const backupCollector: Collector & { spec: ServiceSpec } = {
+  ...specRunner,
+  actions: [...specRunner.actions, SELECTION_ACTION].sort(),
+  async collect(ctx) {
+    return withSelectionContents(ctx, await specRunner.collect(ctx));
+  },
+};

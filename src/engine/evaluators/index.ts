@@ -1,3 +1,4 @@
+import { backupCoverageEvaluators } from "./backup-coverage.ts";
 import { cloudtrailEvaluators } from "./cloudtrail.ts";
 import { configEvaluators } from "./config.ts";
 import { containersEvaluators } from "./containers.ts";
@@ -28,6 +29,7 @@ export function builtinEvaluators(): ReadonlyMap<string, Evaluator> {
     resilienceEvaluators,
     containersEvaluators,
     dataEvaluators,
+    backupCoverageEvaluators,
   ]) {
     for (const [name, evaluator] of Object.entries(group)) {
       if (registry.has(name)) throw new Error(`evaluator "${name}" is defined twice`);
