@@ -255,6 +255,8 @@ export async function seedLb(accountId: string, clients: (region: string) => Aws
   };
   const httpTargets = await targetGroup("web-targets", "HTTP", 80);
   const tcpTargets = await targetGroup("tcp-targets", "TCP", 443);
+  // The compliant twin of both: TLS all the way to the targets.
+  await targetGroup("tls-targets", "TLS", 443);
   const forward = (arn: string): Action[] => [{ Type: "forward", TargetGroupArn: arn }];
 
   const loadBalancerArns: Record<string, string> = {};

@@ -85,6 +85,12 @@ const PAIRS: Array<[string, string, string, string]> = [
   [CERT, "acm_certificate_transparency_logging_enabled", CERT_NO_CT, CERT_CT],
   [ACL, "wafv2_web_acl_logging_enabled", WEB_ACL_EMPTY, WEB_ACL_HARDENED],
   [ACL, "wafv2_web_acl_has_rules", WEB_ACL_EMPTY, WEB_ACL_HARDENED],
+  [
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "elbv2_target_group_encrypted_to_targets",
+    "web-targets",
+    "tls-targets",
+  ],
 ];
 
 it("judges every check of the four services somewhere in this file", () => {
@@ -146,6 +152,11 @@ serviceDescribe("moto", "load balancing collectors against moto", (endpoint) => 
     expect(ofType(items, CLASSIC, LB_REGION)).toHaveLength(2);
     expect(ofType(items, CERT, LB_REGION)).toHaveLength(4);
     expect(ofType(items, ACL, LB_REGION)).toHaveLength(2);
+    expect(
+      ofType(items, "AWS::ElasticLoadBalancingV2::TargetGroup", LB_REGION)
+        .map((t) => t.resourceName)
+        .sort(),
+    ).toEqual(["tcp-targets", "tls-targets", "web-targets"]);
     expect(seeded.created["elbv2:load-balancer"]).toBe(4);
   });
 
@@ -265,6 +276,7 @@ describe("load balancing collectors over stubbed answers (what moto does not mod
     const calls: string[] = [];
     const { ctx, gaps } = stubContext(
       {
+        "elbv2:DescribeTargetGroups": () => ({ TargetGroups: [] }),
         "elbv2:DescribeLoadBalancers": (input) =>
           input.Marker
             ? { LoadBalancers: [alb("unprotected")] }
@@ -423,6 +435,7 @@ describe("load balancing collectors over stubbed answers (what moto does not mod
   it("turns denied detail calls into $error markers and ERROR verdicts, never a FAIL", async () => {
     const { ctx, gaps } = stubContext({
       "elbv2:DescribeLoadBalancers": () => ({ LoadBalancers: [alb("shop")] }),
+      "elbv2:DescribeTargetGroups": () => ({ TargetGroups: [] }),
       "elbv2:DescribeLoadBalancerAttributes": denied,
       "elbv2:DescribeListeners": denied,
       "elb:DescribeLoadBalancers": () => ({
@@ -510,6 +523,7 @@ describe("load balancing collectors over stubbed answers (what moto does not mod
   it("records a coverage gap for each denied listing and invents nothing", async () => {
     const { ctx, gaps } = stubContext({
       "elbv2:DescribeLoadBalancers": denied,
+      "elbv2:DescribeTargetGroups": denied,
       "elb:DescribeLoadBalancers": denied,
       "acm:ListCertificates": denied,
       "wafv2:ListWebACLs": denied,
@@ -519,6 +533,7 @@ describe("load balancing collectors over stubbed answers (what moto does not mod
     expect(gaps.map((g) => g.what).sort()).toEqual([
       "DescribeLoadBalancers",
       "DescribeLoadBalancers",
+      "DescribeTargetGroups",
       "ListCertificates",
       "ListWebACLs",
     ]);

@@ -2,8 +2,10 @@ import {
   DescribeListenersCommand,
   DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
+  DescribeTargetGroupsCommand,
   type Listener,
   type LoadBalancer,
+  type TargetGroup,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { lowerCamelKeys } from "../../src/domain/shape.ts";
 import { detail, resource, type ServiceSpec, specCollector } from "./spec.ts";
@@ -81,7 +83,27 @@ const loadBalancers = resource({
   ],
 });
 
-export const elbv2Spec: ServiceSpec = { service: "elbv2", global: false, resources: [loadBalancers] };
+/** Target groups: how the load balancer talks to its targets (protocol, health checks); one paged listing per region. */
+const targetGroups = resource({
+  resourceType: "AWS::ElasticLoadBalancingV2::TargetGroup",
+  client: "elbv2",
+  list: {
+    action: "elasticloadbalancing:DescribeTargetGroups",
+    command: DescribeTargetGroupsCommand,
+    paging: MARKER,
+    items: (page) => page.TargetGroups,
+  },
+  id: (tg: TargetGroup) => tg.TargetGroupArn,
+  name: (tg) => tg.TargetGroupName,
+  arn: (tg) => tg.TargetGroupArn!,
+  configuration: (tg) => ({ loadBalancerArns: [], ...lowerCamelKeys(tg) }),
+});
+
+export const elbv2Spec: ServiceSpec = {
+  service: "elbv2",
+  global: false,
+  resources: [loadBalancers, targetGroups],
+};
 
 /** Elastic Load Balancing v2 per region: load balancers with their attributes and listeners. */
 export const elbv2Collector = specCollector(elbv2Spec);
