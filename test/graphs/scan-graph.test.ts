@@ -280,5 +280,6 @@ describe("crash and resume", () => {
     } finally {
       await rm(home, { recursive: true, force: true });
     }
-  });
+    // Three processes each load the whole catalog; on a busy two-core machine that takes more than the default.
+  }, 120_000);
 });
