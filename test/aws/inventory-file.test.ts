@@ -179,6 +179,12 @@ describe("AWS Config snapshots", () => {
         code: "NotInConfigSnapshot",
         error: expect.stringContaining("do not record CloudWatch Logs metric filters"),
       },
+      {
+        service: "backup",
+        region: "eu-west-1",
+        code: "NotInConfigSnapshot",
+        error: expect.stringContaining("do not carry what AWS Backup selections cover"),
+      },
     ]);
     expect(inventory.items.map((i) => `${i.awsRegion}/${i.resourceType}/${i.resourceId}`)).toEqual([
       "eu-west-1/AWS::EC2::SecurityGroup/sg-0123456789abcdef0",

@@ -105,6 +105,20 @@ describe("scan graph routing", () => {
         tags: {},
         configurationItemCaptureTime: "2026-06-01T00:00:00.000Z",
       },
+      // A backup plan that selects every resource, so the volume is also protected (backup_ebs_volume_in_plan).
+      {
+        resourceType: "AWS::Backup::BackupPlan",
+        resourceId: "plan-1",
+        arn: "arn:aws:backup:us-east-1:111122223333:backup-plan:plan-1",
+        awsRegion: "us-east-1",
+        accountId: "111122223333",
+        configuration: { backupPlanId: "plan-1", backupPlanName: "everything" },
+        supplementaryConfiguration: {
+          selections: [{ selectionId: "s-1", selectionName: "all", contents: { resources: ["*"] } }],
+        },
+        tags: {},
+        configurationItemCaptureTime: "2026-06-01T00:00:00.000Z",
+      },
     ];
     await writeFile(clean, JSON.stringify(doc));
     const { app, precheck, analysis } = await appWith({

@@ -173,7 +173,10 @@ function configSnapshot(raw: unknown[], source: string): Inventory {
     accountIds: unique(items.map((i) => i.accountId).filter(Boolean)),
     regions,
     capturedAt: latestCapture(items),
-    coverageGaps: regions.map((region) => ({ service: "logs", region, ...NOT_IN_SNAPSHOT })),
+    coverageGaps: regions.flatMap((region) => [
+      { service: "logs", region, ...NOT_IN_SNAPSHOT },
+      { service: "backup", region, ...SELECTIONS_NOT_IN_SNAPSHOT },
+    ]),
     items: items.sort(compareItems),
   };
 }
@@ -186,6 +189,13 @@ const NOT_IN_SNAPSHOT = {
   code: "NotInConfigSnapshot",
   error:
     "AWS Config snapshots do not record CloudWatch Logs metric filters; scan the account live to judge them",
+} as const;
+
+/** Nor does a snapshot carry what each AWS Backup selection covers, so "not in any plan" is unknown there. */
+const SELECTIONS_NOT_IN_SNAPSHOT = {
+  code: "NotInConfigSnapshot",
+  error:
+    "AWS Config snapshots do not carry what AWS Backup selections cover; scan the account live to judge it",
 } as const;
 
 /** Config stores nested documents as JSON text in places (configuration in history, supplementary values). */
