@@ -207,7 +207,7 @@ serviceDescribe("moto", "edge collectors against moto", (endpoint) => {
     }
     // moto cannot set these on a stage: both twins fail (the stubbed test shows the PASS).
     for (const id of ["apigateway_stage_client_certificate", "apigateway_stage_waf_enabled"])
-      expect(verdict(items, id, plainStage), id).toBe("FAIL");
+      for (const stage of [plainStage, hardenedStage]) expect(verdict(items, id, stage), id).toBe("FAIL");
     for (const stage of [plainStage, hardenedStage])
       expect(verdict(items, "apigateway_stage_data_trace_disabled", stage)).toBe("PASS");
     const check = "apigateway_rest_api_authorizer_configured";
