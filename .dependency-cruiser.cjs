@@ -7,8 +7,8 @@
 const RINGS = [
   // 0 domain: shapes and pure rules every ring shares
   { name: "domain", path: "^src/(domain/|errors\\.ts$|paths\\.ts$)" },
-  // 1 core: the engine (catalog, conditions, evaluators, scoring) and remediation planning rules
-  { name: "core", path: "^src/(engine|planning)/" },
+  // 1 core: the engine (catalog, conditions, evaluators, scoring), remediation planning rules, the event table
+  { name: "core", path: "^src/(engine|planning|events)/" },
   // 2 adapters: configuration, persistence, cache, models, knowledge index, renderers, AWS, notifications
   {
     name: "adapters",

@@ -10,4 +10,5 @@ export const FRAMEWORKS_DIR = path.join(KNOWLEDGE_DIR, "frameworks");
 export const DOCUMENTS_DIR = path.join(KNOWLEDGE_DIR, "documents");
 export const SETTINGS_FILE = path.join(KNOWLEDGE_DIR, "settings.yaml");
 export const SAMPLE_INVENTORY_FILE = path.join(KNOWLEDGE_DIR, "samples", "demo-account.json");
+export const EVENT_TABLE_FILE = path.join(KNOWLEDGE_DIR, "events.yaml");
 export const PROMPTS_DIR = path.join(PACKAGE_ROOT, "prompts");
