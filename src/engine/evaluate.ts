@@ -115,27 +115,38 @@ export function evaluateInventory(_items: readonly ConfigurationItem[], options:
     for (const item of options.ctx.itemsOfType(check.resourceType)) {
       const verdict = evaluateOne(compiled, item, options.ctx);
       if (!verdict) continue;
-      findings.push({
-        id: findingId(item, check.id),
-        checkId: check.id,
-        title: check.title,
-        severity: check.severity,
-        status: verdict.status,
-        reason: verdict.reason,
-        resourceType: item.resourceType,
-        resourceId: item.resourceId,
-        resourceArn: item.arn,
-        resourceName: item.resourceName ?? item.resourceId,
-        region: item.awsRegion,
-        accountId: item.accountId,
-        service: check.service,
-        tags: item.tags,
-        frameworks: refs,
-        suppressed: false,
-        evidence: verdict.evidence,
-        resourceContentHash: item.contentHash,
-      });
+      findings.push(findingOf(compiled, item, verdict, refs));
     }
   }
   return findings;
+}
+
+/** The finding of one verdict: the check's facts, the resource's identity, the verdict and its evidence. */
+export function findingOf(
+  compiled: CompiledCheck,
+  item: ConfigurationItem,
+  verdict: NonNullable<ReturnType<typeof evaluateOne>>,
+  refs: FrameworkRef[],
+): Finding {
+  const { check } = compiled;
+  return {
+    id: findingId(item, check.id),
+    checkId: check.id,
+    title: check.title,
+    severity: check.severity,
+    status: verdict.status,
+    reason: verdict.reason,
+    resourceType: item.resourceType,
+    resourceId: item.resourceId,
+    resourceArn: item.arn,
+    resourceName: item.resourceName ?? item.resourceId,
+    region: item.awsRegion,
+    accountId: item.accountId,
+    service: check.service,
+    tags: item.tags,
+    frameworks: refs,
+    suppressed: false,
+    evidence: verdict.evidence,
+    resourceContentHash: item.contentHash,
+  };
 }

@@ -94,6 +94,108 @@ export class FindingRepository {
     }
   }
 
+  /**
+   * Moves findings along their life after an event-driven evaluation (not a scan): status, reason, first
+   * failed, resolved, with a history row per status change under the evaluation's id. `gone` are the resources
+   * deleted: their findings become GONE (resolved when they were failing). Answers the status changes.
+   */
+  async recordEvaluation(
+    evaluationId: string,
+    findings: readonly Finding[],
+    gone: readonly { accountId: string; resourceType: string; resourceId: string }[],
+    at: Date,
+  ): Promise<
+    {
+      findingId: string;
+      from: FindingStatus | "GONE" | null;
+      to: FindingStatus | "GONE";
+      finding?: Finding;
+    }[]
+  > {
+    const ids = findings.map((f) => f.id);
+    const current = new Map<string, FindingStatus | "GONE">();
+    if (ids.length > 0) {
+      const { rows } = await this.db.query<{ id: string; status: FindingStatus | "GONE" }>(
+        "SELECT id, status FROM findings WHERE id = ANY($1::text[]) FOR UPDATE",
+        [ids],
+      );
+      for (const r of rows) current.set(r.id, r.status);
+    }
+    const changes: {
+      findingId: string;
+      from: FindingStatus | "GONE" | null;
+      to: FindingStatus | "GONE";
+      finding?: Finding;
+    }[] = [];
+    for (const f of findings) {
+      const from = current.get(f.id) ?? null;
+      if (from !== f.status) changes.push({ findingId: f.id, from, to: f.status, finding: f });
+    }
+    for (const batch of batches(findings)) {
+      const json = JSON.stringify(
+        batch.map((f) => ({
+          id: f.id,
+          a: f.accountId,
+          r: f.region,
+          c: f.checkId,
+          t: f.resourceType,
+          ri: f.resourceId,
+          arn: f.resourceArn,
+          sv: f.service,
+          sev: f.severity,
+          st: f.status,
+          why: f.reason,
+        })),
+      );
+      await this.db.query(
+        `INSERT INTO findings (id, account_id, region, check_id, resource_type, resource_id, resource_arn, service,
+                               severity, status, reason, first_seen_at, last_seen_at, first_seen_scan_id, last_scan_id,
+                               first_failed_at, resolved_at)
+         SELECT id, a, r, c, t, ri, arn, sv, sev, st, why, $3, $3, $2, $2, CASE WHEN st = 'FAIL' THEN $3::timestamptz END, NULL
+         FROM jsonb_to_recordset($1::jsonb)
+           AS x(id text, a text, r text, c text, t text, ri text, arn text, sv text, sev text, st text, why text)
+         ON CONFLICT (id) DO UPDATE SET
+           severity = excluded.severity,
+           reason = excluded.reason,
+           last_seen_at = excluded.last_seen_at,
+           first_failed_at = COALESCE(findings.first_failed_at, excluded.first_failed_at),
+           resolved_at = CASE
+             WHEN excluded.status = 'FAIL' THEN NULL
+             WHEN findings.status = 'FAIL' AND excluded.status = 'PASS' THEN excluded.last_seen_at
+             ELSE findings.resolved_at END,
+           status = excluded.status`,
+        [json, evaluationId, at],
+      );
+    }
+    if (gone.length > 0) {
+      const { rows } = await this.db.query<{ id: string; status: FindingStatus }>(
+        `SELECT f.id, f.status FROM findings f
+         JOIN jsonb_to_recordset($1::jsonb) AS x(a text, t text, i text)
+           ON f.account_id = x.a AND f.resource_type = x.t AND f.resource_id = x.i
+         WHERE f.status <> 'GONE' FOR UPDATE OF f`,
+        [JSON.stringify(gone.map((g) => ({ a: g.accountId, t: g.resourceType, i: g.resourceId })))],
+      );
+      if (rows.length > 0) {
+        await this.db.query(
+          `UPDATE findings SET status = 'GONE', last_seen_at = $2,
+             resolved_at = CASE WHEN status = 'FAIL' THEN $2::timestamptz ELSE resolved_at END
+           WHERE id = ANY($1::text[])`,
+          [rows.map((r) => r.id), at],
+        );
+      }
+      for (const r of rows) changes.push({ findingId: r.id, from: r.status, to: "GONE" });
+    }
+    if (changes.length > 0) {
+      await this.db.query(
+        `INSERT INTO finding_history (finding_id, scan_id, at, from_status, to_status)
+         SELECT id, $2, $3, f, t FROM jsonb_to_recordset($1::jsonb) AS x(id text, f text, t text)
+         ON CONFLICT DO NOTHING`,
+        [JSON.stringify(changes.map((c) => ({ id: c.findingId, f: c.from, t: c.to }))), evaluationId, at],
+      );
+    }
+    return changes;
+  }
+
   async list(filter: FindingFilter): Promise<{ findings: Finding[]; total: number }> {
     const where = new Conditions({ sql: "s.scan_id = $1", values: [filter.scanId] });
     if (filter.status?.length) where.add("s.status = ANY(?)", filter.status);

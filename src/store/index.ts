@@ -12,6 +12,7 @@ import {
   withTransaction,
 } from "./database.ts";
 import { DocumentRepository } from "./documents.ts";
+import { EventRepository } from "./events.ts";
 import { FindingRepository } from "./findings.ts";
 import { PgKnowledgeIndex } from "./knowledge-index.ts";
 import { MappingRepository } from "./mappings.ts";
@@ -41,6 +42,8 @@ export interface Repositories {
   /** Reads for the API and the chat agent (latest scan, counts, search, comparisons). */
   reads: ReadModel;
   remediations: RemediationRepository;
+  /** Continuous compliance: event receipts, evaluations, drift records, failed messages. */
+  events: EventRepository;
 }
 
 function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
@@ -58,6 +61,7 @@ function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
     chatThreads: new ChatThreads(db),
     reads: new ReadModel(db, scans),
     remediations: new RemediationRepository(db),
+    events: new EventRepository(db),
   };
 }
 

@@ -69,6 +69,83 @@ export class ResourceRepository {
     }
   }
 
+  /**
+   * Records what an event-driven evaluation read again: each fresh version as the latest state (seen by the
+   * evaluation's id), and the deleted resources removed from the latest state.
+   */
+  async applyChanges(
+    evaluationId: string,
+    fresh: readonly ConfigurationItem[],
+    deleted: readonly { accountId: string; region: string; resourceType: string; resourceId: string }[],
+  ): Promise<void> {
+    for (const batch of batches(fresh)) {
+      const rows = batch.map((item) => {
+        const hash = item.contentHash ?? contentHashOf(item);
+        return {
+          h: hash,
+          item: { ...item, contentHash: hash },
+          a: item.accountId,
+          r: item.awsRegion,
+          t: item.resourceType,
+          i: item.resourceId,
+          arn: item.arn,
+          n: item.resourceName ?? null,
+          tags: item.tags,
+          at: item.configurationItemCaptureTime,
+        };
+      });
+      const json = JSON.stringify(rows);
+      await this.db.query(
+        `INSERT INTO resource_versions (content_hash, item)
+         SELECT DISTINCT ON (h) h, item FROM jsonb_to_recordset($1::jsonb) AS x(h text, item jsonb)
+         ON CONFLICT (content_hash) DO NOTHING`,
+        [json],
+      );
+      await this.db.query(
+        `INSERT INTO resources (account_id, region, resource_type, resource_id, arn, resource_name, tags, content_hash,
+                                captured_at, first_seen_scan, last_seen_scan)
+         SELECT a, r, t, i, arn, n, tags, h, at::timestamptz, $2, $2
+         FROM jsonb_to_recordset($1::jsonb) AS x(a text, r text, t text, i text, arn text, n text, tags jsonb, h text, at text)
+         ON CONFLICT (account_id, region, resource_type, resource_id) DO UPDATE SET
+           arn = excluded.arn, resource_name = excluded.resource_name, tags = excluded.tags,
+           content_hash = excluded.content_hash, captured_at = excluded.captured_at, last_seen_scan = excluded.last_seen_scan`,
+        [json, evaluationId],
+      );
+    }
+    if (deleted.length > 0) {
+      await this.db.query(
+        `DELETE FROM resources r USING jsonb_to_recordset($1::jsonb) AS x(a text, g text, t text, i text)
+         WHERE r.account_id = x.a AND r.region = x.g AND r.resource_type = x.t AND r.resource_id = x.i`,
+        [
+          JSON.stringify(
+            deleted.map((d) => ({ a: d.accountId, g: d.region, t: d.resourceType, i: d.resourceId })),
+          ),
+        ],
+      );
+    }
+  }
+
+  /** The latest state of the resources of `accountId` that event-driven evaluations read after `since`. */
+  async changedByEventsSince(accountId: string, since: Date): Promise<ConfigurationItem[]> {
+    const { rows } = await this.db.query<{ item: ConfigurationItem }>(
+      `SELECT v.item FROM resources r JOIN resource_versions v USING (content_hash)
+       JOIN evaluations e ON e.id = r.last_seen_scan
+       WHERE r.account_id = $1 AND e.started_at >= $2`,
+      [accountId, since],
+    );
+    return rows.map((r) => r.item);
+  }
+
+  /** The inventory of one account as a scan saw it. */
+  async scanInventoryOf(scanId: string, accountId: string): Promise<ConfigurationItem[]> {
+    const { rows } = await this.db.query<{ item: ConfigurationItem }>(
+      `SELECT v.item FROM scan_resources s JOIN resource_versions v USING (content_hash)
+       WHERE s.scan_id = $1 AND s.account_id = $2 ORDER BY s.region, s.resource_type, s.resource_id`,
+      [scanId, accountId],
+    );
+    return rows.map((r) => r.item);
+  }
+
   /** The exact inventory a scan evaluated, rebuilt from the stored versions (used on resume and for evidence). */
   async scanInventory(scanId: string): Promise<ConfigurationItem[]> {
     const { rows } = await this.db.query<{ item: ConfigurationItem }>(

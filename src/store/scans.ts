@@ -165,6 +165,17 @@ export class ScanRepository {
     return rows.map(toRecord);
   }
 
+  /** The newest evaluated scan (completed or awaiting approval) that covered `accountId`. */
+  async latestEvaluatedFor(accountId: string): Promise<ScanRecord | undefined> {
+    const { rows } = await this.db.query<ScanRow>(
+      `SELECT ${SCAN_COLUMNS} FROM compliance_scans
+       WHERE status IN ('completed', 'awaiting_approval') AND accounts @> $1::jsonb
+       ORDER BY started_at DESC LIMIT 1`,
+      [JSON.stringify([accountId])],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
   /** Stores the posture of a scan (evaluate; once for a scan stored before postures were kept). */
   async savePosture(id: string, posture: ScanPosture): Promise<void> {
     const { rowCount } = await this.db.query("UPDATE compliance_scans SET posture = $2 WHERE id = $1", [
