@@ -11,7 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ValidationError } from "../errors.ts";
 
-const EVENT_NAME = /^[A-Z][A-Za-z0-9]+$/;
+const EVENT_NAME = /^[A-Z][A-Za-z0-9_]+$/;
 const EVENT_SOURCE = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/;
 const RESOURCE_TYPE = /^AWS::[A-Za-z0-9]*::[A-Za-z0-9]+$/;
 
