@@ -161,6 +161,31 @@ const envSchema = z.object({
     urlWithScheme(["http", "https"], "https://hooks.slack.com/services/…").optional(),
   ),
   ENFORCEAI_RESUME_ON_START: optionalString,
+  ENFORCEAI_EVENTS_QUEUE_URL: optionalString.pipe(
+    urlWithScheme(
+      ["http", "https"],
+      "https://sqs.us-east-1.amazonaws.com/123456789012/enforceai-events",
+    ).optional(),
+  ),
+  ENFORCEAI_EVENTS_WINDOW_MS: optionalString.pipe(positiveInt("ENFORCEAI_EVENTS_WINDOW_MS", true).optional()),
+  ENFORCEAI_EVENTS_MAX_ATTEMPTS: optionalString.pipe(positiveInt("ENFORCEAI_EVENTS_MAX_ATTEMPTS").optional()),
+  ENFORCEAI_EVENTS_ROLE_NAME: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/, "is not an IAM role name; expected a name like EnforceAIScan")
+      .optional(),
+  ),
+  ENFORCEAI_EVENTS_SNS_TOPIC_ARN: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/,
+        "is not an SNS topic ARN; expected arn:aws:sns:REGION:ACCOUNT:NAME",
+      )
+      .optional(),
+  ),
+  ENFORCEAI_EVENTS_PROPOSE: optionalString.pipe(z.enum(["true", "false"]).optional()),
+  ENFORCEAI_WATCH_IN_SERVE: optionalString.pipe(z.enum(["true", "false"]).optional()),
   AWS_REGION: optionalString,
   AWS_DEFAULT_REGION: optionalString,
   AWS_ENDPOINT_URL: endpointUrl(),
@@ -237,6 +262,25 @@ export interface Config {
   remediation: RemediationSettings;
   /** ENFORCEAI_RESUME_ON_START=true: `serve` resumes interrupted scans (always on the embedded database). */
   resumeOnStart: boolean;
+  /** Continuous compliance: the events queue `enforceai watch` consumes. */
+  events: EventsSettings;
+}
+
+export interface EventsSettings {
+  /** ENFORCEAI_EVENTS_QUEUE_URL */
+  queueUrl?: string;
+  /** ENFORCEAI_EVENTS_WINDOW_MS: how long a burst of events is gathered before one evaluation (default 1000). */
+  windowMs: number;
+  /** ENFORCEAI_EVENTS_MAX_ATTEMPTS: attempts at a message before it goes to the dead-letter queue (default 5). */
+  maxAttempts: number;
+  /** ENFORCEAI_EVENTS_ROLE_NAME: the role assumed in the account an event came from (default: own credentials). */
+  roleName?: string;
+  /** ENFORCEAI_EVENTS_SNS_TOPIC_ARN: where new failures and resolutions are published. */
+  snsTopicArn?: string;
+  /** ENFORCEAI_EVENTS_PROPOSE=true: a new failure is proposed as a remediation into the approval queue. */
+  propose: boolean;
+  /** ENFORCEAI_WATCH_IN_SERVE=true: `serve` runs the watcher too. */
+  inServe: boolean;
 }
 
 export const DEFAULT_ANALYSIS_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -324,6 +368,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       leaseSeconds: e.ENFORCEAI_REMEDIATION_LEASE_SECONDS ?? 900,
     },
     resumeOnStart: e.ENFORCEAI_RESUME_ON_START === "true",
+    events: {
+      queueUrl: e.ENFORCEAI_EVENTS_QUEUE_URL,
+      windowMs: e.ENFORCEAI_EVENTS_WINDOW_MS ?? 1_000,
+      maxAttempts: e.ENFORCEAI_EVENTS_MAX_ATTEMPTS ?? 5,
+      roleName: e.ENFORCEAI_EVENTS_ROLE_NAME,
+      snsTopicArn: e.ENFORCEAI_EVENTS_SNS_TOPIC_ARN,
+      propose: e.ENFORCEAI_EVENTS_PROPOSE === "true",
+      inServe: e.ENFORCEAI_WATCH_IN_SERVE === "true",
+    },
   };
 }
 

@@ -10,24 +10,31 @@
  * queue after `maxAttempts` with its last reason; one that cannot be read goes there at once.
  */
 import { randomBytes } from "node:crypto";
+import { PublishCommand } from "@aws-sdk/client-sns";
 import type { AwsAccess } from "../../tools/aws/access.ts";
 import { getCallerIdentity } from "../../tools/aws/account.ts";
 import { errorCode, errorText } from "../../tools/aws/collector.ts";
 import { type AccountCoverageGap, discoverResources, serviceOfType } from "../../tools/aws/discover.ts";
-import type { QueueMessage, SqsConsumer } from "../../tools/aws/sqs-consumer.ts";
+import { type QueueMessage, SqsConsumer } from "../../tools/aws/sqs-consumer.ts";
 import type { Suppression } from "../domain/suppression.ts";
 import type { Clock, ConfigurationItem, Finding } from "../domain/types.ts";
 import type { Catalog } from "../engine/catalog.ts";
 import type { CompiledCheck } from "../engine/checks.ts";
 import { createContext, evaluateOne, findingOf } from "../engine/evaluate.ts";
 import { applySuppressions } from "../engine/suppress.ts";
+import { ConfigError } from "../errors.ts";
 import { diffItems } from "../events/diff.ts";
 import { type ChangedRef, type ChangeEvent, type IgnoreReason, parseMessage } from "../events/message.ts";
-import type { EventTable } from "../events/table.ts";
+import { type EventTable, loadEventTable } from "../events/table.ts";
 import type { Logger } from "../logger.ts";
 import type { ChangeNotice, ChangeNoticeItem } from "../notify/changes.ts";
+import { changeMessage, snsNotice } from "../notify/changes.ts";
+import { postWebhook } from "../notify/webhook.ts";
+import { EVENT_TABLE_FILE } from "../paths.ts";
 import type { DriftEvent, NewDriftRecord, Transition } from "../store/events.ts";
 import type { Store } from "../store/index.ts";
+import { scanAccess } from "./remediation.ts";
+import type { Runtime } from "./runtime.ts";
 
 export interface WatchSettings {
   /** How long a burst is gathered before it is evaluated (ms). */
@@ -641,4 +648,88 @@ function pushEvent(map: Map<string, ChangeEvent[]>, key: string, event: ChangeEv
 
 function driftEvent(e: ChangeEvent): DriftEvent {
   return { eventId: e.eventId, eventName: e.eventName, source: e.source, at: e.at, actor: e.actor };
+}
+
+export interface StartWatcherOptions {
+  /** Overrides ENFORCEAI_EVENTS_QUEUE_URL. */
+  queueUrl?: string;
+  settings?: Partial<WatchSettings>;
+  onEvaluation?(summary: EvaluationSummary): void;
+}
+
+/** The region of an SQS queue URL (`https://sqs.REGION.amazonaws.com/…`); emulators' URLs fall back. */
+export function queueRegion(queueUrl: string, fallback: string): string {
+  const host = new URL(queueUrl).hostname;
+  return (
+    /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1] ??
+    /^([a-z]{2}(-[a-z]+)+-\d)\.queue\./.exec(host)?.[1] ??
+    fallback
+  );
+}
+
+/**
+ * Builds a watcher from the runtime's configuration: the queue, the read-only access per account (through
+ * ENFORCEAI_EVENTS_ROLE_NAME when set), and the notifications (the remediation webhook, the SNS topic).
+ */
+export async function createWatcher(app: Runtime, options: StartWatcherOptions = {}): Promise<Watcher> {
+  const { config } = app;
+  const queueUrl = options.queueUrl ?? config.events.queueUrl;
+  if (!queueUrl) {
+    throw new ConfigError(
+      "no events queue: set ENFORCEAI_EVENTS_QUEUE_URL (or pass --queue-url); `enforceai events setup` creates one",
+      { variable: "ENFORCEAI_EVENTS_QUEUE_URL" },
+    );
+  }
+  const table = await loadEventTable(EVENT_TABLE_FILE);
+  const queueAccess = scanAccess(app);
+  const region = queueRegion(queueUrl, config.aws.homeRegion);
+  const consumer = new SqsConsumer({ sqs: queueAccess.clientsFor(region).get("sqs"), queueUrl });
+  const roleName = config.events.roleName;
+  const partition = config.events.snsTopicArn?.split(":")[1] ?? "aws";
+  const webhookUrl = config.remediation.webhookUrl;
+  const topicArn = config.events.snsTopicArn;
+  const watcher = new Watcher({
+    store: app.store,
+    clock: app.clock,
+    logger: app.logger,
+    catalog: () => app.catalog(),
+    table,
+    consumer,
+    accessFor: (accountId) =>
+      roleName
+        ? scanAccess(app, {
+            roleArn: `arn:${partition}:iam::${accountId}:role/${roleName}`,
+            sessionName: "enforceai-watch",
+          })
+        : scanAccess(app),
+    notify:
+      webhookUrl || topicArn
+        ? async (notice) => {
+            const sends: Promise<unknown>[] = [];
+            if (webhookUrl) sends.push(postWebhook(webhookUrl, changeMessage(notice)));
+            if (topicArn) {
+              const { subject, message } = snsNotice(notice);
+              const sns = queueAccess.clientsFor(topicArn.split(":")[3] ?? region).get("sns");
+              sends.push(
+                sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message })),
+              );
+            }
+            const results = await Promise.allSettled(sends);
+            const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+            if (failed) throw failed.reason;
+          }
+        : undefined,
+    onEvaluation: options.onEvaluation,
+    settings: {
+      windowMs: config.events.windowMs,
+      maxAttempts: config.events.maxAttempts,
+      ...options.settings,
+    },
+  });
+  const close = watcher.close.bind(watcher);
+  watcher.close = () => {
+    close();
+    queueAccess.destroy();
+  };
+  return watcher;
 }

@@ -385,6 +385,10 @@ const CODE_SERVICE_OF_TYPE: Record<string, ServiceName> = {
   EC2: "ec2",
   CloudTrail: "cloudtrail",
   KMS: "kms",
+  // Records that spec collectors make in code (clusters and services of ECS, API stages).
+  ECS: "ecs",
+  ApiGateway: "apigateway",
+  ApiGatewayV2: "apigatewayv2",
 };
 
 /** The collector that reads a resource type (`AWS::S3::Bucket` → s3): spec collectors declare theirs. */
