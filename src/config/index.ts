@@ -161,6 +161,7 @@ const envSchema = z.object({
     urlWithScheme(["http", "https"], "https://hooks.slack.com/services/…").optional(),
   ),
   ENFORCEAI_RESUME_ON_START: optionalString,
+  ENFORCEAI_SCAN_SCHEDULE: optionalString,
   AWS_REGION: optionalString,
   AWS_DEFAULT_REGION: optionalString,
   AWS_ENDPOINT_URL: endpointUrl(),
@@ -237,6 +238,11 @@ export interface Config {
   remediation: RemediationSettings;
   /** ENFORCEAI_RESUME_ON_START=true: `serve` resumes interrupted scans (always on the embedded database). */
   resumeOnStart: boolean;
+  /**
+   * ENFORCEAI_SCAN_SCHEDULE: a five-field cron expression (UTC) for a scan of the configured account, run by
+   * `serve` (the schedule named "default"); checked when `serve` starts.
+   */
+  scanSchedule?: string;
 }
 
 export const DEFAULT_ANALYSIS_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -324,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       leaseSeconds: e.ENFORCEAI_REMEDIATION_LEASE_SECONDS ?? 900,
     },
     resumeOnStart: e.ENFORCEAI_RESUME_ON_START === "true",
+    scanSchedule: e.ENFORCEAI_SCAN_SCHEDULE,
   };
 }
 

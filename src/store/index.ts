@@ -21,6 +21,7 @@ import { ReadModel } from "./read-model.ts";
 import { RemediationRepository } from "./remediations.ts";
 import { ResourceRepository } from "./resources.ts";
 import { ScanRepository } from "./scans.ts";
+import { ScheduleRepository } from "./schedules.ts";
 import { SuppressionRepository } from "./suppressions.ts";
 
 /** The repositories over one connection (the pool, or a transaction's client). */
@@ -41,6 +42,8 @@ export interface Repositories {
   /** Reads for the API and the chat agent (latest scan, counts, search, comparisons). */
   reads: ReadModel;
   remediations: RemediationRepository;
+  /** Scheduled scans (cron expressions, the tick each waits for, the last run). */
+  schedules: ScheduleRepository;
 }
 
 function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
@@ -58,6 +61,7 @@ function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
     chatThreads: new ChatThreads(db),
     reads: new ReadModel(db, scans),
     remediations: new RemediationRepository(db),
+    schedules: new ScheduleRepository(db),
   };
 }
 
