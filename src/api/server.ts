@@ -34,6 +34,7 @@ import { policyRoutes } from "./routes/policies.ts";
 import { postureRoutes } from "./routes/posture.ts";
 import { resourceRoutes } from "./routes/resources.ts";
 import { scanRoutes } from "./routes/scans.ts";
+import { scheduleRoutes } from "./routes/schedules.ts";
 import { suppressionRoutes } from "./routes/suppressions.ts";
 import { corsPolicy, securityHeaders } from "./security.ts";
 
@@ -171,6 +172,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       },
     }),
     ...scanRoutes(),
+    ...scheduleRoutes(),
     ...findingRoutes(),
     ...resourceRoutes(),
     ...postureRoutes(),

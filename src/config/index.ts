@@ -186,6 +186,7 @@ const envSchema = z.object({
   ),
   ENFORCEAI_EVENTS_PROPOSE: optionalString.pipe(z.enum(["true", "false"]).optional()),
   ENFORCEAI_WATCH_IN_SERVE: optionalString.pipe(z.enum(["true", "false"]).optional()),
+  ENFORCEAI_SCAN_SCHEDULE: optionalString,
   AWS_REGION: optionalString,
   AWS_DEFAULT_REGION: optionalString,
   AWS_ENDPOINT_URL: endpointUrl(),
@@ -264,6 +265,11 @@ export interface Config {
   resumeOnStart: boolean;
   /** Continuous compliance: the events queue `enforceai watch` consumes. */
   events: EventsSettings;
+  /**
+   * ENFORCEAI_SCAN_SCHEDULE: a five-field cron expression (UTC) for a scan of the configured account, run by
+   * `serve` (the schedule named "default"); checked when `serve` starts.
+   */
+  scanSchedule?: string;
 }
 
 export interface EventsSettings {
@@ -377,6 +383,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       propose: e.ENFORCEAI_EVENTS_PROPOSE === "true",
       inServe: e.ENFORCEAI_WATCH_IN_SERVE === "true",
     },
+    scanSchedule: e.ENFORCEAI_SCAN_SCHEDULE,
   };
 }
 

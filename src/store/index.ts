@@ -22,6 +22,7 @@ import { ReadModel } from "./read-model.ts";
 import { RemediationRepository } from "./remediations.ts";
 import { ResourceRepository } from "./resources.ts";
 import { ScanRepository } from "./scans.ts";
+import { ScheduleRepository } from "./schedules.ts";
 import { SuppressionRepository } from "./suppressions.ts";
 
 /** The repositories over one connection (the pool, or a transaction's client). */
@@ -44,6 +45,8 @@ export interface Repositories {
   remediations: RemediationRepository;
   /** Continuous compliance: event receipts, evaluations, drift records, failed messages. */
   events: EventRepository;
+  /** Scheduled scans (cron expressions, the tick each waits for, the last run). */
+  schedules: ScheduleRepository;
 }
 
 function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
@@ -62,6 +65,7 @@ function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
     reads: new ReadModel(db, scans),
     remediations: new RemediationRepository(db),
     events: new EventRepository(db),
+    schedules: new ScheduleRepository(db),
   };
 }
 

@@ -5,6 +5,7 @@ import { createApp } from "../../app.ts";
 import { loadConfig } from "../../config/index.ts";
 import { UsageError } from "../../errors.ts";
 import { createLogger } from "../../logger.ts";
+import { ScheduleRunner, ScheduleService } from "../../services/schedules.ts";
 import { dashboardRouter } from "../../web/index.ts";
 import type { GlobalOptions } from "../context.ts";
 import type { Io } from "../output.ts";
@@ -73,6 +74,8 @@ export function registerServe(program: Command, io: Io, globals: () => GlobalOpt
       const level = globals().verbose ? "debug" : io.env.ENFORCEAI_LOG_LEVEL ? config.log.level : "info";
       const app = await createApp(config, { logger: createLogger({ level, format: config.log.format }) });
       try {
+        // ENFORCEAI_SCAN_SCHEDULE into the schedules table (a bad value stops start-up here).
+        await new ScheduleService(app).syncConfig(config.scanSchedule);
         const server = await createServer(app, {
           corsOrigins,
           rateLimit,
@@ -81,6 +84,15 @@ export function registerServe(program: Command, io: Io, globals: () => GlobalOpt
           extra: (root) => root.use(dashboardRouter()),
         });
         const { url } = await server.listen(port, opts.host);
+        // Scheduled scans: the runner starts due scans in this server.
+        const schedules = new ScheduleRunner({
+          store: app.store,
+          logger: app.logger,
+          clock: app.clock,
+          start: (request) => server.services.jobs.start(request),
+          awsEndpoint: config.aws.endpoint,
+        });
+        schedules.start();
         const activeKeys = await app.store.reads.activeApiKeyCount();
         io.stderr.write(
           `EnforceAI API listening on ${url} (dashboard: ${url}/, OpenAPI document: ${url}/api/v1/openapi.json)\n`,
@@ -97,6 +109,7 @@ export function registerServe(program: Command, io: Io, globals: () => GlobalOpt
         io.stderr.write(
           `${signal}: stopping (waiting up to ${graceMs / 1000} s for requests and scans in flight)\n`,
         );
+        await schedules.stop();
         await server.close(graceMs);
       } finally {
         await app.close();

@@ -12,11 +12,13 @@ import { frameworksView, frameworkView } from "./views/frameworks.js";
 import { overviewView } from "./views/overview.js";
 import { resourcesView, resourceView } from "./views/resources.js";
 import { scansView, scanView } from "./views/scans.js";
+import { schedulesView } from "./views/schedules.js";
 import { signInView } from "./views/signin.js";
 
 const NAV = [
   { href: "#/overview", label: "Overview", match: /^\/overview/ },
   { href: "#/scans", label: "Scans", match: /^\/scans/ },
+  { href: "#/schedules", label: "Schedules", match: /^\/schedules/ },
   { href: "#/findings", label: "Findings", match: /^\/findings?\b/ },
   { href: "#/resources", label: "Resources", match: /^\/resources?\b/ },
   { href: "#/frameworks", label: "Frameworks", match: /^\/frameworks/ },
@@ -29,6 +31,7 @@ const ROUTES = [
   [/^\/overview$/, overviewView],
   [/^\/scans$/, scansView],
   [/^\/scans\/([^/]+)$/, scanView],
+  [/^\/schedules$/, schedulesView],
   [/^\/findings$/, findingsView],
   [/^\/finding\/(.+)$/, findingView],
   [/^\/resources$/, resourcesView],
