@@ -9,6 +9,7 @@ import { registerReport } from "./commands/report.ts";
 import { registerScan } from "./commands/scan.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSuppressions } from "./commands/suppressions.ts";
+import { registerWatch } from "./commands/watch.ts";
 import type { GlobalOptions } from "./context.ts";
 import { type Io, processIo } from "./output.ts";
 
@@ -36,6 +37,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerSuppressions(program, io, globals);
   registerServe(program, io, globals);
   registerChat(program, io, globals);
+  registerWatch(program, io, globals);
   return program;
 }
 

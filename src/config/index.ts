@@ -169,6 +169,9 @@ const envSchema = z.object({
   ),
   ENFORCEAI_EVENTS_WINDOW_MS: optionalString.pipe(positiveInt("ENFORCEAI_EVENTS_WINDOW_MS", true).optional()),
   ENFORCEAI_EVENTS_MAX_ATTEMPTS: optionalString.pipe(positiveInt("ENFORCEAI_EVENTS_MAX_ATTEMPTS").optional()),
+  ENFORCEAI_EVENTS_VISIBILITY_SECONDS: optionalString.pipe(
+    positiveInt("ENFORCEAI_EVENTS_VISIBILITY_SECONDS").optional(),
+  ),
   ENFORCEAI_EVENTS_ROLE_NAME: optionalString.pipe(
     z
       .string()
@@ -279,6 +282,8 @@ export interface EventsSettings {
   windowMs: number;
   /** ENFORCEAI_EVENTS_MAX_ATTEMPTS: attempts at a message before it goes to the dead-letter queue (default 5). */
   maxAttempts: number;
+  /** ENFORCEAI_EVENTS_VISIBILITY_SECONDS: how long a received message stays hidden, extended while worked on (60). */
+  visibilitySeconds: number;
   /** ENFORCEAI_EVENTS_ROLE_NAME: the role assumed in the account an event came from (default: own credentials). */
   roleName?: string;
   /** ENFORCEAI_EVENTS_SNS_TOPIC_ARN: where new failures and resolutions are published. */
@@ -378,6 +383,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       queueUrl: e.ENFORCEAI_EVENTS_QUEUE_URL,
       windowMs: e.ENFORCEAI_EVENTS_WINDOW_MS ?? 1_000,
       maxAttempts: e.ENFORCEAI_EVENTS_MAX_ATTEMPTS ?? 5,
+      visibilitySeconds: e.ENFORCEAI_EVENTS_VISIBILITY_SECONDS ?? 60,
       roleName: e.ENFORCEAI_EVENTS_ROLE_NAME,
       snsTopicArn: e.ENFORCEAI_EVENTS_SNS_TOPIC_ARN,
       propose: e.ENFORCEAI_EVENTS_PROPOSE === "true",

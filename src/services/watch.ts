@@ -683,7 +683,11 @@ export async function createWatcher(app: Runtime, options: StartWatcherOptions =
   const table = await loadEventTable(EVENT_TABLE_FILE);
   const queueAccess = scanAccess(app);
   const region = queueRegion(queueUrl, config.aws.homeRegion);
-  const consumer = new SqsConsumer({ sqs: queueAccess.clientsFor(region).get("sqs"), queueUrl });
+  const consumer = new SqsConsumer({
+    sqs: queueAccess.clientsFor(region).get("sqs"),
+    queueUrl,
+    visibilitySeconds: config.events.visibilitySeconds,
+  });
   const roleName = config.events.roleName;
   const partition = config.events.snsTopicArn?.split(":")[1] ?? "aws";
   const webhookUrl = config.remediation.webhookUrl;
