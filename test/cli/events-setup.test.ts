@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import {
   DescribeRuleCommand,
   EventBridgeClient,
@@ -13,8 +15,10 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eventTableSources } from "../../src/cli/commands/events.ts";
+import { PACKAGE_ROOT } from "../../src/paths.ts";
+import { cloudTrailPattern, eventBridgeSources, watcherPolicy } from "../../tools/aws/events-setup.ts";
 import { accountCredentials, randomAccountId } from "../aws/moto-helpers.ts";
 import { runCli } from "../helpers/cli.ts";
 import { serviceDescribe } from "../helpers/services.ts";
@@ -38,6 +42,29 @@ interface SetupJson {
   environment: { ENFORCEAI_EVENTS_QUEUE_URL: string };
   watcherPolicy: { Statement: { Action: string[]; Resource: string }[] };
 }
+
+describe("events setup, without AWS", () => {
+  it("maps a CloudTrail eventSource to the EventBridge source it arrives under", () => {
+    expect(eventBridgeSources("s3.amazonaws.com")).toEqual(["aws.s3"]);
+    expect(eventBridgeSources("elasticloadbalancing.amazonaws.com")).toEqual(["aws.elasticloadbalancing"]);
+    // CloudWatch: aws.monitoring per the EventBridge reference, aws.cloudwatch as it was documented before.
+    expect(eventBridgeSources("monitoring.amazonaws.com")).toEqual(["aws.monitoring", "aws.cloudwatch"]);
+    expect(() => eventBridgeSources("s3")).toThrow(/not a CloudTrail eventSource/);
+    expect(cloudTrailPattern(["s3.amazonaws.com", "iam.amazonaws.com", "s3.amazonaws.com"])).toEqual({
+      source: ["aws.iam", "aws.s3"],
+      "detail-type": ["AWS API Call via CloudTrail"],
+      detail: { eventSource: ["iam.amazonaws.com", "s3.amazonaws.com"] },
+    });
+  });
+
+  it("docs/iam/enforceai-watch-policy.json is the watcher policy of the default queue names", () => {
+    const arn = (name: string) => `arn:aws:sqs:\${Region}:\${Account}:${name}`;
+    const file = path.join(PACKAGE_ROOT, "docs/iam/enforceai-watch-policy.json");
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(
+      watcherPolicy(arn("enforceai-events"), arn("enforceai-events-dlq")),
+    );
+  });
+});
 
 serviceDescribe("moto", "enforceai events setup against an emulated account", (moto) => {
   const account = randomAccountId();
@@ -113,6 +140,7 @@ serviceDescribe("moto", "enforceai events setup against an emulated account", (m
       await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["All"] }))
     ).Attributes!;
     expect(attributes.QueueArn).toBe(out.queueArn);
+    expect(attributes.SqsManagedSseEnabled).toBe("true");
     expect(attributes.VisibilityTimeout).toBe("120");
     expect(attributes.ReceiveMessageWaitTimeSeconds).toBe("20");
     expect(JSON.parse(attributes.RedrivePolicy!)).toEqual({
@@ -134,6 +162,7 @@ serviceDescribe("moto", "enforceai events setup against an emulated account", (m
     ).Attributes!;
     expect(dlq.QueueArn).toBe(out.dlqArn);
     expect(dlq.MessageRetentionPeriod).toBe(String(14 * 24 * 3600));
+    expect(dlq.SqsManagedSseEnabled).toBe("true");
 
     const sources = await eventTableSources();
     expect(out.eventSources).toEqual(sources);

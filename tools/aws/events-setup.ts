@@ -205,7 +205,7 @@ export function watcherPolicy(queueArn: string, dlqArn: string): Record<string, 
     Version: "2012-10-17",
     Statement: [
       {
-        Sid: "ReadEventQueue",
+        Sid: "EnforceAIReadEventQueue",
         Effect: "Allow",
         Action: [
           "sqs:ChangeMessageVisibility",
@@ -217,7 +217,7 @@ export function watcherPolicy(queueArn: string, dlqArn: string): Record<string, 
         Resource: queueArn,
       },
       {
-        Sid: "ParkEventsInDeadLetterQueue",
+        Sid: "EnforceAIParkEventsInDeadLetterQueue",
         Effect: "Allow",
         Action: ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
         Resource: dlqArn,
