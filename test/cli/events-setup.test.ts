@@ -17,9 +17,17 @@ import {
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eventTableSources } from "../../src/cli/commands/events.ts";
+import { ForbiddenError } from "../../src/errors.ts";
 import { PACKAGE_ROOT } from "../../src/paths.ts";
-import { cloudTrailPattern, eventBridgeSources, watcherPolicy } from "../../tools/aws/events-setup.ts";
-import { accountCredentials, randomAccountId } from "../aws/moto-helpers.ts";
+import { awsAccess } from "../../tools/aws/access.ts";
+import {
+  applyEventsSetup,
+  cloudTrailPattern,
+  eventBridgeSources,
+  watcherPolicy,
+} from "../../tools/aws/events-setup.ts";
+import { accountCredentials, awsError, DUMMY_CREDENTIALS, randomAccountId } from "../aws/moto-helpers.ts";
+import { stubClientFactory } from "../aws/stub-sdk.ts";
 import { runCli } from "../helpers/cli.ts";
 import { serviceDescribe } from "../helpers/services.ts";
 
@@ -55,6 +63,55 @@ describe("events setup, without AWS", () => {
       "detail-type": ["AWS API Call via CloudTrail"],
       detail: { eventSource: ["iam.amazonaws.com", "s3.amazonaws.com"] },
     });
+  });
+
+  // moto grants every call, so AWS's refusals are answered by stubs.
+  const identity = () => ({ Account: "111122223333", Arn: "arn:aws:iam::111122223333:user/admin" });
+  const stubAccess = (answers: Parameters<typeof stubClientFactory>[0], calls: string[]) =>
+    awsAccess({
+      homeRegion: "us-east-1",
+      credentials: DUMMY_CREDENTIALS,
+      maxAttempts: 1,
+      clientFactory: stubClientFactory(answers, calls),
+    });
+
+  it("a dry run makes no write call: only GetCallerIdentity, for the account id of the ARNs", async () => {
+    const calls: string[] = [];
+    const access = stubAccess({ "sts:GetCallerIdentity": identity }, calls);
+    const result = await applyEventsSetup(access, {
+      region: "us-east-1",
+      eventSources: ["s3.amazonaws.com"],
+      dryRun: true,
+    });
+    access.destroy();
+    expect(calls).toEqual(["sts:GetCallerIdentity"]);
+    expect(result.ruleArns).toEqual([
+      "arn:aws:events:us-east-1:111122223333:rule/enforceai-cloudtrail-changes",
+      "arn:aws:events:us-east-1:111122223333:rule/enforceai-config-changes",
+    ]);
+    expect(result.resources.every((r) => r.status === "planned")).toBe(true);
+  });
+
+  it("a denied call is one line naming the call and what to do (exit code 2)", async () => {
+    const access = stubAccess(
+      {
+        "sts:GetCallerIdentity": identity,
+        "sqs:GetQueueUrl": () =>
+          awsError("AccessDenied", "User is not authorized to perform: sqs:getqueueurl", 403),
+      },
+      [],
+    );
+    const failure = await applyEventsSetup(access, {
+      region: "us-east-1",
+      eventSources: ["s3.amazonaws.com"],
+    }).catch((e: unknown) => e);
+    access.destroy();
+    expect(failure).toBeInstanceOf(ForbiddenError);
+    expect((failure as ForbiddenError).exitCode).toBe(2);
+    expect((failure as Error).message).toMatch(
+      /^sqs:GetQueueUrl enforceai-events-dlq was denied \(AccessDenied\): the credentials need SQS, EventBridge and STS permissions .*--dry-run/,
+    );
+    expect((failure as Error).message).not.toContain("\n");
   });
 
   it("docs/iam/enforceai-watch-policy.json is the watcher policy of the default queue names", () => {
