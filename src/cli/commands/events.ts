@@ -104,6 +104,9 @@ export function registerEvents(program: Command, io: Io, _globals: () => GlobalO
     .option("--json", "print JSON")
     .action(async (opts: SetupOptions) => {
       const config = loadConfig(io.env, { isTTY: !!io.stderr.isTTY });
+      if (opts.externalId && !opts.roleArn) {
+        throw new UsageError("--external-id goes with --role-arn; add the role or drop the external id");
+      }
       const maxReceiveCount = parseCount(opts.maxReceiveCount);
       const eventSources = await eventTableSources();
       const { aws } = config;
