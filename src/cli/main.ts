@@ -3,6 +3,7 @@ import { EnforceAIError, errorMessage } from "../errors.ts";
 import { registerApprovals } from "./commands/approvals.ts";
 import { registerChat } from "./commands/chat.ts";
 import { registerDemo } from "./commands/demo.ts";
+import { registerEvents } from "./commands/events.ts";
 import { registerKnowledge } from "./commands/knowledge.ts";
 import { registerLists } from "./commands/lists.ts";
 import { registerReport } from "./commands/report.ts";
@@ -38,6 +39,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerServe(program, io, globals);
   registerChat(program, io, globals);
   registerWatch(program, io, globals);
+  registerEvents(program, io, globals);
   return program;
 }
 

@@ -93,6 +93,7 @@ export const AWS_SERVICE_ENDPOINT_VARIABLES = {
   route53: "AWS_ENDPOINT_URL_ROUTE_53",
   kinesis: "AWS_ENDPOINT_URL_KINESIS",
   firehose: "AWS_ENDPOINT_URL_FIREHOSE",
+  eventbridge: "AWS_ENDPOINT_URL_EVENTBRIDGE",
 } as const;
 export type AwsService = keyof typeof AWS_SERVICE_ENDPOINT_VARIABLES;
 

@@ -21,6 +21,7 @@ import { EKSClient } from "@aws-sdk/client-eks";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { IAMClient } from "@aws-sdk/client-iam";
@@ -94,6 +95,7 @@ export interface ClientKinds {
   route53: Route53Client;
   kinesis: KinesisClient;
   firehose: FirehoseClient;
+  eventbridge: EventBridgeClient;
 }
 export type ClientKind = keyof ClientKinds;
 
@@ -176,6 +178,7 @@ export const createClient: ClientFactory = <K extends ClientKind>(kind: K, setti
     kinesis: () =>
       new KinesisClient({ ...common, requestHandler: new NodeHttpHandler(common.requestHandler) }),
     firehose: () => new FirehoseClient(common),
+    eventbridge: () => new EventBridgeClient(common),
   };
   return clients[kind]() as ClientKinds[K];
 };
