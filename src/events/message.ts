@@ -178,9 +178,13 @@ function configChange(envelope: Json, knownTypes: ReadonlySet<string>): ParsedMe
   }
   const base = { eventId, source: "config.amazonaws.com", eventName: "ConfigurationItemChange" };
   if (!knownTypes.has(resourceType)) return { kind: "ignored", reason: "unknown-resource-type", ...base };
-  const ids = [text(item.resourceId), text(item.ARN), text(item.resourceName)].filter(
-    (v): v is string => v !== undefined,
-  );
+  const ids = [
+    ...new Set(
+      [text(item.resourceId), text(item.ARN), text(item.resourceName)].filter(
+        (v): v is string => v !== undefined,
+      ),
+    ),
+  ];
   const at = text(item.configurationItemCaptureTime) ?? text(envelope.time) ?? new Date(0).toISOString();
   return {
     kind: "change",
