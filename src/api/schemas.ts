@@ -4,6 +4,7 @@
  * document (`/api/v1/openapi.json`). Named schemas (`.meta({ id })`) become `components/schemas` entries.
  */
 import { z } from "zod";
+import { driftRecordSchema, lifeStatusSchema } from "../domain/changes.ts";
 import { ROLES } from "../domain/roles.ts";
 import {
   llmUsageSchema as domainLlmUsageSchema,
@@ -236,17 +237,17 @@ export const findingFilterQuery = z
 export const findingLifeSchema = z
   .object({
     id: z.string(),
-    status: findingStatusSchema,
+    status: lifeStatusSchema,
     firstSeenAt: isoTime,
     lastSeenAt: isoTime,
     firstFailedAt: isoTime.nullable(),
     resolvedAt: isoTime.nullable(),
     history: z.array(
       z.object({
-        scanId: z.string(),
+        scanId: z.string().describe("the scan, or the event-driven evaluation (ev-…), that saw the change"),
         at: isoTime,
-        from: findingStatusSchema.nullable(),
-        to: findingStatusSchema,
+        from: lifeStatusSchema.nullable(),
+        to: lifeStatusSchema,
       }),
     ),
   })
@@ -300,7 +301,12 @@ export const resourceDetailSchema = z
     resource: configurationItemSchema,
     scanId: z.string().nullable().describe("the latest scan that saw the resource"),
     findings: z.array(findingSchema).describe("what that scan concluded about it, with evidence"),
-    history: z.array(findingLifeSchema).describe("each finding's life across scans"),
+    history: z
+      .array(findingLifeSchema)
+      .describe("each finding's life across scans and event-driven evaluations"),
+    drift: z
+      .array(driftRecordSchema)
+      .describe("the latest changes made to it, newest first (from `enforceai watch`)"),
   })
   .meta({ id: "ResourceDetail" });
 

@@ -25,6 +25,7 @@ import { buildOpenApi } from "./openapi.ts";
 import { HttpProblem, sendProblem } from "./problem.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from "./rate-limit.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
+import { changeRoutes } from "./routes/changes.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { findingRoutes } from "./routes/findings.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -173,6 +174,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     }),
     ...scanRoutes(),
     ...scheduleRoutes(),
+    ...changeRoutes(),
     ...findingRoutes(),
     ...resourceRoutes(),
     ...postureRoutes(),

@@ -3,32 +3,21 @@
  * drift records of changed resources, and messages that failed. All of the watcher's SQL is here.
  */
 import type pg from "pg";
+import type {
+  DriftEvent,
+  DriftRecord,
+  EvaluationGapRecord,
+  EvaluationRecord,
+  EventFailure,
+  Transition,
+} from "../domain/changes.ts";
+
+export type { DriftEvent, DriftRecord, EvaluationGapRecord, EvaluationRecord, EventFailure, Transition };
 
 export interface ReceivedEvent {
   eventId: string;
   source: string;
   eventName: string;
-}
-
-export interface EvaluationGapRecord {
-  accountId: string;
-  service: string;
-  region: string;
-  code?: string;
-  error: string;
-}
-
-/** A finding's status change caused by an evaluation. `from` is null for a finding seen for the first time. */
-export interface Transition {
-  findingId: string;
-  checkId: string;
-  title: string;
-  severity: string;
-  resourceArn: string;
-  from: string | null;
-  to: string;
-  reason: string;
-  frameworks: { framework: string; controlId: string }[];
 }
 
 export interface NewEvaluation {
@@ -39,21 +28,6 @@ export interface NewEvaluation {
   resources: { resourceType: string; resourceId: string; arn: string; change: string }[];
   gaps: EvaluationGapRecord[];
   transitions: Transition[];
-}
-
-export interface EvaluationRecord extends Omit<NewEvaluation, "startedAt" | "completedAt"> {
-  seq: number;
-  trigger: "event";
-  startedAt: string;
-  completedAt: string;
-}
-
-export interface DriftEvent {
-  eventId: string;
-  eventName: string;
-  source: string;
-  at: string;
-  actor: { type: string; arn: string; name: string; sourceIp?: string };
 }
 
 export interface NewDriftRecord {
@@ -74,31 +48,12 @@ export interface NewDriftRecord {
   transitions: Transition[];
 }
 
-export interface DriftRecord extends Omit<NewDriftRecord, "event"> {
-  id: number;
-  at: string;
-  actor: string;
-  actorType: string;
-  eventSource: string;
-  eventName: string;
-}
-
 export interface DriftFilter {
   arn?: string;
   accountId?: string;
   /** Records older than this id (keyset paging, newest first). */
   beforeId?: number;
   limit?: number;
-}
-
-export interface EventFailure {
-  messageId: string;
-  eventId: string | null;
-  attempts: number;
-  reason: string;
-  firstAt: string;
-  lastAt: string;
-  deadLettered: boolean;
 }
 
 interface DriftRow {

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { LifeStatus } from "../domain/changes.ts";
 import type { Finding, FindingStatus, Severity } from "../domain/types.ts";
 import { batches } from "./resources.ts";
 import { Conditions, findingReviewOrder } from "./sql.ts";
@@ -20,12 +21,12 @@ export interface FindingFilter {
 
 export interface FindingLife {
   id: string;
-  status: FindingStatus;
+  status: LifeStatus;
   firstSeenAt: string;
   lastSeenAt: string;
   firstFailedAt: string | null;
   resolvedAt: string | null;
-  history: { scanId: string; at: string; from: FindingStatus | null; to: FindingStatus }[];
+  history: { scanId: string; at: string; from: LifeStatus | null; to: LifeStatus }[];
 }
 
 export class FindingRepository {

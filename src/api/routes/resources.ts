@@ -68,7 +68,8 @@ export function resourceRoutes(): AnyRoute[] {
         const scanId = await store.reads.lastScanOfResource(params.arn);
         const findings = scanId ? await store.reads.findingsOfResource(scanId, params.arn) : [];
         const history = await store.findings.lives(findings.map((f) => f.id));
-        return { status: 200, body: { resource, scanId, findings, history } };
+        const drift = await store.events.drift({ arn: params.arn, limit: 20 });
+        return { status: 200, body: { resource, scanId, findings, history, drift } };
       },
     }),
   ];
