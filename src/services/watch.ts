@@ -161,15 +161,7 @@ export class Watcher {
     const { consumer } = this.deps;
     const messages = await consumer.receive(10, idleWaitSeconds, signal);
     if (messages.length === 0) return 0;
-    const windowEnds = Date.now() + this.settings.windowMs;
-    while (messages.length < this.settings.maxBatch && !signal?.aborted) {
-      const left = windowEnds - Date.now();
-      if (left <= 0) break;
-      const more = await consumer.receive(10, left >= 1_000 ? 1 : 0, signal);
-      messages.push(...more);
-      if (more.length === 0 && left < 1_000) break;
-    }
-    // The work may outlast the visibility timeout (a slow re-read): keep the messages hidden meanwhile.
+    // Gathering the burst and the work may outlast the visibility timeout: keep the messages hidden meanwhile.
     const heartbeat = setInterval(
       () => {
         consumer.extend(messages).catch((error: unknown) => {
@@ -179,9 +171,17 @@ export class Watcher {
           );
         });
       },
-      Math.max(1_000, (consumer.visibilitySeconds * 1_000) / 2),
+      Math.max(500, (consumer.visibilitySeconds * 1_000) / 2),
     );
     try {
+      const windowEnds = Date.now() + this.settings.windowMs;
+      while (messages.length < this.settings.maxBatch && !signal?.aborted) {
+        const left = windowEnds - Date.now();
+        if (left <= 0) break;
+        const more = await consumer.receive(10, left >= 1_000 ? 1 : 0, signal);
+        messages.push(...more);
+        if (more.length === 0 && left < 1_000) await sleep(Math.min(left, 100));
+      }
       await this.handle(messages);
     } finally {
       clearInterval(heartbeat);
@@ -639,6 +639,8 @@ function gapsOf(gaps: readonly AccountCoverageGap[], ref: ChangedRef): boolean {
       (g.service === service || g.service === "sts") && (g.region === ref.region || g.region === "global"),
   );
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function pushEvent(map: Map<string, ChangeEvent[]>, key: string, event: ChangeEvent): void {
   const list = map.get(key) ?? [];

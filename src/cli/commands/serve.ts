@@ -1,11 +1,12 @@
 import type { Command } from "commander";
 import { parseCorsOrigins } from "../../api/security.ts";
 import { createServer } from "../../api/server.ts";
-import { createApp } from "../../app.ts";
+import { type App, createApp } from "../../app.ts";
 import { loadConfig } from "../../config/index.ts";
-import { UsageError } from "../../errors.ts";
+import { errorMessage, UsageError } from "../../errors.ts";
 import { createLogger } from "../../logger.ts";
 import { ScheduleRunner, ScheduleService } from "../../services/schedules.ts";
+import { createWatcher } from "../../services/watch.ts";
 import { dashboardRouter } from "../../web/index.ts";
 import type { GlobalOptions } from "../context.ts";
 import type { Io } from "../output.ts";
@@ -40,6 +41,30 @@ function stopRequested(): Promise<string> {
     process.once("SIGINT", onInt);
     process.once("SIGTERM", onTerm);
   });
+}
+
+/** Runs the watcher in the background until stopped; a failure is logged and retried, never fatal to the API. */
+async function startWatching(app: App): Promise<{ stop(): Promise<void> }> {
+  const watcher = await createWatcher(app);
+  const stop = new AbortController();
+  const loop = (async () => {
+    while (!stop.signal.aborted) {
+      try {
+        await watcher.run({ signal: stop.signal });
+      } catch (error) {
+        app.logger.error({ err: errorMessage(error) }, "the watcher stopped; restarting in 5 s");
+        await new Promise((r) => setTimeout(r, 5_000));
+      }
+    }
+  })();
+  app.logger.info({ queueUrl: app.config.events.queueUrl }, "watching the events queue");
+  return {
+    async stop() {
+      stop.abort(new Error("server stopping"));
+      await loop;
+      watcher.close();
+    },
+  };
 }
 
 export function registerServe(program: Command, io: Io, globals: () => GlobalOptions) {
@@ -93,6 +118,8 @@ export function registerServe(program: Command, io: Io, globals: () => GlobalOpt
           awsEndpoint: config.aws.endpoint,
         });
         schedules.start();
+        // ENFORCEAI_WATCH_IN_SERVE=true: this server also consumes the events queue.
+        const watching = config.events.inServe ? await startWatching(app) : undefined;
         const activeKeys = await app.store.reads.activeApiKeyCount();
         io.stderr.write(
           `EnforceAI API listening on ${url} (dashboard: ${url}/, OpenAPI document: ${url}/api/v1/openapi.json)\n`,
@@ -109,6 +136,7 @@ export function registerServe(program: Command, io: Io, globals: () => GlobalOpt
         io.stderr.write(
           `${signal}: stopping (waiting up to ${graceMs / 1000} s for requests and scans in flight)\n`,
         );
+        await watching?.stop();
         await schedules.stop();
         await server.close(graceMs);
       } finally {
