@@ -25,6 +25,7 @@ import { EVENT_TABLE_FILE } from "../../src/paths.ts";
 import { type EvaluationSummary, Watcher, type WatchSettings } from "../../src/services/watch.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 import { type AwsAccess, awsAccess } from "../../tools/aws/access.ts";
+import type { ClientFactory } from "../../tools/aws/clients.ts";
 import { discoverAccount } from "../../tools/aws/discover.ts";
 import { SqsConsumer } from "../../tools/aws/sqs-consumer.ts";
 import { accountCredentials, randomAccountId } from "../aws/moto-helpers.ts";
@@ -44,7 +45,12 @@ export interface WatchHarness {
   webhook: SlackMessage[];
   notices: ChangeNotice[];
   summaries: EvaluationSummary[];
-  watcher(overrides?: { settings?: Partial<WatchSettings>; catalog?: () => Promise<Catalog> }): Watcher;
+  watcher(overrides?: {
+    settings?: Partial<WatchSettings>;
+    catalog?: () => Promise<Catalog>;
+    /** Builds the re-reading clients (tests inject faults with `faultyClientFactory`). */
+    clientFactory?: ClientFactory;
+  }): Watcher;
   /** A CloudTrail record of a successful write call by `user` in this account. */
   record(
     source: string,
@@ -137,7 +143,14 @@ export async function watchHarness(endpoint: string, store?: Store): Promise<Wat
         catalog: overrides.catalog ?? (async () => catalog),
         table,
         consumer: new SqsConsumer({ sqs, queueUrl, visibilitySeconds: 2 }),
-        accessFor: () => awsAccess({ homeRegion: REGION, endpoint, credentials, maxAttempts: 2 }),
+        accessFor: () =>
+          awsAccess({
+            homeRegion: REGION,
+            endpoint,
+            credentials,
+            maxAttempts: 2,
+            clientFactory: overrides.clientFactory,
+          }),
         notify: async (notice) => {
           notices.push(notice);
           await postWebhook(webhookUrl, changeMessage(notice));

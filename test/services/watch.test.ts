@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseMessage } from "../../src/events/message.ts";
+import { awsError, faultyClientFactory } from "../aws/moto-helpers.ts";
 import { serviceDescribe } from "../helpers/services.ts";
 import { REGION, type WatchHarness, watchHarness } from "./watch-harness.ts";
 
@@ -72,9 +73,9 @@ serviceDescribe("moto", "the watcher against moto", (endpoint) => {
       actor: `arn:aws:iam::${h.accountId}:user/alice`,
       actorType: "IAMUser",
     });
-    expect(
-      drift!.diff.changes.some((c) => c.path.startsWith("supplementaryConfiguration.policy")),
-    ).toBe(true);
+    expect(drift!.diff.changes.some((c) => c.path.startsWith("supplementaryConfiguration.policy"))).toBe(
+      true,
+    );
     expect(drift!.transitions.map((t) => `${t.checkId}:${t.from}->${t.to}`)).toContain(
       "s3_bucket_policy_no_public_principal:PASS->FAIL",
     );
@@ -211,6 +212,46 @@ serviceDescribe("moto", "the watcher against moto", (endpoint) => {
     ).toBe(true);
     const [failure] = await h.store.events.failures({ deadLetteredOnly: true });
     expect(failure).toMatchObject({ attempts: 2, deadLettered: true });
+  }, 60_000);
+
+  it("AccessDenied or throttling while re-reading is a gap on the evaluation, never a FAIL", async () => {
+    const s3 = h.access.clientsFor(REGION).s3;
+    const id = findingOf("s3_bucket_policy_no_public_principal", bucket);
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: publicPolicy(bucket) }));
+    // The listing is denied: nothing is read, nothing changes, the evaluation records the gap.
+    await h.publish(h.record("s3.amazonaws.com", "PutBucketPolicy", { bucketName: bucket }));
+    const denied = h.watcher({
+      clientFactory: faultyClientFactory((a) =>
+        a.operation === "ListBuckets" ? awsError("AccessDenied", "not allowed (test)", 403) : undefined,
+      ),
+    });
+    await denied.run({ untilEmpty: true });
+    const [gapped] = await h.store.events.evaluations({ limit: 1 });
+    expect(gapped!.gaps).toEqual([
+      expect.objectContaining({ service: "s3", code: "AccessDenied", accountId: h.accountId }),
+    ]);
+    expect(gapped!.transitions).toEqual([]);
+    expect((await h.store.findings.life(id))?.status).toBe("PASS");
+    // The policy read is throttled past its retries: the bucket is read, its policy is unknown → ERROR, not FAIL.
+    await h.publish(h.record("s3.amazonaws.com", "PutBucketPolicy", { bucketName: bucket }));
+    const throttled = h.watcher({
+      clientFactory: faultyClientFactory((a) =>
+        a.operation === "GetBucketPolicy"
+          ? awsError("ThrottlingException", "slow down (test)", 400)
+          : undefined,
+      ),
+    });
+    await throttled.run({ untilEmpty: true });
+    const life = await h.store.findings.life(id);
+    expect(life?.status).toBe("ERROR");
+    // Readable again: the real verdict.
+    await h.publish(h.record("s3.amazonaws.com", "PutBucketPolicy", { bucketName: bucket }));
+    await h.watcher().run({ untilEmpty: true });
+    expect((await h.store.findings.life(id))?.status).toBe("FAIL");
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+    await h.publish(h.record("s3.amazonaws.com", "DeleteBucketPolicy", { bucketName: bucket }));
+    await h.watcher().run({ untilEmpty: true });
+    expect((await h.store.findings.life(id))?.status).toBe("PASS");
   }, 60_000);
 
   it("two watchers on one queue process a burst exactly once", async () => {
