@@ -7,7 +7,7 @@ import { actionForCheck, buildPlan, getAction, planHash } from "../../tools/reme
 import { PlanError } from "../../tools/remediation/types.ts";
 import type { RemediationSettings } from "../config/index.ts";
 import type { ProposalFinding, RemediationPlan, StrategyDecision } from "../domain/remediation.ts";
-import type { Clock, Finding, Severity } from "../domain/types.ts";
+import type { Clock, ConfigurationItem, Finding, Severity } from "../domain/types.ts";
 import type { Catalog } from "../engine/catalog.ts";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
 import { type ActionPlanner, type ProposeOptions, planProposals } from "../planning/proposals.ts";
@@ -155,10 +155,32 @@ export class ApprovalQueue {
     options: ProposeOptions = {},
   ): Promise<ApprovalSummary[]> {
     const { store } = this.deps;
+    return this.proposeFor(
+      scanId,
+      await store.resources.scanInventory(scanId),
+      findings ?? (await store.findings.allOfScan(scanId)),
+      requester,
+      options,
+    );
+  }
+
+  /**
+   * Proposes remediations for `findings` judged on `items` (an event-driven evaluation's fresh view), filed
+   * under `scanId` (the scan the evaluation builds on). Same idempotence as a scan's: a target already
+   * proposed under that scan is not proposed twice. Nothing is applied without approval.
+   */
+  async proposeFor(
+    scanId: string,
+    items: readonly ConfigurationItem[],
+    findings: readonly Finding[],
+    requester: string,
+    options: ProposeOptions = {},
+  ): Promise<ApprovalSummary[]> {
+    const { store } = this.deps;
     const proposals = planProposals({
       scanId,
-      items: await store.resources.scanInventory(scanId),
-      findings: findings ?? (await store.findings.allOfScan(scanId)),
+      items,
+      findings,
       catalog: await this.deps.catalog(),
       policy: this.deps.policy,
       settings: this.deps.settings,

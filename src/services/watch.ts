@@ -33,7 +33,7 @@ import { postWebhook } from "../notify/webhook.ts";
 import { EVENT_TABLE_FILE } from "../paths.ts";
 import type { DriftEvent, NewDriftRecord, Transition } from "../store/events.ts";
 import type { Store } from "../store/index.ts";
-import { scanAccess } from "./remediation.ts";
+import { remediationService, scanAccess } from "./remediation.ts";
 import type { Runtime } from "./runtime.ts";
 
 export interface WatchSettings {
@@ -58,6 +58,15 @@ export interface WatchDeps {
   accessFor(accountId: string): AwsAccess;
   /** Tells people about new failures and resolutions (webhook, SNS); failures are logged, never thrown. */
   notify?(notice: ChangeNotice): Promise<void>;
+  /**
+   * With ENFORCEAI_EVENTS_PROPOSE: files new failures as remediation proposals under the scan the account's
+   * inventory builds on (approval queue only: nothing is applied without a person's approval).
+   */
+  propose?(
+    scanId: string,
+    items: readonly ConfigurationItem[],
+    findings: readonly Finding[],
+  ): Promise<number>;
   /** Called after each stored evaluation (the CLI prints it). */
   onEvaluation?(summary: EvaluationSummary): void;
   settings?: Partial<WatchSettings>;
@@ -78,6 +87,8 @@ export interface WatchStats {
   changes: number;
   evaluations: number;
   duplicates: number;
+  /** Remediation proposals filed for new failures (ENFORCEAI_EVENTS_PROPOSE). */
+  proposed: number;
   malformed: number;
   deadLettered: number;
   failedAttempts: number;
@@ -96,6 +107,7 @@ interface PendingChange {
   event: ChangeEvent;
 }
 
+const itemKeyOfFinding = (f: Finding) => `${f.accountId}|${f.region}|${f.resourceType}|${f.resourceId}`;
 const itemKey = (i: Pick<ConfigurationItem, "accountId" | "awsRegion" | "resourceType" | "resourceId">) =>
   `${i.accountId}|${i.awsRegion}|${i.resourceType}|${i.resourceId}`;
 
@@ -108,6 +120,7 @@ export class Watcher {
     changes: 0,
     evaluations: 0,
     duplicates: 0,
+    proposed: 0,
     malformed: 0,
     deadLettered: 0,
     failedAttempts: 0,
@@ -391,6 +404,40 @@ export class Watcher {
       latenciesMs: events.map((e) => doneAt - Date.parse(e.at)),
     });
     await this.tell(evaluationId, summary.transitions, summary.drift);
+    if (this.deps.propose) await this.proposeNewFailures(summary.transitions, findings, applied);
+  }
+
+  private async proposeNewFailures(
+    transitions: readonly Transition[],
+    findings: readonly Finding[],
+    applied: readonly { account: AccountInventory }[],
+  ): Promise<void> {
+    const newlyFailing = new Set(
+      transitions.filter((t) => t.to === "FAIL" && t.from !== "FAIL").map((t) => t.findingId),
+    );
+    if (newlyFailing.size === 0) return;
+    for (const { account } of applied) {
+      const failing = findings.filter(
+        (f) => newlyFailing.has(f.id) && !f.suppressed && account.items.has(itemKeyOfFinding(f)),
+      );
+      if (failing.length === 0) continue;
+      if (!account.baseScanId) {
+        this.deps.logger.warn(
+          { findings: failing.length },
+          "new failures not proposed for remediation: the account has no scan to file them under; run a scan",
+        );
+        continue;
+      }
+      try {
+        this.stats.proposed += await this.deps.propose!(
+          account.baseScanId,
+          [...account.items.values()],
+          failing,
+        );
+      } catch (error) {
+        this.deps.logger.warn({ err: errorText(error) }, "could not propose remediations for new failures");
+      }
+    }
   }
 
   private async evaluateAccount(
@@ -725,6 +772,14 @@ export async function createWatcher(app: Runtime, options: StartWatcherOptions =
             if (failed) throw failed.reason;
           }
         : undefined,
+    propose: config.events.propose
+      ? async (scanId, items, findings) => {
+          const service = await remediationService(app);
+          const before = new Set((await service.listApprovals({ scanId })).map((a) => a.id));
+          const after = await service.queue.proposeFor(scanId, items, findings, "enforceai-watch");
+          return after.filter((a) => !before.has(a.id)).length;
+        }
+      : undefined,
     onEvaluation: options.onEvaluation,
     settings: {
       windowMs: config.events.windowMs,

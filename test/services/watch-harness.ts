@@ -22,6 +22,8 @@ import { createLogger } from "../../src/logger.ts";
 import { type ChangeNotice, changeMessage } from "../../src/notify/changes.ts";
 import { postWebhook, type SlackMessage } from "../../src/notify/webhook.ts";
 import { EVENT_TABLE_FILE } from "../../src/paths.ts";
+import { loadRemediationPolicy } from "../../src/planning/strategy.ts";
+import { RemediationService } from "../../src/remediation/service.ts";
 import { type EvaluationSummary, Watcher, type WatchSettings } from "../../src/services/watch.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 import { type AwsAccess, awsAccess } from "../../tools/aws/access.ts";
@@ -50,7 +52,11 @@ export interface WatchHarness {
     catalog?: () => Promise<Catalog>;
     /** Builds the re-reading clients (tests inject faults with `faultyClientFactory`). */
     clientFactory?: ClientFactory;
+    /** Proposes new failures into the approval queue (ENFORCEAI_EVENTS_PROPOSE). */
+    remediation?: RemediationService;
   }): Watcher;
+  /** The approval queue over the harness's store, with the shipped remediation policy. */
+  remediation(): Promise<RemediationService>;
   /** A CloudTrail record of a successful write call by `user` in this account. */
   record(
     source: string,
@@ -156,10 +162,24 @@ export async function watchHarness(endpoint: string, store?: Store): Promise<Wat
           await postWebhook(webhookUrl, changeMessage(notice));
         },
         onEvaluation: (s) => summaries.push(s),
+        propose: overrides.remediation
+          ? async (scanId, items, findings) =>
+              (await overrides.remediation!.queue.proposeFor(scanId, items, findings, "enforceai-watch"))
+                .length
+          : undefined,
         settings: { windowMs: 300, maxAttempts: 2, ...overrides.settings },
       });
       made.push(watcher);
       return watcher;
+    },
+    async remediation() {
+      return new RemediationService({
+        store: ownStore,
+        clock: () => new Date(),
+        catalog: async () => catalog,
+        settings: { approvers: ["alice", "bob"], twoApproversFor: [], leaseSeconds: 900 },
+        policy: await loadRemediationPolicy(),
+      });
     },
     record(source, eventName, requestParameters, extra = {}) {
       return {

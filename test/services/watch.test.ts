@@ -8,6 +8,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   CreateVpcCommand,
+  DescribeSecurityGroupsCommand,
   RevokeSecurityGroupIngressCommand,
 } from "@aws-sdk/client-ec2";
 import {
@@ -122,6 +123,42 @@ serviceDescribe("moto", "the watcher against moto", (endpoint) => {
       "RevokeSecurityGroupIngress",
       "AuthorizeSecurityGroupIngress",
     ]);
+  }, 60_000);
+
+  it("with proposals on, a new failure waits in the approval queue and nothing is changed in AWS", async () => {
+    const ec2 = h.access.clientsFor(REGION).ec2;
+    const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.41.0.0/16" }));
+    const group = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: "proposed",
+        Description: "proposed",
+        VpcId: vpc.Vpc!.VpcId,
+      }),
+    );
+    const gid = group.GroupId!;
+    const remediation = await h.remediation();
+    const watcher = h.watcher({ remediation });
+    await h.publish(
+      h.record(
+        "ec2.amazonaws.com",
+        "CreateSecurityGroup",
+        { groupName: "proposed" },
+        { responseElements: { groupId: gid } },
+      ),
+    );
+    await watcher.run({ untilEmpty: true });
+    const permission = { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] };
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: gid, IpPermissions: [permission] }));
+    await h.publish(h.record("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", { groupId: gid }));
+    await watcher.run({ untilEmpty: true });
+    expect(watcher.stats.proposed).toBeGreaterThanOrEqual(1);
+    const pending = (await remediation.listApprovals({ status: ["pending"] })).filter((a) =>
+      JSON.stringify(a).includes(gid),
+    );
+    expect(pending.length).toBeGreaterThanOrEqual(1);
+    // Proposed, not applied: the rule is still there.
+    const { SecurityGroups } = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [gid] }));
+    expect(SecurityGroups![0]!.IpPermissions!.some((p) => p.FromPort === 22)).toBe(true);
   }, 60_000);
 
   it("a deleted bucket's findings become GONE, failing ones resolved", async () => {
