@@ -311,6 +311,7 @@ export class Watcher {
     const findings: Finding[] = [];
     const gone: { accountId: string; region: string; resourceType: string; resourceId: string }[] = [];
     const freshItems: ConfigurationItem[] = [];
+    const prior = new Map<string, Finding["status"]>();
     const drafts: Omit<NewDriftRecord, "transitions">[] = [];
     const gaps: AccountCoverageGap[] = [];
     const applied: { account: AccountInventory; fresh: ConfigurationItem[]; deleted: ConfigurationItem[] }[] =
@@ -318,6 +319,7 @@ export class Watcher {
     for (const [accountId, accountChanges] of byAccount) {
       const result = await this.evaluateAccount(accountId, accountChanges, catalog, suppressions, startedAt);
       findings.push(...result.findings);
+      for (const [id, status] of result.prior) prior.set(id, status);
       freshItems.push(...result.fresh);
       gaps.push(...result.gaps);
       for (const d of result.deleted)
@@ -336,7 +338,7 @@ export class Watcher {
       // Another watcher stored these events first (a redelivery raced us): nothing of ours is stored.
       if (claimed.size === 0) return undefined;
       await tx.resources.applyChanges(evaluationId, freshItems, gone);
-      const changed = await tx.findings.recordEvaluation(evaluationId, findings, gone, startedAt);
+      const changed = await tx.findings.recordEvaluation(evaluationId, findings, gone, startedAt, prior);
       const byId = new Map(findings.map((f) => [f.id, f]));
       const transitions: Transition[] = changed.map((c) => {
         const f = c.finding ?? byId.get(c.findingId);
@@ -513,6 +515,16 @@ export class Watcher {
         targets.set(itemKey(item), item);
     }
     const findings = applySuppressions(evaluateItems([...targets.values()], catalog, ctx), suppressions, now);
+    // The same checks on the state before the change: a finding the store never tracked (its check was not in
+    // the last scan's frameworks) moves from what it was, not from nothing — no false "new failure".
+    const beforeCtx = createContext(known, catalog.settings, now, gaps);
+    const beforeTargets = [...targets.keys()].flatMap((key) => {
+      const item = inventory.items.get(key);
+      return item ? [item] : [];
+    });
+    const prior = new Map(
+      evaluateItems(beforeTargets, catalog, beforeCtx).map((f) => [f.id, f.status] as const),
+    );
     const drift: Omit<NewDriftRecord, "transitions" | "evaluationId">[] = [];
     for (const [key, events] of eventsOf) {
       const after = fresh.get(key);
@@ -542,6 +554,7 @@ export class Watcher {
       deleted: [...deleted.values()],
       drift,
       gaps,
+      prior,
     };
   }
 

@@ -105,6 +105,8 @@ export class FindingRepository {
     findings: readonly Finding[],
     gone: readonly { accountId: string; resourceType: string; resourceId: string }[],
     at: Date,
+    /** Verdicts on the previous state, for findings this store has not tracked yet (their `from`). */
+    prior: ReadonlyMap<string, FindingStatus> = new Map(),
   ): Promise<
     {
       findingId: string;
@@ -129,7 +131,7 @@ export class FindingRepository {
       finding?: Finding;
     }[] = [];
     for (const f of findings) {
-      const from = current.get(f.id) ?? null;
+      const from = current.get(f.id) ?? prior.get(f.id) ?? null;
       if (from !== f.status) changes.push({ findingId: f.id, from, to: f.status, finding: f });
     }
     for (const batch of batches(findings)) {

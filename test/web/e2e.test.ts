@@ -9,11 +9,13 @@
  * Chromium: `bash scripts/install-browser.sh`. Under CI=true a missing Chromium or moto fails this file.
  */
 import type { ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CreateAccessKeyCommand, CreateUserCommand } from "@aws-sdk/client-iam";
-import { CreateKeyCommand, GetKeyRotationStatusCommand } from "@aws-sdk/client-kms";
+import { CreateKeyCommand, GetKeyRotationStatusCommand, TagResourceCommand } from "@aws-sdk/client-kms";
+import { CreateQueueCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.ts";
@@ -124,6 +126,7 @@ describe.skipIf(!moto || !browserPath)("dashboard end to end (Chromium, enforcea
   let browser: Browser;
   let account: MotoAccount;
   let kmsKeyId: string;
+  let queueUrl: string;
   const keys = {} as Record<"operator" | "alice" | "bob", string>;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
@@ -184,6 +187,11 @@ describe.skipIf(!moto || !browserPath)("dashboard end to end (Chromium, enforcea
     const accessKey = (await iam.send(new CreateAccessKeyCommand({ UserName: "enforceai-scanner" })))
       .AccessKey!;
 
+    // The events queue the server's watcher consumes (ENFORCEAI_WATCH_IN_SERVE).
+    queueUrl = (
+      await account.client("sqs").send(new CreateQueueCommand({ QueueName: "enforceai-e2e-events" }))
+    ).QueueUrl!;
+
     home = mkdtempSync(path.join(os.tmpdir(), "enforceai-web-"));
     const store = await openStore({ home });
     keys.operator = (await store.apiKeys.create("operator", "e2e", "olivia-operator")).key;
@@ -208,6 +216,9 @@ describe.skipIf(!moto || !browserPath)("dashboard end to end (Chromium, enforcea
       AWS_EC2_METADATA_DISABLED: "true",
       AWS_MAX_ATTEMPTS: "2",
       ENFORCEAI_REMEDIATION_ROLE_ARN: `arn:aws:iam::${account.accountId}:role/enforceai-remediation`,
+      ENFORCEAI_EVENTS_QUEUE_URL: queueUrl,
+      ENFORCEAI_WATCH_IN_SERVE: "true",
+      ENFORCEAI_EVENTS_WINDOW_MS: "200",
     };
     // `enforceai serve` as a user runs it (through the command's own function until the CLI registers it).
     const proc = spawnCommand("serve", ["--port", "0", "--rate-limit", "off", "--grace", "2"], env);
@@ -598,6 +609,52 @@ describe.skipIf(!moto || !browserPath)("dashboard end to end (Chromium, enforcea
     await pw(bob.getByRole("table", { name: "Tags" })).toContainText(HOSTILE);
     expect(await bob.evaluate("window.__xss")).toBeUndefined();
     expect(await bob.locator("img[src='x']").count()).toBe(0);
+  });
+
+  it("a change made in AWS shows up live on the Changes page and in the resource's changes", async () => {
+    await open(op, "#/changes");
+    await pw(op.getByText("Waiting for changes…")).toBeVisible();
+    await account
+      .client("kms")
+      .send(new TagResourceCommand({ KeyId: kmsKeyId, Tags: [{ TagKey: "team", TagValue: "payments" }] }));
+    // moto emits no CloudTrail events: send the one the real service would, as EventBridge delivers it.
+    await account.client("sqs").send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify({
+          "detail-type": "AWS API Call via CloudTrail",
+          id: randomUUID(),
+          detail: {
+            eventSource: "kms.amazonaws.com",
+            eventName: "TagResource",
+            eventID: randomUUID(),
+            eventTime: new Date().toISOString(),
+            awsRegion: "us-east-1",
+            recipientAccountId: account.accountId,
+            userIdentity: {
+              type: "IAMUser",
+              arn: `arn:aws:iam::${account.accountId}:user/dana`,
+              userName: "dana",
+            },
+            requestParameters: { keyId: kmsKeyId, tags: [{ tagKey: "team", tagValue: "payments" }] },
+          },
+        }),
+      }),
+    );
+    const live = op.locator("ol.timeline li").first();
+    await pw(live).toContainText(kmsKeyId, { timeout: 30_000 });
+    // Only verdicts the change moved: account-wide checks the scan's frameworks left out are not "new failures".
+    await pw(live).not.toContainText("account_billing_contact_registered");
+    const table = op.getByRole("table", { name: "Changes" });
+    await pw(table.locator("tbody tr").first()).toContainText("TagResource");
+    await pw(table.locator("tbody tr").first()).toContainText(`user/dana`);
+    await shot(op, "15-changes");
+    await table.locator("tbody tr").first().getByRole("link").first().click();
+    await pw(op.getByRole("heading", { level: 1 })).toHaveText(kmsKeyId);
+    const changes = op.getByRole("table", { name: "Changes" });
+    await pw(changes.locator("tbody tr").first()).toContainText("TagResource");
+    await changes.locator("summary").first().click();
+    await pw(changes.locator("details").first()).toContainText("tags.team");
   });
 
   it("raised no script error and no CSP violation on any page", () => {

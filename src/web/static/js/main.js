@@ -6,6 +6,7 @@ import { can, onUnauthorized, session } from "./api.js";
 import { h, replace } from "./dom.js";
 import { errorState } from "./ui.js";
 import { approvalsView, approvalView } from "./views/approvals.js";
+import { changesView } from "./views/changes.js";
 import { chatView } from "./views/chat.js";
 import { findingsView, findingView } from "./views/findings.js";
 import { frameworksView, frameworkView } from "./views/frameworks.js";
@@ -19,6 +20,7 @@ const NAV = [
   { href: "#/overview", label: "Overview", match: /^\/overview/ },
   { href: "#/scans", label: "Scans", match: /^\/scans/ },
   { href: "#/schedules", label: "Schedules", match: /^\/schedules/ },
+  { href: "#/changes", label: "Changes", match: /^\/changes/ },
   { href: "#/findings", label: "Findings", match: /^\/findings?\b/ },
   { href: "#/resources", label: "Resources", match: /^\/resources?\b/ },
   { href: "#/frameworks", label: "Frameworks", match: /^\/frameworks/ },
@@ -32,6 +34,7 @@ const ROUTES = [
   [/^\/scans$/, scansView],
   [/^\/scans\/([^/]+)$/, scanView],
   [/^\/schedules$/, schedulesView],
+  [/^\/changes$/, changesView],
   [/^\/findings$/, findingsView],
   [/^\/finding\/(.+)$/, findingView],
   [/^\/resources$/, resourcesView],

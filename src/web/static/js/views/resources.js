@@ -3,6 +3,7 @@ import { get } from "../api.js";
 import { h, jsonBlock, replace, tableWrap } from "../dom.js";
 import { findingHref, number, resourceHref, scanHref, severityBadge, statusBadge, time } from "../format.js";
 import { async, emptyState, facts, field, pageHeader, section } from "../ui.js";
+import { driftTable } from "./changes.js";
 import { tags } from "./findings.js";
 
 export function resourcesView(container, _params, query, { go }) {
@@ -207,8 +208,9 @@ function historyTable(findings, lifeById, scanId) {
                         statusBadge(e.to),
                         " ",
                         time(e.at),
-                        " in ",
-                        h("a", { href: scanHref(e.scanId) }, e.scanId),
+                        e.scanId.startsWith("ev-")
+                          ? [" after a change (", h("code", {}, e.scanId), ")"]
+                          : [" in ", h("a", { href: scanHref(e.scanId) }, e.scanId)],
                       ),
                     ),
                   )
@@ -240,7 +242,7 @@ export function resourceView(container, [arn]) {
   return undefined;
 }
 
-function render({ resource: r, scanId, findings, history: lives }) {
+function render({ resource: r, scanId, findings, history: lives, drift = [] }) {
   const failing = findings.filter((f) => f.status === "FAIL").length;
   const lifeById = new Map(lives.map((l) => [l.id, l]));
   return h(
@@ -315,6 +317,7 @@ function render({ resource: r, scanId, findings, history: lives }) {
       "Findings history",
       findings.length ? historyTable(findings, lifeById, scanId) : emptyState("No history yet."),
     ),
+    section("Changes", driftTable(drift, { showResource: false })),
     section("Configuration", jsonBlock(r.configuration, "Configuration")),
     Object.keys(r.supplementaryConfiguration ?? {}).length
       ? section(
