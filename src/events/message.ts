@@ -25,6 +25,10 @@ export interface ChangedRef {
   region: string;
   /** Empty: the single record of that type in the account (or region). */
   ids: string[];
+  /** Types whose checks look at this one: judged again (from the known inventory) when it changes. */
+  dependents?: readonly string[];
+  /** The ids name a part kept inside known items of the type, at this path (see the table's `via`). */
+  via?: string;
 }
 
 export interface ChangeEvent {
@@ -130,7 +134,14 @@ function cloudTrailRecord(record: Json, table: EventTable, envelopeId: string | 
     const ids = identifiersOf(rule, record);
     // A rule with id paths that named nothing (a call shape we do not know) cannot point at a resource.
     if (rule.ids.length > 0 && ids.length === 0) continue;
-    refs.push({ resourceType: rule.resourceType, accountId, region, ids });
+    refs.push({
+      resourceType: rule.resourceType,
+      accountId,
+      region,
+      ids,
+      dependents: rule.dependents,
+      ...(rule.via ? { via: rule.via } : {}),
+    });
   }
   if (refs.length === 0) return { kind: "ignored", reason: "unknown-resource-type", ...base };
   return {

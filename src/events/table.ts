@@ -24,6 +24,19 @@ const groupSchema = z
     events: z
       .array(z.string().regex(EVENT_NAME, "must be an API operation name like PutBucketPolicy"))
       .min(1),
+    /**
+     * When the call names a part the inventory keeps inside its parent (a DNS query logging config inside its
+     * hosted zone): a JMESPath over the known ConfigurationItems of `resourceType` whose values are matched
+     * against the ids; the items that hold one are the resources read again.
+     */
+    via: z.string().min(1).optional(),
+    /**
+     * Resource types whose checks look at this one (a hosted zone's query-logging check reads the logging
+     * configs): their checks run again over the known inventory of the account, without reading them again.
+     */
+    dependents: z
+      .array(z.string().regex(RESOURCE_TYPE, "must be a resource type like AWS::S3::Bucket"))
+      .optional(),
     /** Why the entry looks the way it does, for the reader (not used by the code). */
     note: z.string().optional(),
   })
@@ -39,6 +52,10 @@ export interface EventRule {
   resourceType: string;
   /** Empty: the rule names the single record of its type (per account, or per region for regional types). */
   ids: readonly string[];
+  /** Types whose checks are judged again when this one changes. */
+  dependents: readonly string[];
+  /** A path into known items of the type: the ids name the items holding one of them there (see `via`). */
+  via?: string;
 }
 
 export interface EventTable {
@@ -65,7 +82,7 @@ export function compileEventTable(raw: unknown, origin = "event table"): EventTa
   const types = new Set<string>();
   let size = 0;
   for (const [index, group] of parsed.data.entries()) {
-    for (const expression of group.ids ?? []) {
+    for (const expression of [...(group.ids ?? []), ...(group.via ? [group.via] : [])]) {
       try {
         (jmespath as unknown as { compile(e: string): unknown }).compile(expression);
       } catch (error) {
@@ -84,7 +101,14 @@ export function compileEventTable(raw: unknown, origin = "event table"): EventTa
       seen.add(unique);
       const key = `${group.source}|${eventName}`;
       const list = rules.get(key) ?? [];
-      list.push({ source: group.source, eventName, resourceType: group.resourceType, ids: group.ids ?? [] });
+      list.push({
+        source: group.source,
+        eventName,
+        resourceType: group.resourceType,
+        ids: group.ids ?? [],
+        dependents: group.dependents ?? [],
+        ...(group.via ? { via: group.via } : {}),
+      });
       rules.set(key, list);
       size++;
     }
@@ -112,6 +136,21 @@ export async function loadEventTable(file: string): Promise<EventTable> {
     throw new ValidationError(`the event table ${file} is not valid YAML: ${(error as Error).message}`);
   }
   return compileEventTable(raw, file);
+}
+
+/** The strings at `path` in an item (a string or a list of them), for `via` lookups. */
+export function valuesAt(path: string, item: unknown): string[] {
+  const out: string[] = [];
+  const add = (value: unknown): void => {
+    if (typeof value === "string" && value.length > 0) out.push(value);
+    else if (Array.isArray(value)) for (const v of value) add(v);
+  };
+  try {
+    add(jmespath.search(item as never, path));
+  } catch {
+    // A shape the path cannot walk holds nothing.
+  }
+  return out;
 }
 
 /** The identifiers a rule finds in a CloudTrail record: strings, flattened, de-duplicated, order kept. */

@@ -25,7 +25,7 @@ import { applySuppressions } from "../engine/suppress.ts";
 import { ConfigError } from "../errors.ts";
 import { diffItems } from "../events/diff.ts";
 import { type ChangedRef, type ChangeEvent, type IgnoreReason, parseMessage } from "../events/message.ts";
-import { type EventTable, loadEventTable } from "../events/table.ts";
+import { type EventTable, loadEventTable, valuesAt } from "../events/table.ts";
 import type { Logger } from "../logger.ts";
 import type { ChangeNotice, ChangeNoticeItem } from "../notify/changes.ts";
 import { changeMessage, snsNotice } from "../notify/changes.ts";
@@ -45,7 +45,10 @@ export interface WatchSettings {
   maxAttempts: number;
 }
 
-export const DEFAULT_WATCH_SETTINGS: WatchSettings = { windowMs: 1_000, maxBatch: 200, maxAttempts: 5 };
+export const DEFAULT_WATCH_SETTINGS: WatchSettings = { windowMs: 1_000, maxBatch: 500, maxAttempts: 5 };
+
+/** Receives in flight at once while a burst is gathered. */
+const RECEIVERS = 4;
 
 export interface WatchDeps {
   store: Store;
@@ -93,6 +96,8 @@ export interface WatchStats {
   deadLettered: number;
   failedAttempts: number;
   ignored: Record<IgnoreReason, number>;
+  /** Time spent handling received messages (re-reads, evaluation, store, deletes), not waiting for them. */
+  handlingMs: number;
   /** `source eventName` → how many times an event the table does not know was seen. */
   unknownEvents: Record<string, number>;
 }
@@ -126,6 +131,7 @@ export class Watcher {
     failedAttempts: 0,
     ignored: { "read-only": 0, "failed-call": 0, "unknown-event": 0, "unknown-resource-type": 0 },
     unknownEvents: {},
+    handlingMs: 0,
   };
   private readonly settings: WatchSettings;
   private readonly inventories = new Map<string, AccountInventory>();
@@ -187,15 +193,27 @@ export class Watcher {
       Math.max(500, (consumer.visibilitySeconds * 1_000) / 2),
     );
     try {
-      const windowEnds = Date.now() + this.settings.windowMs;
-      while (messages.length < this.settings.maxBatch && !signal?.aborted) {
-        const left = windowEnds - Date.now();
-        if (left <= 0) break;
-        const more = await consumer.receive(10, left >= 1_000 ? 1 : 0, signal);
-        messages.push(...more);
-        if (more.length === 0 && left < 1_000) await sleep(Math.min(left, 100));
-      }
+      const started = Date.now();
+      const windowEnds = started + this.settings.windowMs;
+      // Under a backlog (receives keep coming back full) the window stretches, up to five times: one
+      // evaluation then covers more events with the same re-reads. Latency stays one window when it is quiet.
+      const backlogEnds = started + this.settings.windowMs * 5;
+      let backlog = false;
+      // A few receives side by side: one ReceiveMessage answers at most 10 messages.
+      const gather = async () => {
+        while (messages.length < this.settings.maxBatch && !signal?.aborted) {
+          const left = (backlog ? backlogEnds : windowEnds) - Date.now();
+          if (left <= 0) break;
+          const more = await consumer.receive(10, left >= 1_000 ? 1 : 0, signal);
+          messages.push(...more);
+          backlog = more.length === 10;
+          if (more.length === 0 && left < 1_000) await sleep(Math.min(left, 100));
+        }
+      };
+      await Promise.all(Array.from({ length: RECEIVERS }, gather));
+      const handling = performance.now();
       await this.handle(messages);
+      this.stats.handlingMs += performance.now() - handling;
     } finally {
       clearInterval(heartbeat);
     }
@@ -355,12 +373,18 @@ export class Watcher {
           frameworks: f?.frameworks ?? [],
         };
       });
-      const drift: NewDriftRecord[] = drafts.map((d) => ({
-        ...d,
-        transitions: transitions.filter(
-          (t) => t.resourceArn === d.arn || t.findingId.endsWith(`/${d.resourceId}`),
-        ),
-      }));
+      const drift: NewDriftRecord[] = drafts.map((d) => {
+        const dependents = this.dependentsOf(d.resourceType);
+        return {
+          ...d,
+          transitions: transitions.filter(
+            (t) =>
+              t.resourceArn === d.arn ||
+              t.findingId.endsWith(`/${d.resourceId}`) ||
+              (dependents.size > 0 && dependents.has(byId.get(t.findingId)?.resourceType ?? "")),
+          ),
+        };
+      });
       const resources = drafts.map((d) => ({
         resourceType: d.resourceType,
         resourceId: d.resourceId,
@@ -450,7 +474,23 @@ export class Watcher {
     now: Date,
   ) {
     const inventory = await this.inventoryOf(accountId);
-    const refs = changes.flatMap((c) => c.event.refs.map((ref) => ({ ref, event: c.event })));
+    const known = [...inventory.items.values()];
+    // A call that names a part kept inside its parent points at the parents that hold it.
+    const refs = changes.flatMap((c) =>
+      c.event.refs.flatMap((ref) => {
+        if (!ref.via) return [{ ref, event: c.event }];
+        const wanted = new Set(ref.ids);
+        const holders = known.filter(
+          (i) =>
+            i.resourceType === ref.resourceType &&
+            i.accountId === accountId &&
+            valuesAt(ref.via!, i).some((v) => wanted.has(v)),
+        );
+        return holders.length > 0
+          ? [{ ref: { ...ref, ids: holders.map((i) => i.resourceId), via: undefined }, event: c.event }]
+          : [];
+      }),
+    );
     const gaps: AccountCoverageGap[] = [];
     let freshRead: ConfigurationItem[] = [];
     const access = await this.verifiedAccess(accountId).catch((error: unknown) => {
@@ -472,14 +512,14 @@ export class Watcher {
           region: ref.region,
           accountId,
           arn: `arn:${partition}:::`,
+          ids: ref.ids,
         })),
-        { clock: this.deps.clock },
+        { clock: this.deps.clock, onlyNamed: true, perResourceConcurrency: 16 },
       );
       freshRead = read.items;
       gaps.push(...read.gaps);
     }
     // Which resources each event named, before (the known inventory) and after (what was just read).
-    const known = [...inventory.items.values()];
     const fresh = new Map<string, ConfigurationItem>();
     const deleted = new Map<string, ConfigurationItem>();
     const eventsOf = new Map<string, ChangeEvent[]>();
@@ -509,6 +549,14 @@ export class Watcher {
     const items = [...current.values()];
     const ctx = createContext(items, catalog.settings, now, gaps);
     const targets = new Map(fresh);
+    // Checks of dependent types read the changed records: judge those resources again (not read again).
+    const dependents = new Set(refs.flatMap(({ ref }) => ref.dependents ?? []));
+    if (dependents.size > 0) {
+      for (const item of items) {
+        if (item.accountId === accountId && dependents.has(item.resourceType) && !targets.has(itemKey(item)))
+          targets.set(itemKey(item), item);
+      }
+    }
     // Account-level checks look across the account: any change in it may change their verdicts.
     for (const item of items) {
       if (item.accountId === accountId && this.accountLevelTypes.has(item.resourceType))
@@ -556,6 +604,17 @@ export class Watcher {
       gaps,
       prior,
     };
+  }
+
+  /** The types the event table says look at `resourceType` (their transitions belong to its drift). */
+  private dependentsOf(resourceType: string): Set<string> {
+    const out = new Set<string>();
+    for (const rules of this.deps.table.rules.values()) {
+      for (const rule of rules) {
+        if (rule.resourceType === resourceType) for (const d of rule.dependents) out.add(d);
+      }
+    }
+    return out;
   }
 
   /** The account's latest known inventory: its newest scan, with what events changed since. Cached per scan. */

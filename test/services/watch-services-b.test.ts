@@ -11,10 +11,9 @@
  *   session (no macie_enabled finding to follow).
  * - organizations: AttachPolicy of a customer SCP to the root leaves organizations_scp_attached FAIL at the
  *   baseline under moto ("none of 1 entry in customer-managed SCP qualifies"): not a compliant start.
- * - route53: DeleteQueryLoggingConfig names only the logging config's id, and the event table maps it to
- *   AWS::Route53::QueryLoggingConfig alone, so the hosted zone is not read again and
- *   route53_public_zone_query_logging_enabled stays PASS (a gap in the event table, reported; DNSSEC signing,
- *   the zone's other check, is not implemented by moto).
+ * - route53: covered by its own test below (DeleteQueryLoggingConfig names only the config, which our zone
+ *   records hold: the table finds the zone `via` it); DNSSEC signing, the zone's other check, is not
+ *   implemented by moto.
  * - apigateway / apigatewayv2: their API-level checks depend on authorizers and routes, whose calls
  *   (CreateAuthorizer, CreateRoute, UpdateRoute) the event table does not follow; the stage checks have no
  *   collector answering for the Stage types yet.
@@ -41,6 +40,7 @@ import {
   UpdateDistributionCommand,
 } from "@aws-sdk/client-cloudfront";
 import { PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
+import { CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { PutConfigurationRecorderCommand } from "@aws-sdk/client-config-service";
 import { CreateSubnetCommand, CreateVpcCommand } from "@aws-sdk/client-ec2";
 import { RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
@@ -73,6 +73,11 @@ import {
   CreateClusterCommand as CreateRedshiftClusterCommand,
   ModifyClusterCommand,
 } from "@aws-sdk/client-redshift";
+import {
+  CreateHostedZoneCommand,
+  CreateQueryLoggingConfigCommand,
+  DeleteQueryLoggingConfigCommand,
+} from "@aws-sdk/client-route-53";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { DisableSecurityHubCommand, EnableSecurityHubCommand } from "@aws-sdk/client-securityhub";
 import {
@@ -80,7 +85,7 @@ import {
   DeleteLoggingConfigurationCommand,
   PutLoggingConfigurationCommand,
 } from "@aws-sdk/client-wafv2";
-import { afterAll, beforeAll, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Finding } from "../../src/domain/types.ts";
 import { serviceDescribe } from "../helpers/services.ts";
 import { REGION, type WatchHarness, watchHarness } from "./watch-harness.ts";
@@ -807,4 +812,66 @@ serviceDescribe("moto", "the watcher, per service (b)", (endpoint) => {
       await runScenario(h, ctx, scenario, seed, baseline);
     }, 30_000);
   }
+
+  it("route53: a zone's query logging deleted FAILs route53_public_zone_query_logging_enabled (the zone found through the config it held); re-created resolves", async () => {
+    const route53 = ctx.clients.get("route53");
+    const logs = ctx.clients.get("logs");
+    const zone = await route53.send(
+      new CreateHostedZoneCommand({
+        Name: `watch-${ctx.suffix}.example.com`,
+        CallerReference: `watch-${ctx.suffix}`,
+      }),
+    );
+    const zoneId = zone.HostedZone!.Id!.split("/").pop()!;
+    const logGroup = `/aws/route53/watch-${ctx.suffix}`;
+    await logs.send(new CreateLogGroupCommand({ logGroupName: logGroup }));
+    const logGroupArn = `arn:aws:logs:${REGION}:${h.accountId}:log-group:${logGroup}:*`;
+    const config = await route53.send(
+      new CreateQueryLoggingConfigCommand({ HostedZoneId: zoneId, CloudWatchLogsLogGroupArn: logGroupArn }),
+    );
+    await h.publish(
+      h.record(
+        "route53.amazonaws.com",
+        "CreateQueryLoggingConfig",
+        { hostedZoneId: zoneId, cloudWatchLogsLogGroupArn: logGroupArn },
+        {
+          responseElements: { queryLoggingConfig: { id: config.QueryLoggingConfig!.Id } },
+        },
+      ),
+    );
+    await h.watcher().run({ untilEmpty: true });
+    const id = `${h.accountId}/global/route53_public_zone_query_logging_enabled/${zoneId}`;
+    expect((await h.store.findings.life(id))?.status).toBe("PASS");
+
+    await route53.send(new DeleteQueryLoggingConfigCommand({ Id: config.QueryLoggingConfig!.Id }));
+    await h.publish(
+      h.record("route53.amazonaws.com", "DeleteQueryLoggingConfig", { id: config.QueryLoggingConfig!.Id }),
+    );
+    await h.watcher().run({ untilEmpty: true });
+    expect((await h.store.findings.life(id))?.status).toBe("FAIL");
+    // The call names only the config; the zone that held it is the resource read again and changed.
+    const [changed] = await h.store.events.drift({ arn: `arn:aws:route53:::hostedzone/${zoneId}` });
+    expect(changed).toMatchObject({ change: "modified", eventName: "DeleteQueryLoggingConfig" });
+    expect(changed!.transitions.map((t) => `${t.checkId}:${t.to}`)).toContain(
+      "route53_public_zone_query_logging_enabled:FAIL",
+    );
+
+    const again = await route53.send(
+      new CreateQueryLoggingConfigCommand({ HostedZoneId: zoneId, CloudWatchLogsLogGroupArn: logGroupArn }),
+    );
+    await h.publish(
+      h.record(
+        "route53.amazonaws.com",
+        "CreateQueryLoggingConfig",
+        { hostedZoneId: zoneId, cloudWatchLogsLogGroupArn: logGroupArn },
+        {
+          responseElements: { queryLoggingConfig: { id: again.QueryLoggingConfig!.Id } },
+        },
+      ),
+    );
+    await h.watcher().run({ untilEmpty: true });
+    const resolved = await h.store.findings.life(id);
+    expect(resolved?.status).toBe("PASS");
+    expect(resolved?.resolvedAt).not.toBeNull();
+  }, 60_000);
 });

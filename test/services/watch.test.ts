@@ -4,6 +4,7 @@
  * The delivery faults: duplicates, poison messages, malformed ones, two watchers on one queue.
  */
 import { randomUUID } from "node:crypto";
+import { CreateTrailCommand } from "@aws-sdk/client-cloudtrail";
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -35,6 +36,7 @@ serviceDescribe("moto", "the watcher against moto", (endpoint) => {
   let h: WatchHarness;
   const bucket = `watch-${randomUUID().slice(0, 8)}`;
   let groupId: string;
+  const trailBucket = `trail-${randomUUID().slice(0, 8)}`;
   const findingOf = (checkId: string, resourceId: string, region = REGION) =>
     `${h.accountId}/${region}/${checkId}/${resourceId}`;
 
@@ -47,7 +49,11 @@ serviceDescribe("moto", "the watcher against moto", (endpoint) => {
       new CreateSecurityGroupCommand({ GroupName: "watched", Description: "watched", VpcId: vpc.Vpc!.VpcId }),
     );
     groupId = group.GroupId!;
-    await h.baseline(["s3", "ec2"]);
+    await clients.s3.send(new CreateBucketCommand({ Bucket: trailBucket }));
+    await clients.cloudtrail.send(
+      new CreateTrailCommand({ Name: "watched-trail", S3BucketName: trailBucket }),
+    );
+    await h.baseline(["s3", "ec2", "cloudtrail"]);
   }, 120_000);
   afterAll(async () => h?.close());
 
@@ -98,6 +104,26 @@ serviceDescribe("moto", "the watcher against moto", (endpoint) => {
       h.notices.at(-1)!.items.find((i) => i.checkId === "s3_bucket_policy_no_public_principal")?.kind,
     ).toBe("resolved");
     expect(h.webhook.at(-1)!.text).toContain("RESOLVED");
+  }, 60_000);
+
+  it("a trail's bucket made public FAILs the trail's check (a dependent type, judged again without a re-read)", async () => {
+    const s3 = h.access.clientsFor(REGION).s3;
+    const id = findingOf("cloudtrail_bucket_not_public", "watched-trail");
+    const before = await h.store.findings.life(id);
+    expect(before, "the trail's finding id").toBeDefined();
+    expect(before?.status).toBe("PASS");
+    await s3.send(new PutBucketPolicyCommand({ Bucket: trailBucket, Policy: publicPolicy(trailBucket) }));
+    await h.publish(h.record("s3.amazonaws.com", "PutBucketPolicy", { bucketName: trailBucket }));
+    await h.watcher().run({ untilEmpty: true });
+    expect((await h.store.findings.life(id))?.status).toBe("FAIL");
+    const [drift] = await h.store.events.drift({ arn: `arn:aws:s3:::${trailBucket}` });
+    expect(drift!.transitions.map((t) => `${t.checkId}:${t.to}`)).toContain(
+      "cloudtrail_bucket_not_public:FAIL",
+    );
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: trailBucket }));
+    await h.publish(h.record("s3.amazonaws.com", "DeleteBucketPolicy", { bucketName: trailBucket }));
+    await h.watcher().run({ untilEmpty: true });
+    expect((await h.store.findings.life(id))?.status).toBe("PASS");
   }, 60_000);
 
   it("SSH opened to the world on a security group FAILs; revoking it resolves", async () => {

@@ -111,7 +111,8 @@ const restApisCollector = specCollector(apigatewaySpec);
 export const apigatewayCollector: Collector & { spec: ServiceSpec } = {
   ...restApisCollector,
   async collect(ctx) {
-    const apis = await restApisCollector.collect(ctx);
+    // Stages come out of their APIs: a targeted read reads every API (see CollectorContext.wants).
+    const apis = await restApisCollector.collect({ ...ctx, wants: undefined });
     return [...apis, ...splitStages(ctx, apis, restApiStage)];
   },
 };

@@ -78,7 +78,8 @@ const apisCollector = specCollector(apigatewayv2Spec);
 export const apigatewayv2Collector: Collector & { spec: ServiceSpec } = {
   ...apisCollector,
   async collect(ctx) {
-    const items = await apisCollector.collect(ctx);
+    // Stages come out of their APIs: a targeted read reads every API (see CollectorContext.wants).
+    const items = await apisCollector.collect({ ...ctx, wants: undefined });
     return [...items, ...splitStages(ctx, items, apiStage)];
   },
 };

@@ -197,6 +197,7 @@ export const backupCollector: Collector & { spec: ServiceSpec } = {
   ...specRunner,
   actions: [...specRunner.actions, SELECTION_ACTION].sort(),
   async collect(ctx) {
-    return withSelectionContents(ctx, await specRunner.collect(ctx));
+    // Selections are joined onto their plans: a targeted read reads them all (see CollectorContext.wants).
+    return withSelectionContents(ctx, await specRunner.collect({ ...ctx, wants: undefined }));
   },
 };

@@ -67,6 +67,12 @@ export interface CollectorContext {
    * on with what it can read; the gap lands in the inventory's `coverageGaps`.
    */
   recordGap(what: string, error: unknown): void;
+  /**
+   * A targeted re-read (the watcher's): only the resources this answers true for get their per-resource
+   * calls and an item; the listing itself still runs. Absent: every resource is read. A collector that joins
+   * records of several types into one item reads without it.
+   */
+  wants?(resourceType: string, id: string, name?: string, arn?: string): boolean;
 }
 
 export interface Collector {

@@ -135,6 +135,8 @@ export interface RunOptions {
    * run rejects with its reason (an AbortError).
    */
   signal?: AbortSignal;
+  /** A targeted re-read: which resources get their per-resource calls (see CollectorContext.wants). */
+  wants?: CollectorContext["wants"];
 }
 
 /** Settings of an access a discovery makes for itself when it is not given one (tests, scripts). */
@@ -330,6 +332,7 @@ export async function runCollectors(
         now: clock,
         perResourceConcurrency: opts.perResourceConcurrency ?? DEFAULTS.perResourceConcurrency,
         recordGap: (what, error) => taskGaps.push(gapOf(accountId, service, region, error, what)),
+        wants: opts.wants,
       };
       opts.onProgress?.({ type: "task-start", accountId, service, region });
       let items: ConfigurationItem[] = [];
@@ -376,6 +379,11 @@ export interface ResourceRef {
   accountId: string;
   /** Its ARN: the partition is taken from it. */
   arn: string;
+  /**
+   * With `onlyNamed`: the ids, names or ARNs that name it ([] = every resource of the type). Only the named
+   * resources are read in detail.
+   */
+  ids?: readonly string[];
 }
 
 /** Resource types of the hand-written collectors, by the service part of the type name. */
@@ -408,7 +416,10 @@ export function serviceOfType(resourceType: string): ServiceName | undefined {
 export async function discoverResources(
   access: AwsAccess,
   resources: readonly ResourceRef[],
-  opts: RunOptions = {},
+  opts: RunOptions & {
+    /** Read in detail only the resources the refs name (their `ids`), not every one of their services. */
+    onlyNamed?: boolean;
+  } = {},
 ): Promise<{ items: ConfigurationItem[]; gaps: AccountCoverageGap[] }> {
   const first = resources[0];
   if (!first) return { items: [], gaps: [] };
@@ -420,6 +431,7 @@ export async function discoverResources(
     const region = COLLECTORS[service].global ? "global" : r.region;
     tasks.set(`${service}|${region}`, { service, region });
   }
+  const { onlyNamed, ...runOpts } = opts;
   return runCollectors(
     access,
     {
@@ -428,8 +440,29 @@ export async function discoverResources(
       regions: regions.length > 0 ? regions : [access.homeRegion],
     },
     [...tasks.values()],
-    { perResourceConcurrency: 4, ...opts },
+    { perResourceConcurrency: 4, ...runOpts, wants: onlyNamed ? namedBy(resources) : undefined },
   );
+}
+
+/** Whether a resource is one the refs name: by id, name or ARN, or any of its type for a ref without ids. */
+export function namedBy(refs: readonly ResourceRef[]): NonNullable<CollectorContext["wants"]> {
+  const byType = new Map<string, Set<string> | "all">();
+  for (const ref of refs) {
+    const known = byType.get(ref.resourceType);
+    if (known === "all") continue;
+    if (!ref.ids || ref.ids.length === 0) byType.set(ref.resourceType, "all");
+    else byType.set(ref.resourceType, new Set([...(known ?? []), ...ref.ids]));
+  }
+  return (resourceType, id, name, arn) => {
+    const ids = byType.get(resourceType);
+    // Types no ref names are read whole: collectors that join records of several types stay right.
+    if (ids === undefined) return true;
+    if (ids === "all") return true;
+    if (ids.has(id) || (name !== undefined && ids.has(name)) || (arn !== undefined && ids.has(arn)))
+      return true;
+    for (const named of ids) if (named.length > id.length && named.endsWith(`/${id}`)) return true;
+    return false;
+  };
 }
 
 function gapOf(

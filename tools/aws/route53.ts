@@ -126,6 +126,8 @@ export const route53Collector: Collector & { spec: ServiceSpec } = {
     let listingError: unknown;
     const inner: CollectorContext = {
       ...ctx,
+      // Zones carry the configs that name them: a targeted read must still list every config.
+      wants: undefined,
       recordGap: (what, error) => {
         if (what === QUERY_LOGGING_LISTING) listingError = error;
         else ctx.recordGap(what, error);

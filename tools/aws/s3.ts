@@ -80,6 +80,8 @@ async function buckets(ctx: CollectorContext): Promise<ConfigurationItem[]> {
   const limit = createLimiter(ctx.perResourceConcurrency);
   const items = await mapLimit(list, ctx.perResourceConcurrency, async (bucket) => {
     if (!bucket.Name) return null;
+    const arn = `arn:${ctx.partition}:s3:::${bucket.Name}`;
+    if (ctx.wants && !ctx.wants("AWS::S3::Bucket", bucket.Name, bucket.Name, arn)) return null;
     const region = await bucketRegion(ctx, bucket, limit);
     if (region === null || !inScope.has(region)) return null;
     return bucketItem(ctx, bucket.Name, bucket, region, limit);

@@ -195,6 +195,7 @@ async function resourceItem(
 ): Promise<ConfigurationItem | null> {
   const id = spec.id(raw, ctx);
   if (!id) return null;
+  if (ctx.wants && !ctx.wants(spec.resourceType, id, spec.name?.(raw, ctx), spec.arn(raw, ctx))) return null;
   const details = spec.details ?? [];
   const [values, tagsAnswer] = await Promise.all([
     Promise.all(details.map((d) => runDetail(ctx, d, raw, send, limit))),
