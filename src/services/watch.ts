@@ -10,7 +10,7 @@
  * queue after `maxAttempts` with its last reason; one that cannot be read goes there at once.
  */
 import { randomBytes } from "node:crypto";
-import { PublishCommand } from "@aws-sdk/client-sns";
+import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { AwsAccess } from "../../tools/aws/access.ts";
 import { getCallerIdentity } from "../../tools/aws/account.ts";
 import { errorCode, errorText } from "../../tools/aws/collector.ts";
@@ -778,6 +778,30 @@ export interface StartWatcherOptions {
   onEvaluation?(summary: EvaluationSummary): void;
 }
 
+/**
+ * How new failures and resolutions reach people: the Slack-compatible webhook and the SNS topic, both when both
+ * are configured (one failing does not stop the other; the first failure is reported). Undefined: neither.
+ */
+export function changeNotifier(options: {
+  webhookUrl?: string;
+  topicArn?: string;
+  sns?: () => SNSClient;
+}): ((notice: ChangeNotice) => Promise<void>) | undefined {
+  const { webhookUrl, topicArn, sns } = options;
+  if (!webhookUrl && !topicArn) return undefined;
+  return async (notice) => {
+    const sends: Promise<unknown>[] = [];
+    if (webhookUrl) sends.push(postWebhook(webhookUrl, changeMessage(notice)));
+    if (topicArn && sns) {
+      const { subject, message } = snsNotice(notice);
+      sends.push(sns().send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message })));
+    }
+    const results = await Promise.allSettled(sends);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  };
+}
+
 /** The region of an SQS queue URL (`https://sqs.REGION.amazonaws.com/…`); emulators' URLs fall back. */
 export function queueRegion(queueUrl: string, fallback: string): string {
   const host = new URL(queueUrl).hostname;
@@ -827,23 +851,11 @@ export async function createWatcher(app: Runtime, options: StartWatcherOptions =
             sessionName: "enforceai-watch",
           })
         : scanAccess(app),
-    notify:
-      webhookUrl || topicArn
-        ? async (notice) => {
-            const sends: Promise<unknown>[] = [];
-            if (webhookUrl) sends.push(postWebhook(webhookUrl, changeMessage(notice)));
-            if (topicArn) {
-              const { subject, message } = snsNotice(notice);
-              const sns = queueAccess.clientsFor(topicArn.split(":")[3] ?? region).get("sns");
-              sends.push(
-                sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message })),
-              );
-            }
-            const results = await Promise.allSettled(sends);
-            const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-            if (failed) throw failed.reason;
-          }
-        : undefined,
+    notify: changeNotifier({
+      webhookUrl,
+      topicArn,
+      sns: topicArn ? () => queueAccess.clientsFor(topicArn.split(":")[3] ?? region).get("sns") : undefined,
+    }),
     propose: config.events.propose
       ? async (scanId, items, findings) => {
           const service = await remediationService(app);

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -19,12 +20,17 @@ import { assess } from "../../src/engine/assess.ts";
 import { type Catalog, loadCatalog } from "../../src/engine/catalog.ts";
 import { type EventTable, loadEventTable } from "../../src/events/table.ts";
 import { createLogger } from "../../src/logger.ts";
-import { type ChangeNotice, changeMessage } from "../../src/notify/changes.ts";
-import { postWebhook, type SlackMessage } from "../../src/notify/webhook.ts";
+import type { ChangeNotice } from "../../src/notify/changes.ts";
+import type { SlackMessage } from "../../src/notify/webhook.ts";
 import { EVENT_TABLE_FILE } from "../../src/paths.ts";
 import { loadRemediationPolicy } from "../../src/planning/strategy.ts";
 import { RemediationService } from "../../src/remediation/service.ts";
-import { type EvaluationSummary, Watcher, type WatchSettings } from "../../src/services/watch.ts";
+import {
+  changeNotifier,
+  type EvaluationSummary,
+  Watcher,
+  type WatchSettings,
+} from "../../src/services/watch.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 import { type AwsAccess, awsAccess } from "../../tools/aws/access.ts";
 import type { ClientFactory } from "../../tools/aws/clients.ts";
@@ -70,6 +76,8 @@ export interface WatchHarness {
   send(body: string): Promise<void>;
   /** Discovers `services` and stores it as a completed scan with its findings: the known inventory. */
   baseline(services: string[]): Promise<{ scanId: string; findings: Finding[] }>;
+  /** Notices published to the SNS topic (read from a queue subscribed to it). */
+  snsNotices(): Promise<Record<string, unknown>[]>;
   /** Messages on the DLQ (received and left there), with their reason attribute. */
   deadLetters(): Promise<{ body: string; reason?: string }[]>;
   queueDepth(): Promise<{ visible: number; inFlight: number }>;
@@ -124,6 +132,22 @@ export async function watchHarness(endpoint: string, store?: Store): Promise<Wat
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  // SNS notices land on a queue subscribed to the topic, as a mail or pager integration would read them.
+  const sns = clients.get("sns");
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: `enforceai-changes-${suffix}` })))
+    .TopicArn!;
+  const noticeQueueUrl = (
+    await sqs.send(new CreateQueueCommand({ QueueName: `enforceai-notices-${suffix}` }))
+  ).QueueUrl!;
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: "sqs",
+      Endpoint: `arn:aws:sqs:${REGION}:${accountId}:enforceai-notices-${suffix}`,
+      Attributes: { RawMessageDelivery: "true" },
+    }),
+  );
+  const notifier = changeNotifier({ webhookUrl, topicArn, sns: () => sns });
   const notices: ChangeNotice[] = [];
   const summaries: EvaluationSummary[] = [];
   const made: Watcher[] = [];
@@ -159,7 +183,7 @@ export async function watchHarness(endpoint: string, store?: Store): Promise<Wat
           }),
         notify: async (notice) => {
           notices.push(notice);
-          await postWebhook(webhookUrl, changeMessage(notice));
+          await notifier!(notice);
         },
         onEvaluation: (s) => summaries.push(s),
         propose: overrides.remediation
@@ -250,6 +274,12 @@ export async function watchHarness(endpoint: string, store?: Store): Promise<Wat
         findingCount: findings.length,
       });
       return { scanId, findings };
+    },
+    async snsNotices() {
+      const answer = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: noticeQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      return (answer.Messages ?? []).map((m) => JSON.parse(m.Body ?? "{}") as Record<string, unknown>);
     },
     async deadLetters() {
       const answer = await sqs.send(

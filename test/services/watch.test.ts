@@ -92,6 +92,9 @@ serviceDescribe("moto", "the watcher against moto", (endpoint) => {
     expect(item).toMatchObject({ kind: "new-failure", cause: { eventName: "PutBucketPolicy" } });
     expect(item!.frameworks.length).toBeGreaterThan(0);
     expect(h.webhook.at(-1)!.text).toContain("FAIL");
+    const [published] = await h.snsNotices();
+    expect(published).toMatchObject({ type: "enforceai.compliance-change" });
+    expect(JSON.stringify(published)).toContain("s3_bucket_policy_no_public_principal");
     expect(await h.queueDepth()).toEqual({ visible: 0, inFlight: 0 });
 
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
