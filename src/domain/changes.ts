@@ -68,7 +68,10 @@ export const driftRecordSchema = z
     diff: z.object({ changes: z.array(fieldChangeSchema), truncated: z.boolean() }),
     transitions: z.array(transitionSchema),
   })
-  .meta({ id: "DriftRecord", description: "a resource changed by calls: who, when, which call, before/after" });
+  .meta({
+    id: "DriftRecord",
+    description: "a resource changed by calls: who, when, which call, before/after",
+  });
 export type DriftRecord = z.infer<typeof driftRecordSchema>;
 
 export const evaluationGapSchema = z.object({
@@ -94,7 +97,10 @@ export const evaluationSchema = z
     gaps: z.array(evaluationGapSchema).describe("what could not be read again (never a FAIL)"),
     transitions: z.array(transitionSchema),
   })
-  .meta({ id: "Evaluation", description: "one event-driven re-evaluation of the resources a burst of calls changed" });
+  .meta({
+    id: "Evaluation",
+    description: "one event-driven re-evaluation of the resources a burst of calls changed",
+  });
 export type EvaluationRecord = z.infer<typeof evaluationSchema>;
 
 export const eventFailureSchema = z
