@@ -78,10 +78,8 @@ describe("the changes API", () => {
       deadLettered: true,
     });
   });
-  afterAll(async () => {
-    await h?.close();
-    await store?.close();
-  });
+  // Closing the harness closes the app, and the app closes the store it was given.
+  afterAll(async () => h?.close());
 
   it("lists drift newest first, pages with `before`, filters by resource, and needs a key", async () => {
     const first = await h.call("GET", "/api/v1/drift?limit=2", { role: "viewer" });

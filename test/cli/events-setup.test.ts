@@ -227,7 +227,8 @@ serviceDescribe("moto", "enforceai events setup against an emulated account", (m
     expect(rule.Arn).toBe(out.ruleArns[0]);
     expect(rule.State).toBe("ENABLED");
     expect(JSON.parse(rule.EventPattern!)).toEqual({
-      source: sources.map((s) => `aws.${s.split(".")[0]}`).sort(),
+      // "aws." + the service part, monitoring.amazonaws.com under both of its names (tools/aws/events-setup.ts).
+      source: [...new Set(sources.flatMap((s) => eventBridgeSources(s)))].sort(),
       "detail-type": ["AWS API Call via CloudTrail"],
       detail: { eventSource: sources },
     });
