@@ -15,7 +15,7 @@ import type { AwsAccess } from "../../tools/aws/access.ts";
 import { getCallerIdentity } from "../../tools/aws/account.ts";
 import { errorCode, errorText } from "../../tools/aws/collector.ts";
 import { type AccountCoverageGap, discoverResources, serviceOfType } from "../../tools/aws/discover.ts";
-import { type QueueMessage, SqsConsumer } from "../../tools/aws/sqs-consumer.ts";
+import { type QueueMessage, SqsConsumer } from "../../tools/aws/event-queue.ts";
 import type { Suppression } from "../domain/suppression.ts";
 import type { Clock, ConfigurationItem, Finding } from "../domain/types.ts";
 import type { Catalog } from "../engine/catalog.ts";

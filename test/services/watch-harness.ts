@@ -35,7 +35,7 @@ import { openStore, type Store } from "../../src/store/index.ts";
 import { type AwsAccess, awsAccess } from "../../tools/aws/access.ts";
 import type { ClientFactory } from "../../tools/aws/clients.ts";
 import { discoverAccount } from "../../tools/aws/discover.ts";
-import { SqsConsumer } from "../../tools/aws/sqs-consumer.ts";
+import { SqsConsumer } from "../../tools/aws/event-queue.ts";
 import { accountCredentials, randomAccountId } from "../aws/moto-helpers.ts";
 
 export const REGION = "us-east-1";
