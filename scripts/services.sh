@@ -46,6 +46,21 @@ KNN_VERSION=2.19.1.0       # org.opensearch.plugin:opensearch-knn (must match OS
 OS_USER=enforceai-os       # OpenSearch refuses to run as root
 OS_HEAP=512m
 OS_HOME="$SVC_DIR/opensearch"
+# OpenSearch runs as its own user, who must be able to walk down to its home. A checkout under a private folder
+# (mktemp -d makes them 0700) would stop it, so then its home moves to /var/tmp, named after the checkout's path.
+world_reachable() {
+  local p="$1" mode
+  while [[ -n "$p" && "$p" != "/" ]]; do
+    if [[ -e "$p" ]]; then
+      mode="$(stat -c %a "$p")"
+      (((8#$mode & 1) != 0)) || return 1
+    fi
+    p="$(dirname "$p")"
+  done
+}
+if ! world_reachable "$(dirname "$SVC_DIR")"; then
+  OS_HOME="/var/tmp/enforceai-opensearch-$(printf '%s' "$SVC_DIR" | cksum | cut -d' ' -f1)"
+fi
 OS_PIDFILE="$OS_HOME/opensearch.pid"
 OS_LOG="$OS_HOME/logs/enforceai-test.log"
 
