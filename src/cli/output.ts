@@ -1,4 +1,6 @@
-import { writeFile } from "node:fs/promises";
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { processEnvironment } from "../config/index.ts";
 
 /** Where a command writes: stdout for results, stderr for progress and messages. */
@@ -28,6 +30,47 @@ export async function emit(io: Io, text: string, output?: string): Promise<void>
   } else {
     io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   }
+}
+
+/**
+ * Writes the pieces one after another to the file, or to stdout when there is none, waiting whenever the
+ * destination is full: a report larger than any one string can be written. A file is written beside its name
+ * and renamed when complete, so a failure never leaves half a report under the name asked for.
+ */
+export async function emitChunks(io: Io, chunks: Iterable<string>, output?: string): Promise<void> {
+  if (!output) {
+    await writeAll(io.stdout, chunks);
+    return;
+  }
+  const partial = `${output}.partial`;
+  const file = createWriteStream(partial);
+  try {
+    await Promise.race([
+      (async () => {
+        await writeAll(file, chunks);
+        file.end();
+        await once(file, "finish");
+      })(),
+      once(file, "error").then(([error]) => Promise.reject(error)),
+    ]);
+    await rename(partial, output);
+  } catch (error) {
+    file.destroy();
+    await rm(partial, { force: true });
+    throw error;
+  }
+  io.stderr.write(`wrote ${output}\n`);
+}
+
+/** Writes every piece, ending with a newline, honouring the sink's backpressure. */
+async function writeAll(sink: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  let last = "";
+  for (const chunk of chunks) {
+    if (chunk.length === 0) continue;
+    last = chunk;
+    if (!sink.write(chunk)) await once(sink, "drain");
+  }
+  if (!last.endsWith("\n")) sink.write("\n");
 }
 
 export function json(value: unknown): string {

@@ -82,9 +82,20 @@ function cells(f: Finding): Record<CsvColumn, string> {
 
 /** The findings as CSV (header + one CRLF-terminated row per finding). */
 export function renderCsv(report: ScanReport): string {
-  const rows = report.findings.map((f) => {
-    const row = cells(f);
-    return CSV_COLUMNS.map((c) => neutraliseFormula(row[c]));
-  });
-  return stringify([[...CSV_COLUMNS], ...rows], RFC_4180);
+  return [...csvChunks(report)].join("");
+}
+
+/** Rows per streamed CSV piece. */
+const CSV_BATCH_ROWS = 500;
+
+/** The same text as `renderCsv`, a batch of rows at a time, so any number of findings can be written. */
+export function* csvChunks(report: ScanReport): Generator<string> {
+  yield stringify([[...CSV_COLUMNS]], RFC_4180);
+  for (let start = 0; start < report.findings.length; start += CSV_BATCH_ROWS) {
+    const rows = report.findings.slice(start, start + CSV_BATCH_ROWS).map((f) => {
+      const row = cells(f);
+      return CSV_COLUMNS.map((c) => neutraliseFormula(row[c]));
+    });
+    yield stringify(rows, RFC_4180);
+  }
 }

@@ -8,7 +8,7 @@ import type { FrameworkScore, LlmUsage } from "../domain/scan.ts";
 import { type CoverageGap, type Finding, SEVERITIES } from "../domain/types.ts";
 import type { ControlResult } from "../engine/scoring.ts";
 import type { ScanReport } from "./model.ts";
-import { sortedTags } from "./util.ts";
+import { indentedJson, jsonArrayChunks, sortedTags } from "./util.ts";
 
 type Json = Record<string, unknown>;
 
@@ -108,6 +108,14 @@ function controlJson(c: ControlResult): Json {
 
 /** The report as the contract's JSON, pretty-printed with two spaces and a trailing newline. */
 export function renderJson(report: ScanReport): string {
+  return [...jsonChunks(report)].join("");
+}
+
+/**
+ * The same text as `renderJson`, in pieces of about CHUNK_CHARS: a report of hundreds of thousands of findings is
+ * larger than the longest string V8 can hold, so writers stream these pieces instead of joining them.
+ */
+export function* jsonChunks(report: ScanReport): Generator<string> {
   const s = report.scan;
   const scan: Json = { id: s.id, status: s.status };
   opt(scan, "source", s.source);
@@ -159,5 +167,8 @@ export function renderJson(report: ScanReport): string {
     controls: p.controls.map(controlJson),
   };
 
-  return `${JSON.stringify({ scan, findings: report.findings.map(findingJson), posture }, null, 2)}\n`;
+  // Byte for byte what JSON.stringify({ scan, findings, posture }, null, 2) prints, one finding at a time.
+  yield `{\n  "scan": ${indentedJson(scan, 1)},\n  "findings": `;
+  yield* jsonArrayChunks(report.findings, findingJson, 1);
+  yield `,\n  "posture": ${indentedJson(posture, 1)}\n}\n`;
 }

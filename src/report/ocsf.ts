@@ -15,7 +15,7 @@
  */
 import type { Finding, Severity } from "../domain/types.ts";
 import type { ScanReport } from "./model.ts";
-import { ENFORCEAI_VERSION, sortedTags } from "./util.ts";
+import { ENFORCEAI_VERSION, jsonArrayChunks, sortedTags } from "./util.ts";
 
 export const OCSF_VERSION = "1.3.0";
 export const OCSF_CLASS_UID = 2003;
@@ -128,8 +128,13 @@ function event(
 
 /** The findings as a pretty-printed JSON array of OCSF Compliance Finding events. */
 export function renderOcsf(report: ScanReport, options: OcsfOptions = {}): string {
+  return [...ocsfChunks(report, options)].join("");
+}
+
+/** The same text as `renderOcsf`, in pieces a writer can stream whatever the number of findings. */
+export function* ocsfChunks(report: ScanReport, options: OcsfOptions = {}): Generator<string> {
   const time = epochMs(report.scan.completedAt) ?? epochMs(report.scan.startedAt) ?? 0;
   const version = options.productVersion ?? ENFORCEAI_VERSION;
-  const events = report.findings.map((f) => event(f, report, time, version));
-  return `${JSON.stringify(events, null, 2)}\n`;
+  yield* jsonArrayChunks(report.findings, (f) => event(f, report, time, version), 0);
+  yield "\n";
 }

@@ -85,3 +85,37 @@ export function sortedTags(tags: Record<string, string> | undefined): Record<str
   for (const key of Object.keys(tags ?? {}).sort()) out[key] = tags![key]!;
   return out;
 }
+
+/** About how many characters a streamed report piece holds: large enough to keep writes few, small enough to stay cheap. */
+export const CHUNK_CHARS = 64 * 1024;
+
+/** `JSON.stringify(value, null, 2)` as it reads nested `depth` levels deep (JSON text holds no raw newline). */
+export function indentedJson(value: unknown, depth: number): string {
+  const text = JSON.stringify(value, null, 2);
+  return depth === 0 ? text : text.replaceAll("\n", `\n${"  ".repeat(depth)}`);
+}
+
+/**
+ * A pretty-printed JSON array, `depth` levels deep, in pieces of about CHUNK_CHARS: the same text
+ * `JSON.stringify` prints for the whole array, without ever holding it in one string.
+ */
+export function* jsonArrayChunks<T>(
+  items: readonly T[],
+  toJson: (item: T) => unknown,
+  depth: number,
+): Generator<string> {
+  if (items.length === 0) {
+    yield "[]";
+    return;
+  }
+  const inner = "  ".repeat(depth + 1);
+  let piece = "[";
+  for (let i = 0; i < items.length; i++) {
+    piece += `${i === 0 ? "" : ","}\n${inner}${indentedJson(toJson(items[i]!), depth + 1)}`;
+    if (piece.length >= CHUNK_CHARS) {
+      yield piece;
+      piece = "";
+    }
+  }
+  yield `${piece}\n${"  ".repeat(depth)}]`;
+}

@@ -1,11 +1,12 @@
 import type { Finding } from "../../domain/types.ts";
 import { pendingSuppression } from "../../engine/suppress.ts";
 import { NotFoundError } from "../../errors.ts";
-import { renderCsv, renderOcsf } from "../../report/index.ts";
+import { csvChunks, ocsfChunks } from "../../report/index.ts";
 import type { ApiServices } from "../context.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { validationProblem } from "../problem.ts";
 import { findingFilterQuery, findingLifeSchema, findingListSchema, findingSchema } from "../schemas.ts";
+import { sendChunks } from "../stream.ts";
 
 /** Exports carry every match; this bounds one response. */
 const EXPORT_MAX = 200_000;
@@ -92,14 +93,14 @@ export function findingRoutes(): AnyRoute[] {
           res
             .status(200)
             .type("text/csv; charset=utf-8")
-            .setHeader("Content-Disposition", `attachment; filename="${name}.csv"`)
-            .send(renderCsv(report));
+            .setHeader("Content-Disposition", `attachment; filename="${name}.csv"`);
+          await sendChunks(res, csvChunks(report));
         } else {
           res
             .status(200)
             .type("application/json")
-            .setHeader("Content-Disposition", `attachment; filename="${name}.ocsf.json"`)
-            .send(renderOcsf(report));
+            .setHeader("Content-Disposition", `attachment; filename="${name}.ocsf.json"`);
+          await sendChunks(res, ocsfChunks(report));
         }
         return undefined;
       },

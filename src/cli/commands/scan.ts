@@ -7,12 +7,12 @@ import type { InventorySource } from "../../domain/scan.ts";
 import { SEVERITIES, type Severity } from "../../domain/types.ts";
 import { UsageError } from "../../errors.ts";
 import { buildReport } from "../../report/build.ts";
-import { renderReport } from "../../report/index.ts";
+import { renderReport, reportChunks } from "../../report/index.ts";
 import { REPORT_FORMATS, type ReportFormat, type ScanReport } from "../../report/model.ts";
 import { resumeScan, startScan } from "../../services/scan-service.ts";
 import { choiceOption } from "../choices.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
-import { emit, type Io, useColor } from "../output.ts";
+import { emit, emitChunks, type Io, useColor } from "../output.ts";
 import { createProgress } from "../progress.ts";
 
 /** `--format`, one of the report formats (checked while parsing); see {@link parseFormat} for the default. */
@@ -72,8 +72,8 @@ export async function renderAndEmit(
   output: string | undefined,
 ): Promise<ScanReport> {
   const report = await buildReport(app.store, await app.catalog(), scanId);
-  const text = renderReport(report, format, { color: !output && useColor(io), width: io.stdout.columns });
-  await emit(io, text, output);
+  const chunks = reportChunks(report, format, { color: !output && useColor(io), width: io.stdout.columns });
+  await emitChunks(io, chunks, output);
   return report;
 }
 
