@@ -19,13 +19,7 @@ import { ReportCache } from "../services/report-cache.ts";
 import { ScanJobs } from "../services/scan-jobs.ts";
 import { KeyCache } from "./auth.ts";
 import type { ApiLimits, ApiServices } from "./context.ts";
-import {
-  type AnyRoute,
-  mountRoutes,
-  notFoundOrNotAllowed,
-  route,
-  undecodablePathParams,
-} from "./http.ts";
+import { type AnyRoute, mountRoutes, notFoundOrNotAllowed, route, undecodablePathParams } from "./http.ts";
 import { createMetrics } from "./metrics.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { HttpProblem, sendProblem } from "./problem.ts";

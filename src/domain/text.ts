@@ -46,7 +46,9 @@ export function unstorableTextIn(value: unknown, max = 20): TextIssue[] {
       for (let index = entries.length - 1; index >= 0; index--) {
         const [key, item] = entries[index]!;
         const badKey = unstorableTextReason(key);
-        pending.push(badKey ? { value: undefined, path: next.path, badKey } : { value: item, path: [...next.path, key] });
+        pending.push(
+          badKey ? { value: undefined, path: next.path, badKey } : { value: item, path: [...next.path, key] },
+        );
       }
     }
   }
