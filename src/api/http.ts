@@ -4,9 +4,16 @@
  * limit, role, body parsing, validation, response shaping) and feeds the OpenAPI document, so an undocumented
  * route cannot exist.
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
+import express, {
+  type ErrorRequestHandler,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from "express";
 import { z } from "zod";
 import type { Principal, Role } from "../domain/roles.ts";
+import { storableInput } from "../domain/text.ts";
 import { authenticate, bearerKey, requireRole } from "./auth.ts";
 import type { ApiServices } from "./context.ts";
 import { HttpProblem, issuesToErrors, validationProblem } from "./problem.ts";
@@ -96,35 +103,93 @@ const PUBLIC_PRINCIPAL: Principal = {
   identities: ["anonymous"],
 };
 
+/** How deeply a JSON body may nest (objects and arrays); deeper bodies are refused before any schema runs. */
+export const JSON_BODY_MAX_DEPTH = 100;
+
+// Every request part first holds to the store's text rule (src/domain/text.ts), then to the route's schema.
 function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return {} as T;
-  const result = schema.safeParse(value ?? {});
+  const result = storableInput.pipe(schema).safeParse(value ?? {});
   if (!result.success) throw validationProblem(issuesToErrors(result.error.issues, where));
   return result.data;
 }
 
 /** Authenticates the caller, applies its rate limit and checks its role. */
+async function admit(def: AnyRoute, services: ApiServices, req: Request, res: Response): Promise<void> {
+  res.locals.route = def;
+  if (def.role === "public") {
+    res.locals.principal = PUBLIC_PRINCIPAL;
+    return;
+  }
+  let principal: Principal;
+  try {
+    principal = await authenticate(services.app.store, bearerKey(req), services.keyCache);
+  } catch (error) {
+    // Failed attempts spend the caller's address's tokens: guessing keys gets slow fast.
+    if (error instanceof HttpProblem && error.status === 401)
+      await limit(services, `ip:${req.ip ?? "unknown"}`, res);
+    throw error;
+  }
+  res.locals.principal = principal;
+  await limit(services, `key:${principal.keyId}`, res);
+  requireRole(principal, def.role);
+}
+
 function guard(def: AnyRoute, services: ApiServices): RequestHandler {
   return async (req, res, next) => {
-    res.locals.route = def;
-    if (def.role === "public") {
-      res.locals.principal = PUBLIC_PRINCIPAL;
-      return next();
-    }
-    let principal: Principal;
-    try {
-      principal = await authenticate(services.app.store, bearerKey(req), services.keyCache);
-    } catch (error) {
-      // Failed attempts spend the caller's address's tokens: guessing keys gets slow fast.
-      if (error instanceof HttpProblem && error.status === 401)
-        await limit(services, `ip:${req.ip ?? "unknown"}`, res);
-      throw error;
-    }
-    res.locals.principal = principal;
-    await limit(services, `key:${principal.keyId}`, res);
-    requireRole(principal, def.role);
+    await admit(def, services, req, res);
     next();
   };
+}
+
+/** The nesting depth of a parsed JSON value, counted without recursion; stops once past `max`. */
+function depthExceeds(value: unknown, max: number): boolean {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (next.value === null || typeof next.value !== "object") continue;
+    const depth = next.depth + 1;
+    if (depth > max) return true;
+    for (const item of Object.values(next.value)) pending.push({ value: item, depth });
+  }
+  return false;
+}
+
+/**
+ * Express decodes path parameters while it matches a route, before any of the route's handlers run; one that
+ * is not percent-encoded UTF-8 (`%FF`, `%C3%28`) arrives here as a URIError. It is the caller's mistake, so the
+ * caller is authenticated, rate limited and role-checked as for the route itself, then answered with a 400
+ * naming the parameter. A path no route takes goes on to the 404/405 answer.
+ */
+export function undecodablePathParams(
+  routes: readonly AnyRoute[],
+  services: ApiServices,
+): ErrorRequestHandler {
+  const compiled = routes.map((def) => ({
+    def,
+    pattern: new RegExp(`^${def.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, "(?<$1>[^/]+)")}/?$`),
+  }));
+  return async (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!(error instanceof URIError)) return next(error);
+    const method = req.method === "HEAD" ? "GET" : req.method;
+    const match = compiled.find((c) => c.def.method.toUpperCase() === method && c.pattern.test(req.path));
+    if (!match) return next();
+    await admit(match.def, services, req, res);
+    const groups = match.pattern.exec(req.path)?.groups ?? {};
+    const errors = Object.entries(groups)
+      .filter(([, raw]) => !decodes(raw))
+      .map(([name]) => ({ path: `params.${name}`, message: "is not valid percent-encoded UTF-8" }));
+    throw validationProblem(errors.length > 0 ? errors : [{ path: "params", message: "undecodable path" }]);
+  };
+}
+
+function decodes(raw: string): boolean {
+  try {
+    decodeURIComponent(raw);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function limit(services: ApiServices, bucket: string, res: Response): Promise<void> {
@@ -147,6 +212,16 @@ function bodyParser(def: AnyRoute, services: ApiServices): RequestHandler[] {
     type: ["application/json", "application/*+json"],
     strict: false,
   });
+  // Parsing is iterative, but validating and storing a value a few thousand levels deep is not.
+  const shallow: RequestHandler = (req, _res, next) => {
+    if (depthExceeds(req.body, JSON_BODY_MAX_DEPTH)) {
+      throw validationProblem(
+        [{ path: "body", message: `nests deeper than ${JSON_BODY_MAX_DEPTH} levels` }],
+        `the request body nests deeper than the limit of ${JSON_BODY_MAX_DEPTH} levels of objects and arrays`,
+      );
+    }
+    next();
+  };
   const typed: RequestHandler = (req, _res, next) => {
     const length = Number(req.headers["content-length"] ?? 0);
     const hasBody = length > 0 || req.headers["transfer-encoding"] !== undefined;
@@ -159,7 +234,7 @@ function bodyParser(def: AnyRoute, services: ApiServices): RequestHandler[] {
     }
     next();
   };
-  return [typed, json];
+  return [typed, json, shallow];
 }
 
 function handle(def: AnyRoute, services: ApiServices): RequestHandler {

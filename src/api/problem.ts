@@ -141,6 +141,12 @@ export function toProblem(
       problem.errors = issuesToErrors(issues as z.core.$ZodIssue[], "");
     return { problem, headers: {} };
   }
+  if (error instanceof URIError) {
+    // Express could not decode the path (`%FF`) on a route outside the API's own handling: the caller's mistake.
+    const problem = problemOf(400, "the request path is not valid percent-encoded UTF-8", instance);
+    problem.errors = [{ path: "params", message: "is not valid percent-encoded UTF-8" }];
+    return { problem, headers: {} };
+  }
   const bp = error as BodyParserError;
   if (bp && typeof bp === "object" && typeof bp.status === "number" && bp.expose) {
     // body-parser: entity.too.large (413), entity.parse.failed (400), encoding.unsupported (415), …

@@ -19,7 +19,7 @@ import { ReportCache } from "../services/report-cache.ts";
 import { ScanJobs } from "../services/scan-jobs.ts";
 import { KeyCache } from "./auth.ts";
 import type { ApiLimits, ApiServices } from "./context.ts";
-import { type AnyRoute, mountRoutes, notFoundOrNotAllowed, route } from "./http.ts";
+import { type AnyRoute, mountRoutes, notFoundOrNotAllowed, route, undecodablePathParams } from "./http.ts";
 import { createMetrics } from "./metrics.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { HttpProblem, sendProblem } from "./problem.ts";
@@ -269,6 +269,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
 
   const api = express.Router();
   mountRoutes(api, apiRoutes, services);
+  api.use(undecodablePathParams(apiRoutes, services));
   api.use(notFoundOrNotAllowed(apiRoutes));
   web.use(API_PREFIX, api);
 

@@ -4,6 +4,7 @@
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { canonicalJson, compareItems, lowerCamelKeys, withContentHash } from "../../src/domain/shape.ts";
+import { unstorableTextIn } from "../../src/domain/text.ts";
 import type { ConfigurationItem, CoverageGap, Inventory } from "../../src/domain/types.ts";
 import { ValidationError } from "../../src/errors.ts";
 import { parsePolicyDocument } from "./collector.ts";
@@ -37,6 +38,15 @@ export function parseInventory(text: string, source = "inventory"): Inventory {
   }
   if (!isObject(document))
     throw new ValidationError(`${source} holds no JSON object; ${EXPECTED}`, { source });
+  // Its items are stored as they are: a string the store cannot keep is refused here, by where it is.
+  const unstorable = unstorableTextIn(document, 5).map((issue) => ({
+    path: issue.path.join("."),
+    message: issue.message,
+  }));
+  if (unstorable.length > 0) {
+    const first = unstorable[0]!;
+    throw new ValidationError(`${source}: ${first.path} ${first.message}`, { source, errors: unstorable });
+  }
   if (document.format === INVENTORY_FORMAT) return savedInventory(document, source);
   if (typeof document.format === "string") {
     throw new ValidationError(

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { unstorableTextReason } from "../../domain/text.ts";
 import { UsageError } from "../../errors.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
@@ -54,6 +55,19 @@ export function registerSuppressions(program: Command, io: Io, globals: () => Gl
         throw new UsageError(
           "give at least one scope: --check, --resource-arn, --tag, --account or --region",
         );
+      }
+      const flags: [string, string | undefined][] = [
+        ["--check", opts.check],
+        ["--resource-arn", opts.resourceArn],
+        ["--tag", opts.tag],
+        ["--account", opts.account],
+        ["--region", opts.region],
+        ["--reason", opts.reason],
+        ["--owner", opts.owner],
+      ];
+      for (const [flag, value] of flags) {
+        const reason = value === undefined ? undefined : unstorableTextReason(value);
+        if (reason) throw new UsageError(`${flag} ${reason}`);
       }
       const [tagKey, ...rest] = opts.tag?.split("=") ?? [];
       await withApp(io, globals(), async (app) => {
