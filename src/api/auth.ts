@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Request } from "express";
 import { LRUCache } from "lru-cache";
+import { KEY_IDENTITY_PREFIX, normalizeIdentity } from "../domain/identity.ts";
 import type { Principal } from "../domain/roles.ts";
 import { type Role, roleAtLeast } from "../domain/roles.ts";
 import type { ApiKey } from "../store/api-keys.ts";
@@ -14,19 +15,21 @@ import type { Store } from "../store/index.ts";
 import { HttpProblem } from "./problem.ts";
 
 export function principalOf(key: ApiKey): Principal {
-  const byId = `key:${key.id}`;
+  const byId = `${KEY_IDENTITY_PREFIX}${key.id}`;
+  const name = key.name === null ? null : normalizeIdentity(key.name);
   return {
     keyId: key.id,
     role: key.role,
-    name: key.name,
-    identity: key.name ?? byId,
-    identities: key.name ? [key.name, byId] : [byId],
+    name,
+    identity: name ?? byId,
+    identities: name ? [name, byId] : [byId],
   };
 }
 
 /** A local principal for the terminal chat: the CLI user, who already holds the database. */
 export function localPrincipal(user: string, role: Role = "admin"): Principal {
-  return { keyId: `local:${user}`, role, name: user, identity: user, identities: [user] };
+  const identity = normalizeIdentity(user);
+  return { keyId: `local:${identity}`, role, name: identity, identity, identities: [identity] };
 }
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/=-]{8,512})[ ]*$/;

@@ -522,7 +522,13 @@ export const newApiKeySchema = z
       .max(100)
       .regex(/^[\w .@-]+$/, "letters, digits, spaces and _ . @ - only")
       .optional()
-      .describe("who holds the key (also its identity for four eyes)"),
+      .describe(
+        "who holds the key: its identity for four eyes and the audit trail, stored normalised (NFKC, case-folded, trimmed)",
+      ),
+    sameHolder: z
+      .boolean()
+      .optional()
+      .describe("the holder of an existing key with this identity is the same person (else a 409)"),
   })
   .strict()
   .meta({ id: "NewApiKey" });

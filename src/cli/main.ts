@@ -4,6 +4,7 @@ import { registerApprovals } from "./commands/approvals.ts";
 import { registerChat } from "./commands/chat.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerEvents } from "./commands/events.ts";
+import { registerKeys } from "./commands/keys.ts";
 import { registerKnowledge } from "./commands/knowledge.ts";
 import { registerLists } from "./commands/lists.ts";
 import { registerReport } from "./commands/report.ts";
@@ -33,6 +34,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerScan(program, io, globals, setExit);
   registerReport(program, io, globals, setExit);
   registerLists(program, io, globals);
+  registerKeys(program, io, globals);
   registerKnowledge(program, io, globals);
   registerApprovals(program, io, globals);
   registerSuppressions(program, io, globals);

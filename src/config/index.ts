@@ -1,6 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { normalizeIdentity } from "../domain/identity.ts";
 import type { ChangeRisk } from "../domain/remediation.ts";
 import { ConfigError } from "../errors.ts";
 import { type MaintenanceWindow, parseMaintenanceWindow } from "../planning/window.ts";
@@ -120,7 +121,6 @@ const envSchema = z.object({
   ENFORCEAI_MODEL_ANALYSIS: optionalString,
   ENFORCEAI_MODEL_PRECHECK: optionalString,
   ENFORCEAI_EMBEDDINGS: optionalString.pipe(z.enum(EMBEDDING_MODES).optional()),
-  ENFORCEAI_USER: optionalString,
   ENFORCEAI_CHECKS_DIR: optionalString,
   ENFORCEAI_FRAMEWORKS_DIR: optionalString,
   ENFORCEAI_SETTINGS_FILE: optionalString,
@@ -142,8 +142,14 @@ const envSchema = z.object({
   ENFORCEAI_REMEDIATION_PROFILE: optionalString,
   ENFORCEAI_REMEDIATION_POLICY_FILE: optionalString,
   ENFORCEAI_REMEDIATION_LEASE_SECONDS: optionalString.pipe(positiveNumber("900").optional()),
+  // Identities are compared normalised (src/domain/identity.ts): ` Alice` in the list is the user `alice`.
+  ENFORCEAI_USER: optionalString
+    .transform((v) => (v === undefined ? undefined : normalizeIdentity(v)))
+    .pipe(
+      z.string().min(1, "is empty once spaces and invisible characters go; expected a user name").optional(),
+    ),
   ENFORCEAI_APPROVERS: optionalString.transform((v) => {
-    const names = v === undefined ? [] : commaList(v);
+    const names = v === undefined ? [] : [...new Set(commaList(v).map(normalizeIdentity).filter(Boolean))];
     return names.length > 0 ? names : undefined;
   }),
   ENFORCEAI_TWO_APPROVERS_FOR: optionalString.pipe(
@@ -203,7 +209,7 @@ const envSchema = z.object({
 
 /** The remediation settings (CONTRACT.md names the variables). */
 export interface RemediationSettings {
-  /** ENFORCEAI_APPROVERS: user names with the approver role for the CLI; undefined when not configured. */
+  /** ENFORCEAI_APPROVERS: user names (normalised) with the approver role for the CLI; undefined when not configured. */
   approvers?: string[];
   /** ENFORCEAI_TWO_APPROVERS_FOR: change risks that need two approvers (default: none). */
   twoApproversFor: ChangeRisk[];
@@ -258,6 +264,7 @@ export interface Config {
     precheckBatchSize: number;
   };
   embeddings: (typeof EMBEDDING_MODES)[number];
+  /** ENFORCEAI_USER (else the OS user), normalised: the CLI's identity for four eyes and the audit trail. */
   user: string;
   checksDir?: string;
   frameworksDir?: string;
@@ -346,7 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       precheckBatchSize: 20,
     },
     embeddings: e.ENFORCEAI_EMBEDDINGS ?? (mode === "bedrock" ? "bedrock" : "local"),
-    user: e.ENFORCEAI_USER ?? safeOsUser(),
+    user: e.ENFORCEAI_USER ?? normalizeIdentity(safeOsUser()),
     checksDir: e.ENFORCEAI_CHECKS_DIR ? path.resolve(cwd, e.ENFORCEAI_CHECKS_DIR) : undefined,
     frameworksDir: e.ENFORCEAI_FRAMEWORKS_DIR ? path.resolve(cwd, e.ENFORCEAI_FRAMEWORKS_DIR) : undefined,
     settingsFile: e.ENFORCEAI_SETTINGS_FILE ? path.resolve(cwd, e.ENFORCEAI_SETTINGS_FILE) : undefined,

@@ -11,8 +11,11 @@ export interface Principal {
   keyId: string;
   role: Role;
   name: string | null;
-  /** What the API records as the actor: the key's name when it has one, else `key:<id>`. */
+  /**
+   * What the API records as the actor: the key's name when it has one, else `key:<id>`; always normalised
+   * (`normalizeIdentity` in src/domain/identity.ts).
+   */
   identity: string;
-  /** Every identity this caller answers to (four eyes: none of them may approve its own request). */
+  /** Every identity this caller answers to (four eyes: none of them may approve its own request; compare with `sameIdentity`). */
   identities: string[];
 }

@@ -6,6 +6,7 @@
 import { actionForCheck, buildPlan, getAction, planHash } from "../../tools/remediation/index.ts";
 import { PlanError } from "../../tools/remediation/types.ts";
 import type { RemediationSettings } from "../config/index.ts";
+import { identityIn, normalizeIdentity, sameIdentity } from "../domain/identity.ts";
 import type { ProposalFinding, RemediationPlan, StrategyDecision } from "../domain/remediation.ts";
 import type { Clock, ConfigurationItem, Finding, Severity } from "../domain/types.ts";
 import type { Catalog } from "../engine/catalog.ts";
@@ -173,10 +174,11 @@ export class ApprovalQueue {
     scanId: string,
     items: readonly ConfigurationItem[],
     findings: readonly Finding[],
-    requester: string,
+    requestedBy: string,
     options: ProposeOptions = {},
   ): Promise<ApprovalSummary[]> {
     const { store } = this.deps;
+    const requester = normalizeIdentity(requestedBy);
     const proposals = planProposals({
       scanId,
       items,
@@ -287,7 +289,8 @@ export class ApprovalQueue {
 
   /** Refuses a user without the approver role (given by the caller, else ENFORCEAI_APPROVERS). */
   requireApprover(user: string, isApprover: boolean | undefined): void {
-    const allowed = isApprover ?? this.settings.approvers?.includes(user) ?? false;
+    const allowed =
+      isApprover ?? (this.settings.approvers ? identityIn(user, this.settings.approvers) : false);
     if (allowed) return;
     if (isApprover === undefined && !this.settings.approvers) {
       throw new ForbiddenError(
@@ -311,8 +314,10 @@ export class ApprovalQueue {
     options: { isApprover?: boolean } = {},
   ): Promise<ApprovalDetail> {
     const now = this.deps.clock();
+    // Recorded and compared normalised: `Alice` and `alice ` neither approve alice's request nor count twice.
+    const who = normalizeIdentity(user);
     const rec = await this.find(approvalId);
-    this.requireApprover(user, options.isApprover);
+    this.requireApprover(who, options.isApprover);
     if (rec.status === "pending" && Date.parse(rec.expiresAt) <= now.getTime()) {
       await this.expire(rec, now);
       throw new ConflictError(
@@ -327,22 +332,26 @@ export class ApprovalQueue {
           `approval request ${approvalId} is already ${locked.status}; nothing to decide`,
         );
       }
-      if (decision === "approve" && user === locked.requestedBy) {
+      if (decision === "approve" && sameIdentity(who, locked.requestedBy)) {
         throw new ForbiddenError(
-          `${user} requested ${approvalId} and cannot approve it; another approver must decide`,
+          `${who} requested ${approvalId} and cannot approve it; another approver must decide`,
         );
       }
-      const added = await repo.addDecision({
-        approvalId,
-        decidedBy: user,
-        decision,
-        comment: comment ?? null,
-        at: now,
-      });
-      if (!added) throw new ConflictError(`${user} has already decided approval request ${approvalId}`);
+      // Decisions recorded before identities were normalised are compared normalised too.
+      const earlier = await repo.decisions(approvalId);
+      const added =
+        !earlier.some((d) => sameIdentity(d.decidedBy, who)) &&
+        (await repo.addDecision({
+          approvalId,
+          decidedBy: who,
+          decision,
+          comment: comment ?? null,
+          at: now,
+        }));
+      if (!added) throw new ConflictError(`${who} has already decided approval request ${approvalId}`);
       await tx.audit.append({
         at: now,
-        actor: user,
+        actor: who,
         action: "approval.decision",
         subjectType: "approval",
         subjectId: approvalId,
@@ -353,7 +362,7 @@ export class ApprovalQueue {
         await repo.setRemediationStatus(locked.remediationId, "rejected", now);
         await tx.audit.append({
           at: now,
-          actor: user,
+          actor: who,
           action: "approval.rejected",
           subjectType: "approval",
           subjectId: approvalId,
@@ -362,16 +371,17 @@ export class ApprovalQueue {
         return;
       }
       const approvals = (await repo.decisions(approvalId)).filter((d) => d.decision === "approve");
-      if (approvals.length >= locked.requiredApprovals) {
+      const approvers = new Set(approvals.map((d) => normalizeIdentity(d.decidedBy)));
+      if (approvers.size >= locked.requiredApprovals) {
         await repo.closeApproval(approvalId, "approved", now);
         await repo.setRemediationStatus(locked.remediationId, "approved", now);
         await tx.audit.append({
           at: now,
-          actor: user,
+          actor: who,
           action: "approval.approved",
           subjectType: "approval",
           subjectId: approvalId,
-          details: { approvers: approvals.map((d) => d.decidedBy) },
+          details: { approvers: [...approvers] },
         });
       }
     });

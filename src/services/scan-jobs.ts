@@ -4,11 +4,14 @@
  * AbortController: cancelling aborts the graph run, which stops at once (discovery stops its in-flight AWS
  * calls), and the scan is marked `cancelled`; what its completed steps stored stays.
  */
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
+import os from "node:os";
 import type { ScanProgressEvent } from "../../graphs/scan.ts";
 import type { InventorySource, ScanRecord } from "../domain/scan.ts";
 import { selectFrameworks } from "../engine/frameworks.ts";
 import { ConflictError, errorMessage, invalidFields } from "../errors.ts";
+import type { SlotReservation } from "../store/scan-slots.ts";
 import type { Runtime } from "./runtime.ts";
 import { newScanId, resumeScan, startScan } from "./scan-service.ts";
 
@@ -63,16 +66,27 @@ export interface StartRequest {
 }
 
 export interface ScanJobsOptions {
-  /** Scans running at once in this process; one more is a 409. */
+  /**
+   * Scans running at once; one more is a 409. Counted in this process and over the scan slots in the store,
+   * so servers sharing one PostgreSQL hold the limit together.
+   */
   maxConcurrent?: number;
   /** How long a finished scan's events stay replayable (ms). */
   retainMs?: number;
+  /** How long a slot outlives its last renewal, should this process die without freeing it (seconds). */
+  slotLeaseSeconds?: number;
 }
 
 export class ScanJobs {
   private readonly jobs = new Map<string, Job>();
+  /** Slots taken by starts and resumes whose job is not registered yet (they are still awaiting). */
+  private readonly reserving = new Set<string>();
   private readonly maxConcurrent: number;
   private readonly retainMs: number;
+  private readonly leaseSeconds: number;
+  /** Names this process's slots in the store. */
+  private readonly holder = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly app: Runtime,
@@ -80,22 +94,29 @@ export class ScanJobs {
   ) {
     this.maxConcurrent = options.maxConcurrent ?? 2;
     this.retainMs = options.retainMs ?? 10 * 60_000;
+    this.leaseSeconds = options.slotLeaseSeconds ?? 60;
   }
 
+  /** Scans this process runs or is about to run (reserved slots count). */
   running(): number {
-    return [...this.jobs.values()].filter((j) => !j.finished).length;
+    return [...this.jobs.values()].filter((j) => !j.finished).length + this.reserving.size;
   }
 
   /** Starts a scan in the background; resolves with its record once the scan exists in the store. */
   async start(request: StartRequest): Promise<ScanRecord> {
-    this.checkCapacity();
-    const catalog = await this.app.catalog();
-    try {
-      selectFrameworks(catalog.frameworks, request.frameworks);
-    } catch (error) {
-      throw invalidFields([{ path: "body.frameworks", message: errorMessage(error) }]);
-    }
     const scanId = newScanId(this.app.clock());
+    await this.reserve(scanId);
+    try {
+      const catalog = await this.app.catalog();
+      try {
+        selectFrameworks(catalog.frameworks, request.frameworks);
+      } catch (error) {
+        throw invalidFields([{ path: "body.frameworks", message: errorMessage(error) }]);
+      }
+    } catch (error) {
+      await this.unreserve(scanId);
+      throw error;
+    }
     return this.run(scanId, (onProgress, signal) =>
       startScan(this.app, {
         source: request.source,
@@ -122,14 +143,19 @@ export class ScanJobs {
         `scan ${scanId} is ${scan.status}; only a scan awaiting approval or a failed one can be resumed`,
       );
     }
-    this.checkCapacity();
-    await this.app.store.audit.append({
-      actor: by,
-      action: "scan.resumed",
-      subjectType: "scan",
-      subjectId: scanId,
-      details: { from: scan.status },
-    });
+    await this.reserve(scanId);
+    try {
+      await this.app.store.audit.append({
+        actor: by,
+        action: "scan.resumed",
+        subjectType: "scan",
+        subjectId: scanId,
+        details: { from: scan.status },
+      });
+    } catch (error) {
+      await this.unreserve(scanId);
+      throw error;
+    }
     return this.run(scanId, (onProgress, signal) => resumeScan(this.app, scanId, onProgress, signal));
   }
 
@@ -143,6 +169,14 @@ export class ScanJobs {
     const resumed: string[] = [];
     for (const scan of stale) {
       if (this.jobs.get(scan.id)) continue;
+      // No other process runs these (see above): a slot they still have is the stopped process's.
+      await this.app.store.scanSlots.release(scan.id);
+      try {
+        await this.reserve(scan.id);
+      } catch (error) {
+        if (error instanceof ConflictError) break;
+        throw error;
+      }
       await this.app.store.audit.append({
         actor: by,
         action: "scan.resumed",
@@ -156,12 +190,78 @@ export class ScanJobs {
     return resumed;
   }
 
-  private checkCapacity() {
-    if (this.running() >= this.maxConcurrent) {
-      throw new ConflictError(
-        `${this.running()} scans are already running on this server (the limit is ${this.maxConcurrent}); wait for one to finish`,
+  /**
+   * Takes a slot for `scanId` or refuses with a 409. The count in this process is checked and the slot marked
+   * taken before the first await, so no burst of requests can pass the check together; the slot in the store
+   * (taken under an advisory lock) then holds the limit across every server on the same database.
+   */
+  private async reserve(scanId: string): Promise<void> {
+    if (this.reserving.has(scanId))
+      throw new ConflictError(`scan ${scanId} is already starting on this server`);
+    const here = this.running();
+    if (here >= this.maxConcurrent) throw this.full(here);
+    this.reserving.add(scanId);
+    let answer: SlotReservation;
+    try {
+      answer = await this.app.store.scanSlots.reserve(
+        scanId,
+        this.holder,
+        this.maxConcurrent,
+        this.leaseSeconds,
       );
+    } catch (error) {
+      this.reserving.delete(scanId);
+      throw error;
     }
+    if (!answer.reserved) {
+      this.reserving.delete(scanId);
+      if (answer.alreadyHeld) throw new ConflictError(`scan ${scanId} is already running`);
+      throw this.full(answer.running);
+    }
+    this.keepRenewing();
+  }
+
+  /** Frees a slot whose scan never became a job. */
+  private async unreserve(scanId: string): Promise<void> {
+    this.reserving.delete(scanId);
+    await this.releaseSlot(scanId);
+  }
+
+  private async releaseSlot(scanId: string): Promise<void> {
+    await this.app.store.scanSlots.release(scanId, this.holder).catch((error) => {
+      // It expires on its own after the lease; until then it counts against the limit.
+      this.app.logger.warn({ scanId, err: errorMessage(error) }, "could not free the scan's slot");
+    });
+  }
+
+  private full(running: number): ConflictError {
+    return new ConflictError(
+      `${running} scans are already running (the limit is ${this.maxConcurrent}, counted over every server on this database); wait for one to finish`,
+      { running, limit: this.maxConcurrent },
+    );
+  }
+
+  /** While this process holds slots, their leases are renewed well before they run out. */
+  private keepRenewing(): void {
+    if (this.renewTimer) return;
+    this.renewTimer = setInterval(
+      () => {
+        const held = [
+          ...this.reserving,
+          ...[...this.jobs.values()].filter((j) => !j.finished).map((j) => j.scanId),
+        ];
+        if (held.length === 0) {
+          clearInterval(this.renewTimer);
+          this.renewTimer = undefined;
+          return;
+        }
+        this.app.store.scanSlots.renew(this.holder, held, this.leaseSeconds).catch((error) => {
+          this.app.logger.warn({ err: errorMessage(error) }, "could not renew the scan slots");
+        });
+      },
+      Math.max(1_000, (this.leaseSeconds * 1000) / 3),
+    );
+    this.renewTimer.unref();
   }
 
   private async run(scanId: string, runner: ScanRunner): Promise<ScanRecord> {
@@ -178,7 +278,9 @@ export class ScanJobs {
       finished: false,
     };
     job.emitter.setMaxListeners(0);
+    // The job now counts as running; the slot reserved for it moves with it (no await in between).
     this.jobs.set(scanId, job);
+    this.reserving.delete(scanId);
     const push = (event: ScanEvent) => {
       const buffered = { seq: job.events.length + 1, event };
       job.events.push(buffered);
@@ -213,6 +315,7 @@ export class ScanJobs {
           .update(scanId, { status: "cancelled", error: `cancelled by ${job.cancelledBy}` })
           .catch(() => record);
       }
+      await this.releaseSlot(scanId);
       job.finished = true;
       push({
         type: "status",
@@ -326,6 +429,9 @@ export class ScanJobs {
       await this.app.store.scans
         .update(job.scanId, { status: "failed", error: resumeHint(job.scanId) })
         .catch(() => {});
+      await this.releaseSlot(job.scanId);
     }
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.renewTimer = undefined;
   }
 }

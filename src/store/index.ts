@@ -21,6 +21,7 @@ import { PolicyRepository } from "./policies.ts";
 import { ReadModel } from "./read-model.ts";
 import { RemediationRepository } from "./remediations.ts";
 import { ResourceRepository } from "./resources.ts";
+import { ScanSlotRepository } from "./scan-slots.ts";
 import { ScanRepository } from "./scans.ts";
 import { ScheduleRepository } from "./schedules.ts";
 import { SuppressionRepository } from "./suppressions.ts";
@@ -47,6 +48,8 @@ export interface Repositories {
   events: EventRepository;
   /** Scheduled scans (cron expressions, the tick each waits for, the last run). */
   schedules: ScheduleRepository;
+  /** Slots of the scans servers run in the background: the `--max-scans` limit across processes. */
+  scanSlots: ScanSlotRepository;
 }
 
 function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
@@ -66,6 +69,7 @@ function repositoriesOver(db: pg.Pool | pg.PoolClient): Repositories {
     remediations: new RemediationRepository(db),
     events: new EventRepository(db),
     schedules: new ScheduleRepository(db),
+    scanSlots: new ScanSlotRepository(db),
   };
 }
 
@@ -90,13 +94,23 @@ export interface Store extends Repositories {
 }
 
 export function storeOver(db: Database): Store {
+  // One saver per store: its setup runs once, not once per scan.
+  let checkpointer: Promise<PostgresSaver> | undefined;
   return {
     kind: db.kind,
     db,
     ...repositoriesOver(db.pool),
     knowledgeIndex: new PgKnowledgeIndex(db.pool),
     // Loaded on first use: LangGraph is a heavy import that most commands (and every CLI start) do not need.
-    checkpointer: async () => (await import("./checkpoints.ts")).createCheckpointer(db),
+    checkpointer: () => {
+      checkpointer ??= import("./checkpoints.ts")
+        .then((m) => m.createCheckpointer(db))
+        .catch((error) => {
+          checkpointer = undefined;
+          throw error;
+        });
+      return checkpointer;
+    },
     transaction: (fn) => withTransaction(db.pool, (client) => fn(repositoriesOver(client))),
     close: () => db.close(),
   };

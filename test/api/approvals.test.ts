@@ -69,7 +69,9 @@ describe("approvals", () => {
     expect(own.status).toBe(403);
     expect(conforms(problemSchema, own.body).detail).toMatch(/cannot approve it \(four eyes\)/);
     // A second key of the same person (same name) is the same identity.
-    const sameName = await h.app.store.apiKeys.create("approver", "test", "approver-user");
+    const sameName = await h.app.store.apiKeys.create("approver", "test", "approver-user", {
+      sameHolder: true,
+    });
     const twin = await h.call("POST", `/api/v1/approvals/${id}/approve`, { key: sameName.key });
     expect(twin.status).toBe(403);
     const operator = await h.call("POST", `/api/v1/approvals/${id}/approve`, { role: "operator" });

@@ -1,8 +1,9 @@
 /**
  * The remediation approval queue and the history of remediations, over the remediation module. Approving needs
  * the approver role, and four eyes: a key may not approve a request made by any identity it answers to (its
- * name or `key:<id>`). Nothing here applies a change: execution belongs to the scan graph's remediate step.
+ * name or `key:<id>`, compared normalised: `Alice` and `alice ` are one person). Nothing here applies a change: execution belongs to the scan graph's remediate step.
  */
+import { sameIdentity } from "../../domain/identity.ts";
 import { ForbiddenError } from "../../errors.ts";
 import { APPROVAL_STATUSES, REMEDIATION_STATUSES } from "../../store/remediations.ts";
 import { type AnyRoute, route, z } from "../http.ts";
@@ -122,7 +123,7 @@ export function approvalRoutes(): AnyRoute[] {
         const remediation = await services.remediation();
         if (decision === "approve") {
           const request = await remediation.show(params.id);
-          if (principal.identities.includes(request.requestedBy)) {
+          if (principal.identities.some((identity) => sameIdentity(identity, request.requestedBy))) {
             throw new ForbiddenError(
               `${request.requestedBy} requested ${params.id} and cannot approve it (four eyes); another approver must decide`,
             );

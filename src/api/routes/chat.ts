@@ -1,3 +1,4 @@
+import { sameIdentity } from "../../domain/identity.ts";
 import type { Principal } from "../../domain/roles.ts";
 import { roleAtLeast } from "../../domain/roles.ts";
 import { ConflictError, NotFoundError } from "../../errors.ts";
@@ -37,7 +38,7 @@ const threadListSchema = z
 async function ownedThread(services: ApiServices, id: string, principal: Principal, write: boolean) {
   const thread = await services.chat.threads.find(id);
   if (!thread) return undefined;
-  const mine = principal.identities.includes(thread.owner);
+  const mine = principal.identities.some((identity) => sameIdentity(identity, thread.owner));
   if (mine || (!write && roleAtLeast(principal.role, "admin"))) return thread;
   throw new NotFoundError(`no chat thread "${id}"`);
 }

@@ -1,4 +1,4 @@
-import { NotFoundError } from "../../errors.ts";
+import { createApiKey, listApiKeys, revokeApiKey } from "../../services/api-keys.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { HttpProblem } from "../problem.ts";
 import { apiKeyListSchema, createdApiKeySchema, newApiKeySchema } from "../schemas.ts";
@@ -14,7 +14,7 @@ export function keyRoutes(): AnyRoute[] {
       role: "admin",
       responses: { 200: { description: "the keys", schema: apiKeyListSchema } },
       async handler({ services }) {
-        return { status: 200, body: { items: await services.app.store.reads.listApiKeys() } };
+        return { status: 200, body: { items: await listApiKeys(services.app) } };
       },
     }),
     route({
@@ -22,19 +22,16 @@ export function keyRoutes(): AnyRoute[] {
       path: "/keys",
       operationId: "createKey",
       summary: "Create an API key; the key is in this answer only",
+      description:
+        "The name is its holder's identity, normalised (Unicode NFKC, case-folded, trimmed). A name that " +
+        "normalises to the identity of an existing key's holder is a 409 unless `sameHolder` is true.",
       tag: "keys",
       role: "admin",
       body: newApiKeySchema,
+      errors: [409],
       responses: { 201: { description: "created", schema: createdApiKeySchema } },
       async handler({ body, principal, services }) {
-        const created = await services.app.store.apiKeys.create(body.role, principal.identity, body.name);
-        await services.app.store.audit.append({
-          actor: principal.identity,
-          action: "api_key.created",
-          subjectType: "api_key",
-          subjectId: created.id,
-          details: { role: created.role, name: created.name },
-        });
+        const created = await createApiKey(services.app, body, principal.identity);
         return {
           status: 201,
           body: { id: created.id, key: created.key, role: created.role, name: created.name },
@@ -57,16 +54,8 @@ export function keyRoutes(): AnyRoute[] {
             kind: "conflict",
           });
         }
-        const revoked = await services.app.store.apiKeys.revoke(params.id);
-        if (!revoked) throw new NotFoundError(`no active API key ${params.id}`);
+        await revokeApiKey(services.app, params.id, principal.identity);
         services.keyCache.forgetKeyId(params.id);
-        await services.app.store.audit.append({
-          actor: principal.identity,
-          action: "api_key.revoked",
-          subjectType: "api_key",
-          subjectId: params.id,
-          details: {},
-        });
         return { status: 204 };
       },
     }),

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { localPrincipal } from "../../api/auth.ts";
+import { sameIdentity } from "../../domain/identity.ts";
 import { ROLES, type Role } from "../../domain/roles.ts";
 import { UsageError } from "../../errors.ts";
 import { type ChatEvent, createChatService } from "../../services/chat.ts";
@@ -63,7 +64,7 @@ export function registerChat(program: Command, io: Io, globals: () => GlobalOpti
         const threadId = opts.thread ?? `cli-${randomBytes(6).toString("hex")}`;
         await chat.threads.claim(threadId, principal.identity, app.clock());
         const owner = (await chat.threads.find(threadId))?.owner;
-        if (owner !== principal.identity) {
+        if (owner === undefined || !sameIdentity(owner, principal.identity)) {
           throw new UsageError(
             `thread ${threadId} belongs to someone else; start a new one without --thread`,
           );

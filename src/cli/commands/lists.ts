@@ -1,8 +1,6 @@
 import type { Command } from "commander";
-import { ROLES, type Role } from "../../domain/roles.ts";
 import { summarize } from "../../engine/frameworks.ts";
 import { UsageError } from "../../errors.ts";
-import { choiceOption } from "../choices.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
 
@@ -71,39 +69,6 @@ export function registerLists(program: Command, io: Io, globals: () => GlobalOpt
             ["ID", "NAME", "VERSION", "CONTROLS", "AUTOMATED"],
             ...list.map((f) => [f.id, f.name, f.version, String(f.controls), String(f.automatedControls)]),
           ]),
-        );
-      });
-    });
-
-  const keys = program.command("keys").description("API keys for `enforceai serve`");
-  keys
-    .command("create")
-    .description("create an API key; the key is shown once")
-    .addOption(
-      choiceOption(
-        "--role <role>",
-        "what the key may do",
-        ROLES,
-        (value) => `--role ${value} is not a role; use one of ${ROLES.join(", ")}`,
-      ).makeOptionMandatory(),
-    )
-    .option("--name <name>", "a label to recognise the key by")
-    .option("--json", "print JSON")
-    .action(async (opts: { role: Role; name?: string; json?: boolean }) => {
-      await withApp(io, globals(), async (app) => {
-        const created = await app.store.apiKeys.create(opts.role, app.config.user, opts.name);
-        await app.store.audit.append({
-          actor: app.config.user,
-          action: "api_key.created",
-          subjectType: "api_key",
-          subjectId: created.id,
-          details: { role: created.role, name: created.name },
-        });
-        if (opts.json)
-          return void io.stdout.write(json({ id: created.id, key: created.key, role: created.role }));
-        io.stdout.write(`${created.key}\n`);
-        io.stderr.write(
-          `API key ${created.id} (${created.role}) created. Store it now: it is not shown again.\n`,
         );
       });
     });
