@@ -6,6 +6,7 @@
 import path from "node:path";
 import busboy from "busboy";
 import type { Request } from "express";
+import { unstorableTextReason } from "../domain/text.ts";
 import type { DocumentFormat } from "../knowledge/loaders.ts";
 import { HttpProblem, validationProblem } from "./problem.ts";
 
@@ -88,6 +89,11 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
     };
     bb.on("field", (name, value, info) => {
       if (info.valueTruncated) fail(validationProblem([{ path: `body.${name}`, message: "is too long" }]));
+      // Form fields reach the store like JSON bodies do, so they hold to the same storable-text rule.
+      const badName = unstorableTextReason(name);
+      const unstorable = badName ? `a field name ${badName}` : unstorableTextReason(value);
+      if (unstorable)
+        fail(validationProblem([{ path: badName ? "body" : `body.${name}`, message: unstorable }]));
       fields[name] = value;
     });
     bb.on("file", (name, stream, info) => {
