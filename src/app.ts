@@ -8,7 +8,7 @@ import { createModels, type ModelPair } from "./llm/models.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { loadRemediationPolicy, type RemediationPolicy } from "./planning/strategy.ts";
 import { createCatalogProvider } from "./services/catalog.ts";
-import { createKnowledge, type Knowledge } from "./services/knowledge-base.ts";
+import { createKnowledge, failInterruptedIngestions, type Knowledge } from "./services/knowledge-base.ts";
 import type { Runtime } from "./services/runtime.ts";
 import { openStore, type Store } from "./store/index.ts";
 
@@ -33,6 +33,8 @@ export interface CreateAppOptions {
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.log);
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, home: config.home }));
+  // The embedded store's lock admits one process: documents it finds mid-ingestion were left by one that died.
+  if (!options.store && store.kind === "pglite") await failInterruptedIngestions(store, logger);
   let cache: Cache;
   try {
     cache = options.cache ?? (await createCache({ redisUrl: config.redisUrl }));

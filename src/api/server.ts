@@ -12,7 +12,7 @@ import { pinoHttp } from "pino-http";
 import type { App } from "../app.ts";
 import type { RemediationService } from "../remediation/service.ts";
 import { type ChatService, createChatService } from "../services/chat.ts";
-import type { Knowledge } from "../services/knowledge-base.ts";
+import { failInterruptedIngestions, type Knowledge } from "../services/knowledge-base.ts";
 import { PolicyService } from "../services/policies.ts";
 import { remediationService } from "../services/remediation.ts";
 import { ReportCache } from "../services/report-cache.ts";
@@ -109,6 +109,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     maxConcurrent: options.maxConcurrentScans,
   });
   if (app.store.kind === "pglite" || app.config.resumeOnStart) {
+    await failInterruptedIngestions(app.store, app.logger);
     const resumed = await jobs.resumeInterrupted("server");
     if (resumed.length > 0)
       app.logger.info({ scans: resumed }, "resumed scans interrupted by a previous stop");

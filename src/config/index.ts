@@ -168,6 +168,14 @@ const envSchema = z.object({
     urlWithScheme(["http", "https"], "https://hooks.slack.com/services/…").optional(),
   ),
   ENFORCEAI_RESUME_ON_START: optionalString,
+  ENFORCEAI_INGEST_MAX_INFLATED_BYTES: optionalString.pipe(
+    positiveInt("ENFORCEAI_INGEST_MAX_INFLATED_BYTES").optional(),
+  ),
+  ENFORCEAI_INGEST_MAX_TEXT_CHARS: optionalString.pipe(
+    positiveInt("ENFORCEAI_INGEST_MAX_TEXT_CHARS").optional(),
+  ),
+  ENFORCEAI_INGEST_MAX_PAGES: optionalString.pipe(positiveInt("ENFORCEAI_INGEST_MAX_PAGES").optional()),
+  ENFORCEAI_INGEST_MAX_PASSAGES: optionalString.pipe(positiveInt("ENFORCEAI_INGEST_MAX_PASSAGES").optional()),
   ENFORCEAI_EVENTS_QUEUE_URL: optionalString.pipe(
     urlWithScheme(
       ["http", "https"],
@@ -274,6 +282,7 @@ export interface Config {
   remediation: RemediationSettings;
   /** ENFORCEAI_RESUME_ON_START=true: `serve` resumes interrupted scans (always on the embedded database). */
   resumeOnStart: boolean;
+  ingest: IngestLimits;
   /** Continuous compliance: the events queue `enforceai watch` consumes. */
   events: EventsSettings;
   /**
@@ -282,6 +291,28 @@ export interface Config {
    */
   scanSchedule?: string;
 }
+
+/**
+ * Bounds on one document's ingestion, past the upload size: what its bytes may become once decompressed and
+ * read. A document over one is refused, its status `failed` with the limit it broke.
+ */
+export interface IngestLimits {
+  /** ENFORCEAI_INGEST_MAX_INFLATED_BYTES: a PDF's compressed streams, inflated, in total (default 50 MiB). */
+  maxInflatedBytes: number;
+  /** ENFORCEAI_INGEST_MAX_TEXT_CHARS: text read from the document (default 20 Mi characters). */
+  maxTextChars: number;
+  /** ENFORCEAI_INGEST_MAX_PAGES: pages of a PDF (default 2000). */
+  maxPages: number;
+  /** ENFORCEAI_INGEST_MAX_PASSAGES: passages (chunks) indexed for one document (default 20,000). */
+  maxPassages: number;
+}
+
+export const DEFAULT_INGEST_LIMITS: IngestLimits = {
+  maxInflatedBytes: 50 * 1024 * 1024,
+  maxTextChars: 20 * 1024 * 1024,
+  maxPages: 2000,
+  maxPassages: 20_000,
+};
 
 export interface EventsSettings {
   /** ENFORCEAI_EVENTS_QUEUE_URL */
@@ -387,6 +418,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       leaseSeconds: e.ENFORCEAI_REMEDIATION_LEASE_SECONDS ?? 900,
     },
     resumeOnStart: e.ENFORCEAI_RESUME_ON_START === "true",
+    ingest: {
+      maxInflatedBytes: e.ENFORCEAI_INGEST_MAX_INFLATED_BYTES ?? DEFAULT_INGEST_LIMITS.maxInflatedBytes,
+      maxTextChars: e.ENFORCEAI_INGEST_MAX_TEXT_CHARS ?? DEFAULT_INGEST_LIMITS.maxTextChars,
+      maxPages: e.ENFORCEAI_INGEST_MAX_PAGES ?? DEFAULT_INGEST_LIMITS.maxPages,
+      maxPassages: e.ENFORCEAI_INGEST_MAX_PASSAGES ?? DEFAULT_INGEST_LIMITS.maxPassages,
+    },
     events: {
       queueUrl: e.ENFORCEAI_EVENTS_QUEUE_URL,
       windowMs: e.ENFORCEAI_EVENTS_WINDOW_MS ?? 1_000,

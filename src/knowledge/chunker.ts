@@ -1,3 +1,4 @@
+import { PayloadTooLargeError } from "../errors.ts";
 import { isControlId, parseControlHeading } from "./control-ids.ts";
 import type { DocumentFormat } from "./loaders.ts";
 import { sha256 } from "./loaders.ts";
@@ -63,6 +64,11 @@ const CONTROL_LINE_LEVEL = 7;
 export function chunkDocument(
   doc: { format: DocumentFormat; pages: { page?: number; text: string }[] },
   options: ChunkOptions = {},
+  /** Refuses the document, as soon as it is known, when it makes more passages than this. */
+  limit: { maxChunks: number; source: string } = {
+    maxChunks: Number.POSITIVE_INFINITY,
+    source: "the document",
+  },
 ): ChunkDraft[] {
   const opts = { ...DEFAULT_CHUNK_OPTIONS, ...options };
   if (opts.maxChars < 200) throw new Error("maxChars must be at least 200");
@@ -85,6 +91,13 @@ export function chunkDocument(
     const controlId = s.controlIds[0] ?? s.inheritedControlIds[0] ?? null;
     const base = { controlId, controlIds, section: s.path.join(" > ") };
     for (const piece of splitSection(s, opts)) drafts.push({ ...base, ...piece });
+    if (drafts.length > limit.maxChunks) {
+      throw new PayloadTooLargeError(
+        `${limit.source} makes more than ${limit.maxChunks} passages, the limit for one document ` +
+          "(ENFORCEAI_INGEST_MAX_PASSAGES); split it",
+        { limit: "passages", max: limit.maxChunks },
+      );
+    }
   }
   return drafts.map((d, index) => ({ ...d, index, contentHash: sha256(d.text) }));
 }

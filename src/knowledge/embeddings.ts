@@ -2,6 +2,7 @@ import type { Cache } from "../cache/index.ts";
 import type { Config } from "../config/index.ts";
 import { errorMessage, ServiceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { type IngestThread, threadedLocalEmbedder } from "./ingest-thread.ts";
 import { sha256 } from "./loaders.ts";
 import { createLocalEmbedder } from "./local-embedder.ts";
 import type { Embedder } from "./types.ts";
@@ -137,17 +138,25 @@ export function withBatchingAndCache(
   };
 }
 
-/** The configured embedder: local by default, Titan v2 on Bedrock when `ENFORCEAI_EMBEDDINGS=bedrock`. */
+/**
+ * The configured embedder: local by default, Titan v2 on Bedrock when `ENFORCEAI_EMBEDDINGS=bedrock`. With an
+ * ingest thread, the local embedder computes its document vectors there (same vectors, off the event loop).
+ */
 export async function createEmbedder(
   config: Pick<Config, "embeddings" | "llm">,
   cache?: Cache,
   logger?: Logger,
+  thread?: IngestThread,
 ): Promise<Embedder> {
   if (config.embeddings === "bedrock") {
     const bedrock = await createBedrockEmbedder({ region: config.llm.region });
     return withBatchingAndCache(bedrock, cache, { batchSize: 16, logger });
   }
-  return withBatchingAndCache(createLocalEmbedder(), cache, { batchSize: 256, logger });
+  const local = createLocalEmbedder();
+  return withBatchingAndCache(thread ? threadedLocalEmbedder(local, thread) : local, cache, {
+    batchSize: 256,
+    logger,
+  });
 }
 
 export function cosine(a: readonly number[], b: readonly number[]): number {

@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { TextDecoder } from "node:util";
 import { parse as parseYaml } from "yaml";
+import { DEFAULT_INGEST_LIMITS, type IngestLimits } from "../config/index.ts";
 import { errorMessage, PayloadTooLargeError, ValidationError } from "../errors.ts";
+import { measureInflatedStreams } from "./pdf-streams.ts";
 
 export const DOCUMENT_FORMATS = ["markdown", "text", "html", "pdf"] as const;
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
@@ -35,6 +37,8 @@ export interface LoadOptions {
   /** Character encoding of a text document when it is not UTF-8 (a WHATWG label such as `windows-1252`). */
   encoding?: string;
   maxBytes?: number;
+  /** Bounds on what the bytes become (inflated PDF streams, pages, text); the defaults of src/config. */
+  limits?: Partial<Omit<IngestLimits, "maxPassages">>;
 }
 
 export function sha256(data: Uint8Array | string): string {
@@ -87,14 +91,16 @@ export async function loadDocument(bytes: Uint8Array, options: LoadOptions): Pro
   if (bytes.length === 0) throw new ValidationError(`${source} is empty; nothing to ingest`);
   const format = options.format ?? detectFormat(source, bytes);
   const contentHash = sha256(bytes);
+  const limits = { ...DEFAULT_INGEST_LIMITS, ...options.limits };
   if (format === "pdf") {
-    const pages = await loadPdf(bytes, source);
+    const pages = await loadPdf(bytes, source, limits);
     return { format, pages, meta: {}, bytes: bytes.length, contentHash };
   }
   if (isPdfBytes(bytes)) {
     throw new ValidationError(`${source} is a PDF, not ${format}; name it .pdf or pass the pdf format`);
   }
   let text = decodeText(bytes, { source, encoding: options.encoding, html: format === "html" });
+  if (text.length > limits.maxTextChars) throw tooMuchText(source, limits.maxTextChars);
   let meta: FrontMatter = {};
   if (format === "markdown") ({ meta, body: text } = splitFrontMatter(text, source));
   if (text.trim() === "") throw new ValidationError(`${source} has no text; nothing to ingest`);
@@ -105,6 +111,14 @@ export function tooLarge(source: string, size: number, max: number): PayloadTooL
   return new PayloadTooLargeError(
     `${source} is ${formatBytes(size)}, over the ${formatBytes(max)} limit for one document; split it or raise the limit`,
     { size, max },
+  );
+}
+
+function tooMuchText(source: string, max: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(
+    `${source} holds more than ${max} characters of text, the limit for one document ` +
+      "(ENFORCEAI_INGEST_MAX_TEXT_CHARS); split it",
+    { limit: "text-chars", max },
   );
 }
 
@@ -218,19 +232,44 @@ export function splitFrontMatter(text: string, source: string): { meta: FrontMat
   return { meta, body: text.slice(m[0].length) };
 }
 
-async function loadPdf(bytes: Uint8Array, source: string): Promise<{ page: number; text: string }[]> {
+async function loadPdf(
+  bytes: Uint8Array,
+  source: string,
+  limits: Omit<IngestLimits, "maxPassages">,
+): Promise<{ page: number; text: string }[]> {
   if (!isPdfBytes(bytes)) throw new ValidationError(`${source} is not a PDF (it does not start with %PDF)`);
-  const { getDocumentProxy, extractText } = await import("unpdf");
-  let pages: string[];
+  measureInflatedStreams(bytes, source, limits.maxInflatedBytes);
+  const { getDocumentProxy } = await import("unpdf");
+  const out: { page: number; text: string }[] = [];
   try {
     // pdf.js may take ownership of the buffer it is given: hand it a copy
     const pdf = await getDocumentProxy(new Uint8Array(bytes));
     try {
-      pages = (await extractText(pdf, { mergePages: false })).text;
+      if (pdf.numPages > limits.maxPages) {
+        throw new PayloadTooLargeError(
+          `${source} has ${pdf.numPages} pages, over the limit of ${limits.maxPages} for one document ` +
+            "(ENFORCEAI_INGEST_MAX_PAGES); split it",
+          { limit: "pages", max: limits.maxPages, pages: pdf.numPages },
+        );
+      }
+      // page by page, so that reading stops at the text limit instead of after the last page
+      let chars = 0;
+      for (let n = 1; n <= pdf.numPages; n++) {
+        const page = await pdf.getPage(n);
+        const content = await page.getTextContent();
+        const text = content.items
+          .map((item) => ("str" in item ? item.str + (item.hasEOL ? "\n" : "") : ""))
+          .join("");
+        page.cleanup();
+        chars += text.length;
+        if (chars > limits.maxTextChars) throw tooMuchText(source, limits.maxTextChars);
+        out.push({ page: n, text });
+      }
     } finally {
       await pdf.destroy().catch(() => {});
     }
   } catch (error) {
+    if (error instanceof PayloadTooLargeError) throw error;
     const message = errorMessage(error);
     if (/password/i.test(message)) {
       throw new ValidationError(
@@ -239,7 +278,6 @@ async function loadPdf(bytes: Uint8Array, source: string): Promise<{ page: numbe
     }
     throw new ValidationError(`${source} is not a readable PDF: ${message.split("\n")[0]}`);
   }
-  const out = pages.map((text, i) => ({ page: i + 1, text }));
   if (out.every((p) => p.text.trim() === "")) {
     throw new ValidationError(
       `${source} has no text layer (${out.length} page${out.length === 1 ? "" : "s"} of images, e.g. a scan); run OCR on it first`,

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Cache } from "../cache/index.ts";
-import type { Config } from "../config/index.ts";
+import type { Config, IngestLimits } from "../config/index.ts";
 import type { Catalog } from "../engine/catalog.ts";
 import { loadCatalog } from "../engine/catalog.ts";
 import { EnforceAIError, errorMessage, NotFoundError, ValidationError } from "../errors.ts";
@@ -15,6 +15,7 @@ import {
   extractControlsWithModel,
 } from "../knowledge/extract-controls.ts";
 import type { IndexedChunk, KnowledgeIndex } from "../knowledge/index-backend.ts";
+import { IngestThread } from "../knowledge/ingest-thread.ts";
 import {
   DEFAULT_MAX_DOCUMENT_BYTES,
   type DocumentFormat,
@@ -23,6 +24,7 @@ import {
   tooLarge,
 } from "../knowledge/loaders.ts";
 import { OpenSearchKnowledgeIndex } from "../knowledge/opensearch-index.ts";
+import { prepareDocument } from "../knowledge/prepare.ts";
 import type { Embedder, KnowledgeSearch, Passage, SearchOptions } from "../knowledge/types.ts";
 import type { Logger } from "../logger.ts";
 import { DOCUMENTS_DIR } from "../paths.ts";
@@ -61,6 +63,13 @@ export interface CreateKnowledgeOptions {
   embedder?: Embedder;
   index?: KnowledgeIndex;
   maxDocumentBytes?: number;
+  /** Bounds on what a document becomes once read (default: `config.ingest`). */
+  limits?: Partial<IngestLimits>;
+  /**
+   * Read documents (and embed them, with the local embedder) in a worker thread, off the event loop (default
+   * true); false does it in place.
+   */
+  ingestThread?: boolean;
   chunkOptions?: ChunkOptions;
   /** Folder of the bundled corpus (`knowledge/documents`). */
   documentsDir?: string;
@@ -80,6 +89,8 @@ export interface IngestInput {
   encoding?: string;
   /** Who ingests (ENFORCEAI_USER / API key owner). */
   user?: string;
+  /** This document's status changes (with its row), e.g. to answer 202 without asking the store. */
+  onStatus?: (event: IngestStatusEvent) => void;
 }
 
 export interface IngestResult {
@@ -128,7 +139,8 @@ const MAX_QUERY_CHARS = 4000;
 
 export async function createKnowledge(options: CreateKnowledgeOptions): Promise<Knowledge> {
   const { config, store, cache, logger } = options;
-  const embedder = options.embedder ?? (await createEmbedder(config, cache, logger));
+  const thread = options.ingestThread === false ? undefined : new IngestThread();
+  const embedder = options.embedder ?? (await createEmbedder(config, cache, logger, thread));
   const index: KnowledgeIndex =
     options.index ??
     (config.opensearchUrl
@@ -167,6 +179,7 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
   async function extract(input: {
     document: KnowledgeDocument;
     normalized: NormalizedDocument;
+    controls?: ExtractedControl[];
   }): Promise<void> {
     const { document, normalized } = input;
     const view = await catalog();
@@ -182,7 +195,7 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
       controls = options.chatModel
         ? (await extractControlsWithModel(options.chatModel, normalized, { framework: document.framework }))
             .controls
-        : extractControlsDeterministic(normalized);
+        : (input.controls ?? extractControlsDeterministic(normalized));
     } catch (error) {
       await documents.setExtraction(document.id, {
         status: "failed",
@@ -223,6 +236,9 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
     embedder,
     pipelineKey,
     maxBytes,
+    limits: { ...config.ingest, ...options.limits },
+    prepare: thread ? (input) => thread.prepare(input) : prepareDocument,
+    extractControls: !options.chatModel,
     chunkOptions: options.chunkOptions,
     extract,
     logger,
@@ -282,7 +298,16 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
   ) {
     validateFramework(input.framework);
     await prepare();
-    const state = await ingestDocument(ingestDeps, {
+    const deps: IngestDeps = input.onStatus
+      ? {
+          ...ingestDeps,
+          onStatus: (event) => {
+            options.onStatus?.(event);
+            input.onStatus?.(event);
+          },
+        }
+      : ingestDeps;
+    const state = await ingestDocument(deps, {
       source,
       bytes,
       framework: input.framework,
@@ -509,10 +534,34 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
     },
 
     async close() {
+      await thread?.close();
       if (!options.index) await index.close();
     },
   };
   return knowledge;
+}
+
+/** Why a document a stopped process was ingesting is failed on the next start. */
+export const INTERRUPTED_INGESTION = "interrupted: the process ingesting it stopped; ingest it again";
+
+/**
+ * On start, where no other process can be ingesting (the embedded store's lock admits one process, or a single
+ * server with ENFORCEAI_RESUME_ON_START): documents left `queued` or `processing` by a process that stopped are
+ * failed with the reason, instead of staying `processing` forever. They cannot be resumed: their bytes were only
+ * in the stopped process's memory (bundled documents are indexed again by the next search anyway).
+ */
+export async function failInterruptedIngestions(
+  store: Pick<Store, "documents">,
+  logger?: Logger,
+): Promise<KnowledgeDocument[]> {
+  const failed = await store.documents.failInterrupted(INTERRUPTED_INGESTION);
+  if (failed.length > 0) {
+    logger?.warn(
+      { documents: failed.map((d) => d.id) },
+      "documents a stopped process was ingesting are marked failed; ingest them again",
+    );
+  }
+  return failed;
 }
 
 function validateFramework(id: string) {

@@ -45,7 +45,10 @@ export async function suggestMappings(
     await embedder.embedDocuments(checks.map(checkText)),
   ];
   const out: MappingSuggestion[] = [];
-  controls.forEach((control, i) => {
+  for (let i = 0; i < controls.length; i++) {
+    const control = controls[i]!;
+    // thousands of controls against every check is seconds of arithmetic: let the event loop run in between
+    if (i % 32 === 31) await new Promise((resolve) => setImmediate(resolve));
     const scored = checks
       .map((check, j) => ({ check, score: cosine(controlVectors[i]!, checkVectors[j]!) }))
       .filter((x) => x.score >= minScore)
@@ -57,7 +60,7 @@ export async function suggestMappings(
         (control.rationale ? `; model: ${control.rationale}` : "");
       out.push({ controlId: control.id, checkId: check.id, score: Math.round(score * 1e4) / 1e4, rationale });
     }
-  });
+  }
   return out;
 }
 

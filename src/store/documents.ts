@@ -148,14 +148,19 @@ export class DocumentRepository {
     return toDocument(rows[0]!);
   }
 
-  async markProcessing(id: string, info: { format?: string; bytes?: number; pendingHash?: string } = {}) {
-    await this.db.query(
+  async markProcessing(
+    id: string,
+    info: { format?: string; bytes?: number; pendingHash?: string } = {},
+  ): Promise<KnowledgeDocument | undefined> {
+    const { rows } = await this.db.query<Row>(
       `UPDATE knowledge_documents
           SET status = 'processing', error = NULL, format = coalesce($2, format), bytes = coalesce($3, bytes),
               pending_hash = $4, updated_at = now()
-        WHERE id = $1`,
+        WHERE id = $1
+        RETURNING *`,
       [id, info.format ?? null, info.bytes ?? null, info.pendingHash ?? null],
     );
+    return rows[0] ? toDocument(rows[0]) : undefined;
   }
 
   async markIndexed(
@@ -205,6 +210,20 @@ export class DocumentRepository {
       [id, error.slice(0, 2000)],
     );
     return rows[0] ? toDocument(rows[0]) : undefined;
+  }
+
+  /**
+   * Documents a stopped process left `queued` or `processing` are failed with `reason` (their bytes were only in
+   * that process's memory, so nobody can finish them). Only for a start where no other process can be ingesting:
+   * the caller decides that. Returns the documents it failed.
+   */
+  async failInterrupted(reason: string): Promise<KnowledgeDocument[]> {
+    const { rows } = await this.db.query<Row>(
+      `UPDATE knowledge_documents SET status = 'failed', error = $1, pending_hash = NULL, updated_at = now()
+        WHERE status IN ('queued', 'processing') RETURNING *`,
+      [reason],
+    );
+    return rows.map(toDocument);
   }
 
   /** Back to indexed without change (an unchanged document was ingested again). */

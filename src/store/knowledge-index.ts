@@ -15,6 +15,10 @@ import {
 import type { Passage } from "../knowledge/types.ts";
 import { withTransaction } from "./database.ts";
 
+/** Rows and text characters per INSERT of chunks (see `insert`). */
+const INSERT_MAX_ROWS = 50;
+const INSERT_MAX_CHARS = 8_000;
+
 /** BM25 parameters (Lucene's defaults, so both backends rank text alike). */
 const BM25_K1 = 1.2;
 const BM25_B = 0.75;
@@ -92,9 +96,23 @@ export class PgKnowledgeIndex implements KnowledgeIndex {
 
   private async insert(client: pg.PoolClient, chunks: IndexedChunk[]): Promise<void> {
     const perRow = 14;
-    const batch = 100;
-    for (let start = 0; start < chunks.length; start += batch) {
-      const rows = chunks.slice(start, start + batch);
+    for (let start = 0; start < chunks.length; ) {
+      // Small statements, and the event loop runs between them: on the embedded database (PGlite, in this
+      // process) a statement holds the loop while it computes its rows' tsvectors, and a query's answer comes
+      // back as a microtask, so without the yield the whole document would be one uninterrupted block.
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      let end = start;
+      let chars = 0;
+      while (
+        end < chunks.length &&
+        end - start < INSERT_MAX_ROWS &&
+        (end === start || chars < INSERT_MAX_CHARS)
+      ) {
+        chars += chunks[end]!.text.length;
+        end++;
+      }
+      const rows = chunks.slice(start, end);
+      start = end;
       const params: unknown[] = [];
       const values = rows.map((c, i) => {
         params.push(

@@ -4,7 +4,7 @@
  */
 import { summarize } from "../../engine/frameworks.ts";
 import { ConflictError, NotFoundError } from "../../errors.ts";
-import { DOCUMENT_STATUSES, documentIdFor } from "../../store/documents.ts";
+import { DOCUMENT_STATUSES, documentIdFor, type KnowledgeDocument } from "../../store/documents.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { validationProblem } from "../problem.ts";
 import { frameworkDetailSchema, frameworkListSchema, idParams, queryText } from "../schemas.ts";
@@ -208,7 +208,9 @@ export function knowledgeRoutes(): AnyRoute[] {
       description:
         "The document is chunked, embedded and indexed; controls of a new framework are extracted and mappings to " +
         "checks proposed. Small documents finish within the request (201); longer ones answer 202 and continue: " +
-        "follow `GET /documents/{id}`.",
+        "follow `GET /documents/{id}`. A document past a limit (its size; once read: inflated PDF content, pages, " +
+        "text, passages) is refused: 413 when that is known within the wait, otherwise it ends `failed` with " +
+        "the limit as its `error`.",
       tag: "documents",
       role: "operator",
       requestContentType: "multipart/form-data",
@@ -234,12 +236,18 @@ export function knowledgeRoutes(): AnyRoute[] {
           );
         }
         const kb = await services.knowledgeBase();
+        // the row as ingestion last recorded it: the 202 answer does not wait for the store, which a large
+        // document's indexing may keep busy (the embedded database has one connection)
+        let recorded: KnowledgeDocument | undefined;
         const ingest = kb.ingestText(upload.file.filename, upload.file.bytes, {
           framework: parsed.data.framework,
           version: parsed.data.version,
           title: parsed.data.title,
           format: upload.file.format,
           user: principal.identity,
+          onStatus: (event) => {
+            if (event.document) recorded = event.document;
+          },
         });
         let timer: NodeJS.Timeout | undefined;
         const waited = await Promise.race([
@@ -253,7 +261,7 @@ export function knowledgeRoutes(): AnyRoute[] {
           services.app.logger.warn({ err: String(error) }, "document ingestion failed"),
         );
         const id = documentIdFor(parsed.data.framework, upload.file.filename);
-        const doc = await kb.getDocument(id);
+        const doc = recorded ?? (await kb.getDocument(id));
         return { status: 202, body: doc, headers: { Location: `/api/v1/documents/${id}` } };
       },
     }),

@@ -1,16 +1,7 @@
 import { documentIdFor } from "../../store/documents.ts";
 import type { IngestDeps } from "./deps.ts";
 import type { IngestRequest, IngestRun, IngestUpdate } from "./state.ts";
-import {
-  chunkStep,
-  embedStep,
-  extractionStep,
-  failStep,
-  indexStep,
-  loadStep,
-  normalizeStep,
-  registerStep,
-} from "./steps.ts";
+import { embedStep, extractionStep, failStep, indexStep, prepareStep, registerStep } from "./steps.ts";
 
 export type { ExtractStep, IngestDeps, IngestStatusEvent } from "./deps.ts";
 export type { IngestOutcome, IngestRequest, IngestRun, NormalizedDocument } from "./state.ts";
@@ -20,11 +11,14 @@ type Step = (run: IngestRun) => Promise<IngestUpdate>;
 /**
  * Ingests one document, a plain sequence of steps (it needs no checkpoints, retries or interrupts, so no graph):
  *
- *   register → load → normalize → chunk → embed → index → extract
- *       │          └────────┴────────┴───────┴──────┴──→ fail (status failed, reason recorded)
+ *   register → prepare → embed → index → extract
+ *       │          └─────────┴───────┴──→ fail (status failed, reason recorded)
  *       └→ done when the document is unchanged
  *
- * Status in the store follows it: queued (register) → processing (load) → indexed (index) | failed (fail).
+ * `prepare` (load, normalise, chunk) and the local embedder's part of `embed` run in the ingest thread, so the
+ * event loop stays free for requests while a large document is read.
+ *
+ * Status in the store follows it: queued (register) → processing (prepare) → indexed (index) | failed (fail).
  * A step's error does not escape: the run ends in `fail`, and the returned run carries it as `failure`.
  */
 export async function ingestDocument(deps: IngestDeps, request: IngestRequest): Promise<IngestRun> {
@@ -42,9 +36,7 @@ export async function ingestDocument(deps: IngestDeps, request: IngestRequest): 
   if (!(await advance("register", registerStep(deps)))) return run;
   if (run.outcome === "unchanged") return run;
   const steps: [string, Step][] = [
-    ["load", loadStep(deps)],
-    ["normalize", normalizeStep()],
-    ["chunk", chunkStep(deps)],
+    ["prepare", prepareStep(deps)],
     ["embed", embedStep(deps)],
     ["index", indexStep(deps)],
   ];

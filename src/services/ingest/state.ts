@@ -1,6 +1,8 @@
 import type { ChunkDraft } from "../../knowledge/chunker.ts";
+import type { ExtractedControl } from "../../knowledge/extract-controls.ts";
 import type { IndexedChunk } from "../../knowledge/index-backend.ts";
-import type { DocumentFormat, FrontMatter, LoadedDocument } from "../../knowledge/loaders.ts";
+import type { DocumentFormat } from "../../knowledge/loaders.ts";
+import type { NormalizedDocument, PreparedDocument } from "../../knowledge/prepare.ts";
 import type { KnowledgeDocument } from "../../store/documents.ts";
 
 /** What to ingest: the bytes and what the caller knows about them. */
@@ -18,13 +20,7 @@ export interface IngestRequest {
   bytes: Uint8Array;
 }
 
-/** A document after normalisation: clean text per page, headings as Markdown headings. */
-export interface NormalizedDocument {
-  format: DocumentFormat;
-  title: string;
-  meta: FrontMatter;
-  pages: { page?: number; text: string }[];
-}
+export type { NormalizedDocument } from "../../knowledge/prepare.ts";
 
 export type IngestOutcome = "indexed" | "unchanged" | "failed";
 
@@ -37,8 +33,10 @@ export interface IngestRun {
   documentId: string;
   contentHash?: string;
   previous?: KnowledgeDocument;
-  loaded?: LoadedDocument;
+  loaded?: PreparedDocument["loaded"];
   normalized?: NormalizedDocument;
+  /** Controls the deterministic parser found (when no model extracts them). */
+  controls?: ExtractedControl[];
   version?: string;
   chunks?: ChunkDraft[];
   indexed?: IndexedChunk[];

@@ -1,12 +1,8 @@
-import path from "node:path";
-import { ValidationError } from "../../errors.ts";
-import { chunkDocument } from "../../knowledge/chunker.ts";
-import { parseControlHeading } from "../../knowledge/control-ids.ts";
+import { createHash } from "node:crypto";
 import type { IndexedChunk } from "../../knowledge/index-backend.ts";
-import { loadDocument, sha256, tooLarge } from "../../knowledge/loaders.ts";
-import { dehyphenate, htmlToText, normalizeText } from "../../knowledge/normalize.ts";
+import { tooLarge } from "../../knowledge/loaders.ts";
 import type { IngestDeps } from "./deps.ts";
-import type { IngestRun, IngestUpdate, NormalizedDocument } from "./state.ts";
+import type { IngestRun, IngestUpdate } from "./state.ts";
 
 /**
  * register: finds or creates the document's row. An unchanged document (same bytes, same version, indexed
@@ -18,7 +14,7 @@ export const registerStep =
   async (s: IngestRun): Promise<IngestUpdate> => {
     const r = s.request;
     const documentId = s.documentId;
-    const contentHash = sha256(r.bytes);
+    const contentHash = await sha256InSlices(r.bytes);
     const previous = await deps.documents.get(documentId);
     if (
       previous &&
@@ -49,20 +45,35 @@ export const registerStep =
     return { documentId, contentHash, previous };
   };
 
-/** load: status `processing`; bytes → text per page (format detection, decoding, PDF text extraction). */
-export const loadStep =
+/**
+ * prepare: status `processing`; the bytes read into text per page (format detection, decoding, PDF text
+ * extraction), normalised (Unicode NFC, whitespace, HTML out, PDF hyphens joined), cut into passages along
+ * headings and control ids, and — without a model — the controls found. The CPU-heavy part: `deps.prepare`
+ * runs it in the ingest thread, under the document limits.
+ */
+export const prepareStep =
   (deps: IngestDeps) =>
   async (s: IngestRun): Promise<IngestUpdate> => {
     const r = s.request;
-    await deps.documents.markProcessing(s.documentId, { bytes: r.bytes.length, pendingHash: s.contentHash });
-    deps.onStatus?.({ documentId: s.documentId, status: "processing" });
+    const processing = await deps.documents.markProcessing(s.documentId, {
+      bytes: r.bytes.length,
+      pendingHash: s.contentHash,
+    });
+    deps.onStatus?.({ documentId: s.documentId, status: "processing", document: processing });
     if (r.bytes.length > deps.maxBytes) throw tooLarge(r.source, r.bytes.length, deps.maxBytes);
-    const loaded = await loadDocument(r.bytes, {
+    const prepared = await deps.prepare({
+      bytes: r.bytes,
       source: r.source,
       format: r.format,
       encoding: r.encoding,
+      title: r.title,
       maxBytes: deps.maxBytes,
+      limits: deps.limits,
+      chunkOptions: deps.chunkOptions,
+      extractControls: deps.extractControls,
+      keepPages: !deps.extractControls,
     });
+    const { loaded } = prepared;
     if (loaded.meta.framework && loaded.meta.framework !== r.framework) {
       deps.logger?.warn(
         { source: r.source, frontMatter: loaded.meta.framework, framework: r.framework },
@@ -70,65 +81,17 @@ export const loadStep =
       );
     }
     const version = r.version ?? loaded.meta.version ?? s.previous?.version ?? "unversioned";
-    return { loaded, version };
-  };
-
-/** normalise: Unicode NFC, whitespace, HTML tags and scripts out, PDF line-break hyphens joined. */
-export const normalizeStep =
-  () =>
-  async (s: IngestRun): Promise<IngestUpdate> => {
-    const loaded = s.loaded!;
-    const r = s.request;
-    let htmlTitle: string | undefined;
-    const pages = loaded.pages.map((p) => {
-      let text = p.text;
-      if (loaded.format === "html") {
-        const h = htmlToText(text);
-        htmlTitle = h.title;
-        text = h.text;
-      }
-      if (loaded.format === "pdf") text = dehyphenate(text.replace(/\r\n?/g, "\n"));
-      return { page: p.page, text: normalizeText(text) };
-    });
-    if (pages.every((p) => p.text === "")) {
-      throw new ValidationError(
-        `${r.source} has no text once markup and whitespace are removed; nothing to ingest`,
-      );
-    }
-    const firstHeading = pages.map((p) => /^#{1,6} +(.+)$/m.exec(p.text)?.[1]).find((t): t is string => !!t);
-    // text and PDF: a short first line that is not a control heading reads as the title
-    const firstLine = pages[0]?.text
-      .split("\n")
-      .find((l) => l.trim() !== "")
-      ?.trim();
-    const lineTitle =
-      firstLine && firstLine.length <= 120 && !parseControlHeading(firstLine, { strict: true })
-        ? firstLine
-        : undefined;
-    const title =
-      r.title ??
-      loaded.meta.title ??
-      htmlTitle ??
-      firstHeading ??
-      (loaded.format === "markdown" ? undefined : lineTitle) ??
-      path.basename(r.source);
-    const normalized: NormalizedDocument = {
-      format: loaded.format,
-      title: normalizeText(title),
-      meta: loaded.meta,
-      pages,
+    return {
+      loaded,
+      version,
+      normalized: prepared.normalized,
+      chunks: prepared.chunks,
+      controls: prepared.controls,
     };
-    return { normalized };
   };
 
-/** chunk: along headings and control ids, with size limits and overlap; metadata on every chunk. */
-export const chunkStep =
-  (deps: IngestDeps) =>
-  async (s: IngestRun): Promise<IngestUpdate> => {
-    const chunks = chunkDocument(s.normalized!, deps.chunkOptions);
-    if (chunks.length === 0) throw new ValidationError(`${s.request.source} has no text to index`);
-    return { chunks };
-  };
+/** Content hashes asked of the index at once (a large document's would make one very large answer). */
+const LOOKUP_BATCH = 500;
 
 /** embed: vectors for every chunk; contents already in the index (or the cache) are not embedded again. */
 export const embedStep =
@@ -136,7 +99,12 @@ export const embedStep =
   async (s: IngestRun): Promise<IngestUpdate> => {
     const r = s.request;
     const model = deps.embedder.id;
-    const known = await deps.index.lookupEmbeddings([...new Set(s.chunks!.map((c) => c.contentHash))], model);
+    const hashes = [...new Set(s.chunks!.map((c) => c.contentHash))];
+    const known = new Map<string, number[]>();
+    for (let i = 0; i < hashes.length; i += LOOKUP_BATCH) {
+      const found = await deps.index.lookupEmbeddings(hashes.slice(i, i + LOOKUP_BATCH), model);
+      for (const [hash, vector] of found) known.set(hash, vector);
+    }
     const missing = [...new Set(s.chunks!.filter((c) => !known.has(c.contentHash)).map((c) => c.text))];
     const vectors = missing.length > 0 ? await deps.embedder.embedDocuments(missing) : [];
     const byText = new Map(missing.map((t, i) => [t, vectors[i]!]));
@@ -175,7 +143,7 @@ export const indexStep =
       title: s.normalized!.title,
       format: loaded.format,
       bytes: loaded.bytes,
-      pages: loaded.format === "pdf" ? loaded.pages.length : null,
+      pages: loaded.format === "pdf" ? loaded.pageCount : null,
     });
     deps.onStatus?.({ documentId: s.documentId, status: "indexed" });
     return { document, outcome: "indexed" };
@@ -190,12 +158,23 @@ export const extractionStep =
   async (s: IngestRun): Promise<IngestUpdate> => {
     if (!deps.extract || !s.document) return {};
     try {
-      await deps.extract({ document: s.document, normalized: s.normalized! });
+      await deps.extract({ document: s.document, normalized: s.normalized!, controls: s.controls });
     } catch (error) {
       deps.logger?.warn({ documentId: s.documentId, error: String(error) }, "control extraction failed");
     }
     return { document: (await deps.documents.get(s.documentId)) ?? s.document };
   };
+
+/** sha256 of a large document a slice at a time, letting the event loop run between slices. */
+async function sha256InSlices(bytes: Uint8Array): Promise<string> {
+  const SLICE = 1024 * 1024;
+  const hash = createHash("sha256");
+  for (let i = 0; i < bytes.length; i += SLICE) {
+    hash.update(bytes.subarray(i, i + SLICE));
+    if (i + SLICE < bytes.length) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return hash.digest("hex");
+}
 
 /** fail: status `failed` with the reason; nothing else is touched (earlier chunks of the document stay). */
 export const failStep =
