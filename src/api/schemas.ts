@@ -168,7 +168,9 @@ export const startScanSchema = z
           .optional()
           .describe("the role assumed in each member account (default OrganizationAccountAccessRole)"),
         ous: z
-          .array(z.string().regex(/^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/, "an OU or root id"))
+          .array(
+            z.string().regex(/^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/, "an OU or root id"),
+          )
           .min(1)
           .max(100)
           .optional()

@@ -45,4 +45,3 @@ export interface OrganizationRollup {
   worstAccounts: string[];
   ous: OuRollup[];
 }
-

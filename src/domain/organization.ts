@@ -136,7 +136,11 @@ export function selectOrganizationAccounts(
     } else if (status !== "ACTIVE") {
       skipped.push({ ...base, state: "skipped", reason: `account is ${status}` });
     } else {
-      accounts.push({ ...base, state: "scanned", via: base.id === options.callerAccountId ? "caller" : "role" });
+      accounts.push({
+        ...base,
+        state: "scanned",
+        via: base.id === options.callerAccountId ? "caller" : "role",
+      });
     }
   }
   return { accounts, skipped };

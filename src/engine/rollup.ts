@@ -68,7 +68,13 @@ export function rollUpOrganization(
   const ous: OuRollup[] = map.ous.map((ou) => {
     const under = accounts.filter((a) => ancestorsOf(a.ouId, map.ous).includes(ou.id));
     const read = under.filter((a) => a.state === "scanned");
-    const scores = read.length > 0 ? contractScores(read.flatMap((a) => byAccount.get(a.id) ?? []), frameworks) : {};
+    const scores =
+      read.length > 0
+        ? contractScores(
+            read.flatMap((a) => byAccount.get(a.id) ?? []),
+            frameworks,
+          )
+        : {};
     return {
       id: ou.id,
       name: ou.name,

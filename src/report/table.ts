@@ -218,7 +218,8 @@ function organizationSection(report: ScanReport, st: Style): string[] {
     `  ${st.gray(padEnd("account", idWidth))}  ${st.gray(padEnd("name", nameWidth))}  ${st.gray(padEnd("OU", pathWidth))}  ${st.gray(padEnd("state", 11))}  ${st.gray(padStart("score", 6))}  ${st.gray(padStart("failed", 6))}`,
   );
   for (const a of o.accounts) {
-    const state = a.state === "scanned" ? a.state : a.state === "skipped" ? st.gray(a.state) : st.yellow(a.state);
+    const state =
+      a.state === "scanned" ? a.state : a.state === "skipped" ? st.gray(a.state) : st.yellow(a.state);
     const detail = a.state === "scanned" ? frameworksOf(a.scores) : cleanText(a.reason ?? "");
     lines.push(
       `  ${padEnd(cleanText(a.id), idWidth)}  ${padEnd(cleanText(a.name).slice(0, nameWidth), nameWidth)}  ${padEnd(cleanText(a.ouPath).slice(0, pathWidth), pathWidth)}  ${padEnd(state, 11)}  ${paintScore(a.score)(padStart(scoreText(a.score), 6))}  ${padStart(a.state === "scanned" ? String(a.failed) : "", 6)}  ${st.gray(detail)}`,

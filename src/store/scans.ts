@@ -198,10 +198,10 @@ export class ScanRepository {
 
   /** Stores the organisation an organisation scan covered (discovery; see migration 008). */
   async saveOrganization(id: string, organization: OrganizationMap): Promise<void> {
-    const { rowCount } = await this.db.query(
-      "UPDATE compliance_scans SET organization = $2 WHERE id = $1",
-      [id, JSON.stringify(organization)],
-    );
+    const { rowCount } = await this.db.query("UPDATE compliance_scans SET organization = $2 WHERE id = $1", [
+      id,
+      JSON.stringify(organization),
+    ]);
     if (!rowCount)
       throw new NotFoundError(`scan ${id} does not exist; list scans with \`enforceai scans list\``);
   }

@@ -50,7 +50,9 @@ export async function createMotoOrganization(
         new CreateAccountCommand({ AccountName: name, Email: `${name}-${managementAccountId}@example.com` }),
       );
       const id = created.CreateAccountStatus!.AccountId!;
-      await org.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: parentId }));
+      await org.send(
+        new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: parentId }),
+      );
       return id;
     };
     const accounts = {
@@ -81,10 +83,17 @@ export async function sessionKeysFor(endpoint: string, accountId: string) {
   const sts = new STSClient({ endpoint, region: "us-east-1", credentials: DUMMY_CREDENTIALS });
   try {
     const answer = await sts.send(
-      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/admin`, RoleSessionName: "org-admin" }),
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${accountId}:role/admin`,
+        RoleSessionName: "org-admin",
+      }),
     );
     const c = answer.Credentials!;
-    return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+    return {
+      accessKeyId: c.AccessKeyId!,
+      secretAccessKey: c.SecretAccessKey!,
+      sessionToken: c.SessionToken!,
+    };
   } finally {
     sts.destroy();
   }

@@ -8,10 +8,15 @@
  */
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { beforeAll, expect, it, vi } from "vitest";
-import { listOrganization } from "../../tools/aws/organization-accounts.ts";
-import { discoverOrganization } from "../../tools/aws/organization-accounts.ts";
+import { discoverOrganization, listOrganization } from "../../tools/aws/organization-accounts.ts";
 import { serviceDescribe } from "../helpers/services.ts";
-import { type Attempt, accountCredentials, awsError, faultyClientFactory, randomAccountId } from "./moto-helpers.ts";
+import {
+  type Attempt,
+  accountCredentials,
+  awsError,
+  faultyClientFactory,
+  randomAccountId,
+} from "./moto-helpers.ts";
 import { createMotoOrganization, type MotoOrganization } from "./moto-organization.ts";
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
@@ -44,7 +49,9 @@ serviceDescribe("moto", "organisation discovery against moto", (endpoint) => {
         [org.accounts.dev]: org.ous.dev,
         [org.accounts.closed]: org.ous.dev,
       });
-      expect(listing.accounts.find((a) => a.Id === org.accounts.closed)).toMatchObject({ Status: "SUSPENDED" });
+      expect(listing.accounts.find((a) => a.Id === org.accounts.closed)).toMatchObject({
+        Status: "SUSPENDED",
+      });
     } finally {
       client.destroy();
     }
@@ -76,22 +83,36 @@ serviceDescribe("moto", "organisation discovery against moto", (endpoint) => {
     // Every active account but the refused one was read, each in its own account.
     expect(result.accountIds).toEqual([management, org.accounts.web, org.accounts.db].sort());
     for (const id of [org.accounts.web, org.accounts.db]) {
-      const bucket = result.items.find((i) => i.resourceType === "AWS::S3::Bucket" && i.resourceName === `org-member-${id}`);
+      const bucket = result.items.find(
+        (i) => i.resourceType === "AWS::S3::Bucket" && i.resourceName === `org-member-${id}`,
+      );
       expect(bucket?.accountId, `bucket of ${id}`).toBe(id);
     }
-    expect(result.items.filter((i) => i.resourceType === "AWS::::Account").map((i) => i.accountId).sort()).toEqual(
-      [management, org.accounts.web, org.accounts.db].sort(),
-    );
+    expect(
+      result.items
+        .filter((i) => i.resourceType === "AWS::::Account")
+        .map((i) => i.accountId)
+        .sort(),
+    ).toEqual([management, org.accounts.web, org.accounts.db].sort());
 
     // Roles were assumed in the members only: never in the caller's account, never in the closed one.
-    const assumed = attempts.filter((a) => a.operation === "AssumeRole").map((a) => String(a.input.RoleArn).split(":")[4]);
+    const assumed = attempts
+      .filter((a) => a.operation === "AssumeRole")
+      .map((a) => String(a.input.RoleArn).split(":")[4]);
     expect(new Set(assumed)).toEqual(new Set([org.accounts.web, org.accounts.db, org.accounts.dev]));
 
     // The refused role is a coverage gap of that account, not a failure of the scan.
     expect(result.coverageGaps).toContainEqual(
-      expect.objectContaining({ accountId: org.accounts.dev, service: "sts", region: "global", code: "AccessDenied" }),
+      expect.objectContaining({
+        accountId: org.accounts.dev,
+        service: "sts",
+        region: "global",
+        code: "AccessDenied",
+      }),
     );
-    const state = Object.fromEntries(result.organization.accounts.map((a) => [a.id, [a.state, a.via ?? null]]));
+    const state = Object.fromEntries(
+      result.organization.accounts.map((a) => [a.id, [a.state, a.via ?? null]]),
+    );
     expect(state).toEqual({
       [management]: ["scanned", "caller"],
       [org.accounts.web]: ["scanned", "role"],

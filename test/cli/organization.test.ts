@@ -33,7 +33,14 @@ interface OrgJson {
     score: number | null;
     scores: Record<string, { score: number; passed: number; failed: number }>;
   }[];
-  ous: { id: string; path: string; accounts: number; scanned: number; score: number | null; scores: object }[];
+  ous: {
+    id: string;
+    path: string;
+    accounts: number;
+    scanned: number;
+    score: number | null;
+    scores: object;
+  }[];
 }
 
 serviceDescribe("moto", "enforceai scan --organization against an emulated organisation", (moto) => {
@@ -113,8 +120,17 @@ serviceDescribe("moto", "enforceai scan --organization against an emulated organ
 
     const ou = Object.fromEntries(o.ous.map((u) => [u.path, u]));
     expect(Object.keys(ou).sort()).toEqual(["Root", "Root/Dev", "Root/Prod", "Root/Prod/Web"]);
-    expect(ou["Root/Prod"]).toMatchObject({ id: org.ous.prod, accounts: 2, scanned: 2, score: expect.any(Number) });
-    expect(ou["Root/Prod/Web"]).toMatchObject({ accounts: 1, scanned: 1, score: byId[org.accounts.web]!.score });
+    expect(ou["Root/Prod"]).toMatchObject({
+      id: org.ous.prod,
+      accounts: 2,
+      scanned: 2,
+      score: expect.any(Number),
+    });
+    expect(ou["Root/Prod/Web"]).toMatchObject({
+      accounts: 1,
+      scanned: 1,
+      score: byId[org.accounts.web]!.score,
+    });
     expect(ou["Root/Dev"]).toMatchObject({ accounts: 2, scanned: 1, score: byId[org.accounts.dev]!.score });
     expect(ou.Root).toMatchObject({ accounts: 5, scanned: 4, score: o.score });
 

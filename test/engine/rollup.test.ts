@@ -29,7 +29,13 @@ const LISTED: ListedAccount[] = [
   { Id: "200000000000", Name: "prod-web", Status: "ACTIVE", State: "ACTIVE", parentId: "ou-ab12-web00001" },
   { Id: "300000000000", Name: "prod-db", Status: "ACTIVE", parentId: "ou-ab12-prod0001" },
   { Id: "400000000000", Name: "dev", Status: "ACTIVE", State: "ACTIVE", parentId: "ou-ab12-dev00001" },
-  { Id: "500000000000", Name: "closed", Status: "SUSPENDED", State: "SUSPENDED", parentId: "ou-ab12-dev00001" },
+  {
+    Id: "500000000000",
+    Name: "closed",
+    Status: "SUSPENDED",
+    State: "SUSPENDED",
+    parentId: "ou-ab12-dev00001",
+  },
   { Id: "600000000000", Name: "closing", Status: "ACTIVE", State: "PENDING_CLOSURE", parentId: "r-ab12" },
 ];
 
@@ -55,7 +61,9 @@ describe("selectOrganizationAccounts", () => {
   it("keeps the accounts under an OU at any depth, and lists excluded accounts as skipped", () => {
     const { accounts, skipped } = select({ ous: ["ou-ab12-prod0001"], excludeAccounts: ["300000000000"] });
     expect(accounts.map((a) => a.id)).toEqual(["200000000000"]);
-    expect(skipped).toEqual([expect.objectContaining({ id: "300000000000", reason: expect.stringContaining("excluded") })]);
+    expect(skipped).toEqual([
+      expect.objectContaining({ id: "300000000000", reason: expect.stringContaining("excluded") }),
+    ]);
   });
 
   it("refuses an OU id the organisation does not have, naming the ones it has", () => {
@@ -114,7 +122,9 @@ describe("rollUpOrganization", () => {
     ous: OUS,
     accounts: [
       ...accounts.map((a) =>
-        a.id === "400000000000" ? { ...a, state: "unreachable" as const, reason: "AccessDenied: AssumeRole" } : a,
+        a.id === "400000000000"
+          ? { ...a, state: "unreachable" as const, reason: "AccessDenied: AssumeRole" }
+          : a,
       ),
       ...skipped,
     ].sort((a, b) => a.id.localeCompare(b.id)),
@@ -144,7 +154,11 @@ describe("rollUpOrganization", () => {
   it("gives an unreachable or skipped account no score, and says why", () => {
     expect(account("400000000000")).toMatchObject({ state: "unreachable", score: null, scores: {} });
     expect(account("400000000000").reason).toContain("AccessDenied");
-    expect(account("500000000000")).toMatchObject({ state: "skipped", score: null, reason: "account is SUSPENDED" });
+    expect(account("500000000000")).toMatchObject({
+      state: "skipped",
+      score: null,
+      reason: "account is SUSPENDED",
+    });
   });
 
   it("names the worst read accounts, worst first", () => {

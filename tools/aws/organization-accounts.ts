@@ -71,7 +71,9 @@ export async function listOrganization(client: OrganizationsClient): Promise<Org
     const parent = queue.shift()!;
     ous.push(parent);
     const children = await allPages(async (NextToken) => {
-      const r = await client.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken }));
+      const r = await client.send(
+        new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken }),
+      );
       return { items: r.OrganizationalUnits, next: r.NextToken };
     });
     for (const child of children) {
@@ -169,7 +171,11 @@ export async function discoverOrganization(
       .map((a): OrganizationAccount => {
         if (a.state !== "scanned" || a.via === "caller" || reached.has(a.id)) return a;
         const gap = viaRoles.coverageGaps.find((g) => g.accountId === a.id && g.service === "sts");
-        return { ...a, state: "unreachable", reason: gap ? `${gap.code ?? "Error"}: ${gap.error}` : "not read" };
+        return {
+          ...a,
+          state: "unreachable",
+          reason: gap ? `${gap.code ?? "Error"}: ${gap.error}` : "not read",
+        };
       })
       .sort((a, b) => a.id.localeCompare(b.id));
     const merged = mergeResults(results, [], capturedAt, Math.round(performance.now() - started));

@@ -31,7 +31,7 @@ export function scanRoutes(): AnyRoute[] {
       summary: "Start a scan",
       description:
         '`{"demo": true}` scans the bundled sample account; `{"scope": {"regions": [...], "roleArns": [...]}}` scans ' +
-        "live accounts with the server's AWS credentials; `{\"organization\": {\"roleName\": ..., \"ous\": [...]}}` every " +
+        'live accounts with the server\'s AWS credentials; `{"organization": {"roleName": ..., "ous": [...]}}` every ' +
         "active account of the server's AWS Organization. Inventory files on the server are not readable through " +
         "the API. The scan runs in the background: follow it at `/scans/{id}/events`.",
       tag: TAG,
@@ -62,7 +62,8 @@ export function scanRoutes(): AnyRoute[] {
           throw validationProblem([
             {
               path: "body.organization",
-              message: "an organisation scan finds its accounts itself: drop demo, scope.roleArns and autoRemediate",
+              message:
+                "an organisation scan finds its accounts itself: drop demo, scope.roleArns and autoRemediate",
             },
           ]);
         }

@@ -67,7 +67,9 @@ const OU_ID = /^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/;
 function organizationScope(opts: ScanOptions): OrganizationScope | undefined {
   if (!opts.organization) {
     if (opts.roleName || opts.ou || opts.excludeAccount) {
-      throw new UsageError("--role-name, --ou and --exclude-account apply to --organization; add --organization");
+      throw new UsageError(
+        "--role-name, --ou and --exclude-account apply to --organization; add --organization",
+      );
     }
     return undefined;
   }
@@ -76,7 +78,9 @@ function organizationScope(opts: ScanOptions): OrganizationScope | undefined {
   const badAccount = opts.excludeAccount?.find((id) => !ACCOUNT_ID.test(id));
   if (badAccount) throw new UsageError(`--exclude-account ${badAccount} is not a 12-digit account id`);
   if (opts.roleName !== undefined && !ROLE_NAME.test(opts.roleName)) {
-    throw new UsageError(`--role-name ${opts.roleName} is not an IAM role name (letters, digits and +=,.@_-, a path allowed)`);
+    throw new UsageError(
+      `--role-name ${opts.roleName} is not an IAM role name (letters, digits and +=,.@_-, a path allowed)`,
+    );
   }
   return {
     ...(opts.roleName ? { roleName: opts.roleName } : {}),
