@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { driftRecordSchema, lifeStatusSchema } from "../domain/changes.ts";
+import { organizationRollupSchema } from "../domain/organization-rollup.ts";
 import { ROLES } from "../domain/roles.ts";
 import {
   llmUsageSchema as domainLlmUsageSchema,
@@ -131,7 +132,13 @@ export const postureSummarySchema = z
   .meta({ id: "PostureSummary" });
 
 export const scanDetailSchema = z
-  .object({ scan: scanSchema, summary: postureSummarySchema })
+  .object({
+    scan: scanSchema,
+    summary: postureSummarySchema,
+    organization: organizationRollupSchema
+      .optional()
+      .describe("an organisation scan: each account's and each OU's scores, the worst accounts"),
+  })
   .meta({ id: "ScanDetail" });
 
 export const scanListSchema = z.object({ items: z.array(scanSchema), ...pageMeta }).meta({ id: "ScanList" });

@@ -1,47 +1,55 @@
 /**
- * The organisation roll-up of a scan as reports show it (src/engine/rollup.ts computes it; the posture stores it).
- * Apart from src/domain/organization.ts because it names the framework score, whose file names the scan source.
+ * The organisation roll-up of a scan as reports and the API show it (src/engine/rollup.ts computes it; the
+ * posture stores it). Apart from src/domain/organization.ts because it names the framework score, whose file
+ * names the scan source.
  */
-import type { OrganizationAccount } from "./organization.ts";
-import type { FrameworkScore } from "./scan.ts";
+import { z } from "zod";
+import { ORGANIZATION_ACCOUNT_STATES } from "./organization.ts";
+import { frameworkScoreSchema } from "./scan.ts";
 
-export interface AccountRollup {
-  id: string;
-  name: string;
-  ouId: string;
-  ouPath: string;
-  state: OrganizationAccount["state"];
-  status: string;
-  reason?: string;
-  /** Per framework; empty for an account that was not read. */
-  scores: Record<string, FrameworkScore>;
-  /** The mean of its framework scores; null when it was not read (or no framework was scored). */
-  score: number | null;
-  /** Its failing, unsuppressed findings. */
-  failed: number;
-}
+const scores = z.record(z.string(), frameworkScoreSchema);
 
-export interface OuRollup {
-  id: string;
-  name: string;
-  path: string;
-  /** Accounts under it at any depth, and how many of them were read. */
-  accounts: number;
-  scanned: number;
-  scores: Record<string, FrameworkScore>;
-  score: number | null;
-}
+export const accountRollupSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    ouId: z.string(),
+    ouPath: z.string(),
+    state: z.enum(ORGANIZATION_ACCOUNT_STATES),
+    /** AWS's state of the account (ACTIVE, SUSPENDED, …). */
+    status: z.string(),
+    reason: z.string().optional().describe("why it was skipped or unreachable"),
+    scores: scores.describe("per framework; empty for an account that was not read"),
+    score: z.number().nullable().describe("the mean of its framework scores; null when it was not read"),
+    failed: z.number().int().describe("its failing, unsuppressed findings"),
+  })
+  .meta({ id: "AccountRollup" });
+export type AccountRollup = z.infer<typeof accountRollupSchema>;
 
-export interface OrganizationRollup {
-  id: string;
-  managementAccountId: string;
-  callerAccountId: string;
-  roleName: string;
-  /** Every read account together: the organisation-wide score per framework. */
-  scores: Record<string, FrameworkScore>;
-  score: number | null;
-  accounts: AccountRollup[];
-  /** The read accounts with the lowest scores, worst first. */
-  worstAccounts: string[];
-  ous: OuRollup[];
-}
+export const ouRollupSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    path: z.string(),
+    accounts: z.number().int().describe("accounts under it at any depth"),
+    scanned: z.number().int().describe("of which the scan read"),
+    scores,
+    score: z.number().nullable(),
+  })
+  .meta({ id: "OuRollup" });
+export type OuRollup = z.infer<typeof ouRollupSchema>;
+
+export const organizationRollupSchema = z
+  .object({
+    id: z.string(),
+    managementAccountId: z.string(),
+    callerAccountId: z.string(),
+    roleName: z.string(),
+    scores: scores.describe("every read account together: the organisation-wide score per framework"),
+    score: z.number().nullable(),
+    accounts: z.array(accountRollupSchema),
+    worstAccounts: z.array(z.string()).describe("the read accounts with the lowest scores, worst first"),
+    ous: z.array(ouRollupSchema),
+  })
+  .meta({ id: "OrganizationRollup" });
+export type OrganizationRollup = z.infer<typeof organizationRollupSchema>;

@@ -135,7 +135,15 @@ export function scanRoutes(): AnyRoute[] {
         const scan = await services.app.store.scans.get(params.id);
         const report = await services.reports.get(scan.id, await services.app.catalog());
         const { bySeverity, byService, totals } = report.posture;
-        return { status: 200, body: { scan: scanView(scan), summary: { bySeverity, byService, totals } } };
+        const organization = report.scan.organization;
+        return {
+          status: 200,
+          body: {
+            scan: scanView(scan),
+            summary: { bySeverity, byService, totals },
+            ...(organization ? { organization } : {}),
+          },
+        };
       },
     }),
     route({
