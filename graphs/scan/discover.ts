@@ -19,6 +19,7 @@ export function discoverNode(deps: ScanDeps) {
         resourceCount: inventory.items.length,
         coverageGaps: inventory.coverageGaps,
       });
+      if (inventory.organization) await tx.scans.saveOrganization(state.scanId, inventory.organization);
     });
     return {
       resourceCount: inventory.items.length,

@@ -1,5 +1,6 @@
 import { assess } from "../../src/engine/assess.ts";
 import { selectFrameworks } from "../../src/engine/frameworks.ts";
+import { rollUpOrganization } from "../../src/engine/rollup.ts";
 import { scanPosture } from "../../src/engine/scoring.ts";
 import type { ScanDeps } from "./deps.ts";
 import type { ScanStateType } from "./state.ts";
@@ -12,6 +13,7 @@ export function evaluateNode(deps: ScanDeps) {
     const items = await deps.store.resources.scanInventory(state.scanId);
     const now = deps.clock();
     const suppressions = await deps.store.suppressions.list();
+    const organization = await deps.store.scans.organization(state.scanId);
     // Ages are judged as of the inventory's capture, so an offline snapshot reads the same next year.
     const asOf = state.capturedAt ? new Date(state.capturedAt) : now;
     const { findings, posture } = assess(
@@ -36,7 +38,10 @@ export function evaluateNode(deps: ScanDeps) {
         ),
       });
       // The whole posture, judged with this catalog: reports and the API read it instead of re-scoring.
-      await tx.scans.savePosture(state.scanId, scanPosture(posture, selected));
+      await tx.scans.savePosture(state.scanId, {
+        ...scanPosture(posture, selected),
+        ...(organization ? { organization: rollUpOrganization(findings, selected, organization) } : {}),
+      });
     });
     return {
       findingCount: findings.length,

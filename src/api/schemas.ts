@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { driftRecordSchema, lifeStatusSchema } from "../domain/changes.ts";
+import { organizationRollupSchema } from "../domain/organization-rollup.ts";
 import { ROLES } from "../domain/roles.ts";
 import {
   llmUsageSchema as domainLlmUsageSchema,
@@ -131,7 +132,13 @@ export const postureSummarySchema = z
   .meta({ id: "PostureSummary" });
 
 export const scanDetailSchema = z
-  .object({ scan: scanSchema, summary: postureSummarySchema })
+  .object({
+    scan: scanSchema,
+    summary: postureSummarySchema,
+    organization: organizationRollupSchema
+      .optional()
+      .describe("an organisation scan: each account's and each OU's scores, the worst accounts"),
+  })
   .meta({ id: "ScanDetail" });
 
 export const scanListSchema = z.object({ items: z.array(scanSchema), ...pageMeta }).meta({ id: "ScanList" });
@@ -160,6 +167,28 @@ export const startScanSchema = z
       .strict()
       .optional()
       .describe("a live scan with the server's AWS credentials: regions and the roles to assume"),
+    organization: z
+      .object({
+        roleName: z
+          .string()
+          .regex(/^[\w+=,.@/-]{1,512}$/, "an IAM role name")
+          .optional()
+          .describe("the role assumed in each member account (default OrganizationAccountAccessRole)"),
+        ous: z
+          .array(
+            z.string().regex(/^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/, "an OU or root id"),
+          )
+          .min(1)
+          .max(100)
+          .optional()
+          .describe("only the accounts under these OUs, at any depth"),
+        excludeAccounts: z.array(accountId).min(1).max(1000).optional(),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "every active account of the server's AWS Organization (management or delegated administrator credentials); scope gives regions and externalId",
+      ),
     inventory: z
       .unknown()
       .optional()

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { OrganizationScope } from "./organization.ts";
 import { coverageGapSchema } from "./types.ts";
 
 /**
@@ -68,4 +69,6 @@ export type InventorySource =
       roleArns?: string[];
       externalId?: string;
       endpoint?: string;
+      /** Every active account of the AWS Organization the caller manages, through a role in each. */
+      organization?: OrganizationScope;
     };

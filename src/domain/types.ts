@@ -8,6 +8,7 @@
  * document, so every shape that contains it refers to it by that name.
  */
 import { z } from "zod";
+import type { OrganizationMap } from "./organization.ts";
 
 export const SEVERITIES = ["critical", "high", "medium", "low", "informational"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -63,6 +64,8 @@ export interface Inventory {
   items: ConfigurationItem[];
   coverageGaps: CoverageGap[];
   capturedAt: string;
+  /** Set by an organisation scan: the accounts, their OUs and what the scan did with each. */
+  organization?: OrganizationMap;
 }
 
 export const frameworkRefSchema = z

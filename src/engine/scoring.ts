@@ -1,5 +1,6 @@
 import { getOrInit } from "../domain/maps.ts";
 import { compareSeverity, worseSeverity } from "../domain/order.ts";
+import type { OrganizationRollup } from "../domain/organization-rollup.ts";
 import type { FrameworkScore as StoredScore } from "../domain/scan.ts";
 import { type Finding, SEVERITIES, type Severity } from "../domain/types.ts";
 import { type Framework, type FrameworkSummary, summarize } from "./frameworks.ts";
@@ -156,6 +157,8 @@ export function topFailingControls(posture: Posture, limit = 10): ControlResult[
  */
 export interface ScanPosture extends Posture {
   frameworkSummaries: FrameworkSummary[];
+  /** An organisation scan's per-account and per-OU scores, judged with the same catalog. */
+  organization?: OrganizationRollup;
 }
 
 /** Scores a scan's findings against the frameworks it selected, in the shape that is stored. */

@@ -2,6 +2,7 @@ import { compareByStatusThenSeverity } from "../domain/order.ts";
 import type { LlmUsage } from "../domain/scan.ts";
 import type { Catalog } from "../engine/catalog.ts";
 import { selectFrameworks } from "../engine/frameworks.ts";
+import { rollUpOrganization } from "../engine/rollup.ts";
 import { type ScanPosture, scanPosture, scorePosture } from "../engine/scoring.ts";
 import type { Store } from "../store/index.ts";
 import type { ScanReport } from "./model.ts";
@@ -19,7 +20,11 @@ export async function buildReport(store: Store, catalog: Catalog, scanId: string
   let posture: ScanPosture | undefined = await store.scans.posture(scanId);
   if (!posture) {
     const frameworks = selectFrameworks(catalog.frameworks, scan.frameworks);
-    posture = scanPosture(scorePosture(findings, frameworks), frameworks);
+    const organization = await store.scans.organization(scanId);
+    posture = {
+      ...scanPosture(scorePosture(findings, frameworks), frameworks),
+      ...(organization ? { organization: rollUpOrganization(findings, frameworks, organization) } : {}),
+    };
     if (scan.status === "completed") await store.scans.savePosture(scanId, posture);
   }
   const earlier = await store.scans.previousCompleted(new Date(scan.startedAt), 10);
@@ -43,6 +48,7 @@ export async function buildReport(store: Store, catalog: Catalog, scanId: string
       source: scan.source,
       frameworks: posture.frameworkSummaries,
       trend,
+      ...(posture.organization ? { organization: posture.organization } : {}),
     },
     findings: sortFindings(findings),
     posture: {

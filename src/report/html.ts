@@ -260,6 +260,52 @@ function gapsSection(report: ScanReport): string {
   return `<section aria-labelledby="gaps-h" id="coverage-gaps"><h2 id="gaps-h">Coverage gaps</h2>${body}</section>`;
 }
 
+/** An organisation scan: every account with its OU, state and scores, the worst accounts, the score per OU. */
+function organizationSection(report: ScanReport): string {
+  const o = report.scan.organization;
+  if (!o) return "";
+  const score = (n: number | null) => (n === null ? "—" : num(n));
+  const frameworkIds = Object.keys(o.scores);
+  const fwHead = frameworkIds.map((id) => `<th scope="col" class="n"><code>${h(id)}</code></th>`).join("");
+  const fwCells = (scores: Record<string, FrameworkScore>) =>
+    frameworkIds.map((id) => `<td class="n">${scores[id] ? num(scores[id].score) : "—"}</td>`).join("");
+  const byId = new Map(o.accounts.map((a) => [a.id, a]));
+  const worst =
+    o.worstAccounts.length > 0
+      ? `<p>Worst accounts: ${o.worstAccounts
+          .map((id) => `<code>${h(id)}</code> (${score(byId.get(id)?.score ?? null)})`)
+          .join(", ")}</p>`
+      : "";
+  const accounts =
+    `<div class="table-wrap"><table class="compact"><thead><tr><th scope="col">Account</th><th scope="col">Name</th>` +
+    `<th scope="col">OU</th><th scope="col">State</th><th scope="col" class="n">Score</th><th scope="col" class="n">Failed</th>${fwHead}</tr></thead><tbody>` +
+    o.accounts
+      .map(
+        (a) =>
+          `<tr><th scope="row"><code>${h(a.id)}</code></th><td>${h(a.name)}</td><td>${h(a.ouPath)}</td>` +
+          `<td>${h(a.state)}${a.reason ? ` — ${h(a.reason)}` : ""}</td><td class="n">${score(a.score)}</td>` +
+          `<td class="n">${a.state === "scanned" ? num(a.failed) : ""}</td>${fwCells(a.scores)}</tr>`,
+      )
+      .join("") +
+    `</tbody></table></div>`;
+  const ous =
+    `<h3>Score per OU</h3><div class="table-wrap"><table class="compact"><thead><tr><th scope="col">OU</th><th scope="col">Id</th>` +
+    `<th scope="col" class="n">Accounts scanned</th><th scope="col" class="n">Score</th>${fwHead}</tr></thead><tbody>` +
+    o.ous
+      .map(
+        (u) =>
+          `<tr><th scope="row">${h(u.path)}</th><td><code>${h(u.id)}</code></td><td class="n">${num(u.scanned)} of ${num(u.accounts)}</td>` +
+          `<td class="n">${score(u.score)}</td>${fwCells(u.scores)}</tr>`,
+      )
+      .join("") +
+    `</tbody></table></div>`;
+  return (
+    `<section aria-labelledby="org-h" id="organization"><h2 id="org-h">Organization <code>${h(o.id)}</code></h2>` +
+    `<p>Management account <code>${h(o.managementAccountId)}</code>, role <code>${h(o.roleName)}</code> in each member; organisation-wide score ${score(o.score)}.</p>` +
+    `${worst}${accounts}${ous}</section>`
+  );
+}
+
 /** Passed and failed findings per service, worst score first, so a user sees which services drag the posture. */
 function servicesSection(report: ScanReport): string {
   const rows = Object.entries(report.posture.byService).sort(
@@ -484,6 +530,7 @@ export function renderHtml(report: ScanReport, options: HtmlOptions = {}): strin
 <section aria-labelledby="sev-h"><h2 id="sev-h">Failing findings by severity</h2>${severityChart(counts)}</section>
 </div>
 ${scoresTable(report, scores)}
+${organizationSection(report)}
 ${gapsSection(report)}
 ${servicesSection(report)}
 ${controlsSection(report, options.topControls ?? 15)}

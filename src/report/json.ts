@@ -4,6 +4,7 @@
  * assembled in; absent optional values are left out rather than printed as `null`.
  */
 
+import type { OrganizationRollup } from "../domain/organization-rollup.ts";
 import type { FrameworkScore, LlmUsage } from "../domain/scan.ts";
 import { type CoverageGap, type Finding, SEVERITIES } from "../domain/types.ts";
 import type { ControlResult } from "../engine/scoring.ts";
@@ -19,6 +20,8 @@ function opt(out: Json, key: string, value: unknown): void {
 
 function gapJson(g: CoverageGap): Json {
   const out: Json = { service: g.service, region: g.region };
+  // Discovery records whose gap it is; with several accounts (an organisation) the reader needs it.
+  opt(out, "accountId", (g as CoverageGap & { accountId?: string }).accountId);
   opt(out, "code", g.code);
   out.error = g.error;
   return out;
@@ -31,6 +34,47 @@ function scoreJson(s: FrameworkScore): Json {
   opt(out, "errors", extra.errors);
   opt(out, "noResources", extra.noResources);
   return out;
+}
+
+function scoresJson(scores: Record<string, FrameworkScore>): Json {
+  return Object.fromEntries(Object.entries(scores).map(([id, sc]) => [id, scoreJson(sc)]));
+}
+
+/** `scan.organization` of an organisation scan: the org-wide scores, each account, the worst, each OU. */
+function organizationJson(o: OrganizationRollup): Json {
+  return {
+    id: o.id,
+    managementAccountId: o.managementAccountId,
+    callerAccountId: o.callerAccountId,
+    roleName: o.roleName,
+    score: o.score,
+    scores: scoresJson(o.scores),
+    worstAccounts: o.worstAccounts,
+    accounts: o.accounts.map((a) => {
+      const out: Json = {
+        id: a.id,
+        name: a.name,
+        ouId: a.ouId,
+        ouPath: a.ouPath,
+        state: a.state,
+        status: a.status,
+      };
+      opt(out, "reason", a.reason);
+      out.score = a.score;
+      out.failed = a.failed;
+      out.scores = scoresJson(a.scores);
+      return out;
+    }),
+    ous: o.ous.map((u) => ({
+      id: u.id,
+      name: u.name,
+      path: u.path,
+      accounts: u.accounts,
+      scanned: u.scanned,
+      score: u.score,
+      scores: scoresJson(u.scores),
+    })),
+  };
 }
 
 function llmJson(llm: Partial<LlmUsage> | undefined): Json {
@@ -139,6 +183,7 @@ export function* jsonChunks(report: ScanReport): Generator<string> {
   if (s.trend) {
     scan.trend = s.trend.map((t) => ({ scanId: t.scanId, startedAt: t.startedAt, scores: t.scores }));
   }
+  if (s.organization) scan.organization = organizationJson(s.organization);
 
   const p = report.posture;
   const posture: Json = {

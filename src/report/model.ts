@@ -1,3 +1,4 @@
+import type { OrganizationRollup } from "../domain/organization-rollup.ts";
 import type { FrameworkScore, LlmUsage, ScanStatus } from "../domain/scan.ts";
 import type { CoverageGap, Finding } from "../domain/types.ts";
 import type { FrameworkSummary } from "../engine/frameworks.ts";
@@ -20,6 +21,8 @@ export interface ScanReport {
     frameworks?: FrameworkSummary[];
     /** Score per framework in earlier completed scans, oldest first, for trends. */
     trend?: { scanId: string; startedAt: string; scores: Record<string, number> }[];
+    /** An organisation scan: each account's and each OU's scores, the worst accounts (`scan --organization`). */
+    organization?: OrganizationRollup;
   };
   findings: Finding[];
   posture: Pick<Posture, "bySeverity" | "byService" | "totals"> & { controls: ControlResult[] };

@@ -195,6 +195,54 @@ function scoresSection(report: ScanReport, st: Style): string[] {
   return lines;
 }
 
+/** An organisation scan: each account (OU, state, score), the worst accounts, then the score per OU. */
+function organizationSection(report: ScanReport, st: Style): string[] {
+  const o = report.scan.organization;
+  if (!o) return [];
+  const scoreText = (score: number | null) => (score === null ? "—" : formatScore(score));
+  const paintScore = (score: number | null) => (score === null ? st.gray : scoreStyle(st, score));
+  const frameworksOf = (scores: Record<string, FrameworkScore>) =>
+    Object.entries(scores)
+      .map(([id, sc]) => `${cleanText(id)} ${formatScore(sc.score)}`)
+      .join(" · ");
+  const scanned = o.accounts.filter((a) => a.state === "scanned").length;
+  const lines = [
+    `${st.bold("Organization")} ${cleanText(o.id)}  ${st.gray(
+      `management ${cleanText(o.managementAccountId)} · role ${cleanText(o.roleName)} · ${scanned} of ${plural(o.accounts.length, "account")} scanned`,
+    )}  ${paintScore(o.score)(scoreText(o.score))}`,
+  ];
+  const idWidth = 12;
+  const nameWidth = Math.min(24, Math.max(4, ...o.accounts.map((a) => cleanText(a.name).length)));
+  const pathWidth = Math.min(32, Math.max(2, ...o.accounts.map((a) => cleanText(a.ouPath).length)));
+  lines.push(
+    `  ${st.gray(padEnd("account", idWidth))}  ${st.gray(padEnd("name", nameWidth))}  ${st.gray(padEnd("OU", pathWidth))}  ${st.gray(padEnd("state", 11))}  ${st.gray(padStart("score", 6))}  ${st.gray(padStart("failed", 6))}`,
+  );
+  for (const a of o.accounts) {
+    const state =
+      a.state === "scanned" ? a.state : a.state === "skipped" ? st.gray(a.state) : st.yellow(a.state);
+    const detail = a.state === "scanned" ? frameworksOf(a.scores) : cleanText(a.reason ?? "");
+    lines.push(
+      `  ${padEnd(cleanText(a.id), idWidth)}  ${padEnd(cleanText(a.name).slice(0, nameWidth), nameWidth)}  ${padEnd(cleanText(a.ouPath).slice(0, pathWidth), pathWidth)}  ${padEnd(state, 11)}  ${paintScore(a.score)(padStart(scoreText(a.score), 6))}  ${padStart(a.state === "scanned" ? String(a.failed) : "", 6)}  ${st.gray(detail)}`,
+    );
+  }
+  if (o.worstAccounts.length > 0) {
+    const byId = new Map(o.accounts.map((a) => [a.id, a]));
+    const worst = o.worstAccounts.map((id) => `${cleanText(id)} (${scoreText(byId.get(id)?.score ?? null)})`);
+    lines.push(`  ${st.gray("worst")}  ${worst.join(", ")}`);
+  }
+  lines.push("", st.bold("Score per OU"));
+  const ouWidth = Math.min(48, Math.max(4, ...o.ous.map((u) => cleanText(u.path).length)));
+  lines.push(
+    `  ${st.gray(padEnd("OU", ouWidth))}  ${st.gray(padStart("accounts", 8))}  ${st.gray(padStart("score", 6))}`,
+  );
+  for (const u of o.ous) {
+    lines.push(
+      `  ${padEnd(cleanText(u.path), ouWidth)}  ${padStart(`${u.scanned}/${u.accounts}`, 8)}  ${paintScore(u.score)(padStart(scoreText(u.score), 6))}  ${st.gray(`${cleanText(u.id)}  ${frameworksOf(u.scores)}`)}`,
+    );
+  }
+  return lines;
+}
+
 function severitySection(report: ScanReport, st: Style): string[] {
   const counts = failingBySeverity(report.findings);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -219,10 +267,13 @@ function gapsSection(report: ScanReport, st: Style): string[] {
   ];
   const svcWidth = Math.max(...gaps.map((g) => cleanText(g.service).length));
   const regWidth = Math.max(...gaps.map((g) => cleanText(g.region).length));
+  const accountOf = (g: (typeof gaps)[number]) => (g as { accountId?: string }).accountId;
+  const multiAccount = new Set(gaps.map(accountOf)).size > 1;
   for (const g of gaps) {
     const code = g.code ? `${cleanText(g.code)}: ` : "";
+    const account = multiAccount ? `${cleanText(accountOf(g) ?? "")}  ` : "";
     lines.push(
-      `  ${st.yellow("!")} ${padEnd(cleanText(g.service), svcWidth)}  ${padEnd(cleanText(g.region), regWidth)}  ${code}${cleanText(g.error)}`,
+      `  ${st.yellow("!")} ${account}${padEnd(cleanText(g.service), svcWidth)}  ${padEnd(cleanText(g.region), regWidth)}  ${code}${cleanText(g.error)}`,
     );
   }
   return lines;
@@ -342,10 +393,12 @@ export function renderTable(report: ScanReport, options: TableOptions): string {
   const st = ansi(options.color);
   const max = Math.max(1, options.maxResources ?? 5);
   const gaps = gapsSection(report, st);
+  const organization = organizationSection(report, st);
   const lines = [
     ...header(report, st),
     "",
     ...scoresSection(report, st),
+    ...(organization.length > 0 ? ["", ...organization] : []),
     "",
     ...severitySection(report, st),
     ...(gaps.length > 0 ? ["", ...gaps] : []),

@@ -9,6 +9,7 @@ import {
 } from "../../graphs/scan.ts";
 import { discoverAccount, discoverAccounts, type ProgressEvent } from "../../tools/aws/discover.ts";
 import { readInventoryFile, writeInventoryFile } from "../../tools/aws/inventory-file.ts";
+import { discoverOrganization } from "../../tools/aws/organization-accounts.ts";
 import type { AwsSettings } from "../config/index.ts";
 import type { InventorySource, ScanRecord } from "../domain/scan.ts";
 import type { Inventory } from "../domain/types.ts";
@@ -89,6 +90,9 @@ export async function loadInventory(
         onProgress: progress,
         signal,
       };
+      if (source.organization) {
+        return discoverOrganization({ ...common, scope: source.organization, externalId: source.externalId });
+      }
       if (source.roleArns?.length) {
         return discoverAccounts(
           source.roleArns.map((roleArn) => ({ roleArn, externalId: source.externalId })),

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { OrganizationMap } from "../domain/organization.ts";
 import type { FrameworkScore, ScanRecord, ScanStatus } from "../domain/scan.ts";
 import type { CoverageGap } from "../domain/types.ts";
 import type { ScanPosture } from "../engine/scoring.ts";
@@ -193,5 +194,24 @@ export class ScanRepository {
       [id],
     );
     return rows[0]?.posture ?? undefined;
+  }
+
+  /** Stores the organisation an organisation scan covered (discovery; see migration 008). */
+  async saveOrganization(id: string, organization: OrganizationMap): Promise<void> {
+    const { rowCount } = await this.db.query("UPDATE compliance_scans SET organization = $2 WHERE id = $1", [
+      id,
+      JSON.stringify(organization),
+    ]);
+    if (!rowCount)
+      throw new NotFoundError(`scan ${id} does not exist; list scans with \`enforceai scans list\``);
+  }
+
+  /** The organisation the scan covered; undefined for a scan of accounts named one by one, or of a file. */
+  async organization(id: string): Promise<OrganizationMap | undefined> {
+    const { rows } = await this.db.query<{ organization: OrganizationMap | null }>(
+      "SELECT organization FROM compliance_scans WHERE id = $1",
+      [id],
+    );
+    return rows[0]?.organization ?? undefined;
   }
 }

@@ -610,7 +610,8 @@ export async function discoverAccounts(
   return mergeResults(results, failures, capturedAt, Math.round(performance.now() - started));
 }
 
-function mergeResults(
+/** One result of several accounts' discoveries (and the accounts that could not be entered, as gaps). */
+export function mergeResults(
   results: DiscoveryResult[],
   failures: AccountCoverageGap[],
   capturedAt: string,

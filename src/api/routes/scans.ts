@@ -31,7 +31,8 @@ export function scanRoutes(): AnyRoute[] {
       summary: "Start a scan",
       description:
         '`{"demo": true}` scans the bundled sample account; `{"scope": {"regions": [...], "roleArns": [...]}}` scans ' +
-        "live accounts with the server's AWS credentials. Inventory files on the server are not readable through " +
+        'live accounts with the server\'s AWS credentials; `{"organization": {"roleName": ..., "ous": [...]}}` every ' +
+        "active account of the server's AWS Organization. Inventory files on the server are not readable through " +
         "the API. The scan runs in the background: follow it at `/scans/{id}/events`.",
       tag: TAG,
       role: "operator",
@@ -57,7 +58,16 @@ export function scanRoutes(): AnyRoute[] {
         if (body.demo && body.scope) {
           throw validationProblem([{ path: "body.scope", message: "give demo or scope, not both" }]);
         }
-        if (!body.demo && !body.scope) {
+        if (body.organization && (body.demo || body.scope?.roleArns || body.autoRemediate)) {
+          throw validationProblem([
+            {
+              path: "body.organization",
+              message:
+                "an organisation scan finds its accounts itself: drop demo, scope.roleArns and autoRemediate",
+            },
+          ]);
+        }
+        if (!body.demo && !body.scope && !body.organization) {
           throw validationProblem([
             { path: "body", message: 'say what to scan: {"demo": true} or {"scope": {"regions": [...]}}' },
           ]);
@@ -77,6 +87,7 @@ export function scanRoutes(): AnyRoute[] {
               roleArns: body.scope?.roleArns,
               externalId: body.scope?.externalId,
               endpoint: services.app.config.aws.endpoint,
+              ...(body.organization ? { organization: body.organization } : {}),
             };
         const scan = await services.jobs.start({
           source,
@@ -124,7 +135,15 @@ export function scanRoutes(): AnyRoute[] {
         const scan = await services.app.store.scans.get(params.id);
         const report = await services.reports.get(scan.id, await services.app.catalog());
         const { bySeverity, byService, totals } = report.posture;
-        return { status: 200, body: { scan: scanView(scan), summary: { bySeverity, byService, totals } } };
+        const organization = report.scan.organization;
+        return {
+          status: 200,
+          body: {
+            scan: scanView(scan),
+            summary: { bySeverity, byService, totals },
+            ...(organization ? { organization } : {}),
+          },
+        };
       },
     }),
     route({

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Command, Option } from "commander";
 import type { App } from "../../app.ts";
 import { atLeastAsSevere } from "../../domain/order.ts";
+import { DEFAULT_ORGANIZATION_ROLE, type OrganizationScope } from "../../domain/organization.ts";
 import type { InventorySource } from "../../domain/scan.ts";
 import { SEVERITIES, type Severity } from "../../domain/types.ts";
 import { UsageError } from "../../errors.ts";
@@ -55,6 +56,42 @@ export function parseList(value: string | undefined): string[] | undefined {
   return list.length > 0 ? list : undefined;
 }
 
+function collectList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...(parseList(value) ?? [])];
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+const OU_ID = /^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/;
+
+/** `--organization` and its options, checked; undefined without `--organization`. */
+function organizationScope(opts: ScanOptions): OrganizationScope | undefined {
+  if (!opts.organization) {
+    if (opts.roleName || opts.ou || opts.excludeAccount) {
+      throw new UsageError(
+        "--role-name, --ou and --exclude-account apply to --organization; add --organization",
+      );
+    }
+    return undefined;
+  }
+  const badOu = opts.ou?.find((id) => !OU_ID.test(id));
+  if (badOu) throw new UsageError(`--ou ${badOu} is not an OU id (ou-abcd-12345678) or a root id (r-abcd)`);
+  const badAccount = opts.excludeAccount?.find((id) => !ACCOUNT_ID.test(id));
+  if (badAccount) throw new UsageError(`--exclude-account ${badAccount} is not a 12-digit account id`);
+  if (opts.roleName !== undefined && !ROLE_NAME.test(opts.roleName)) {
+    throw new UsageError(
+      `--role-name ${opts.roleName} is not an IAM role name (letters, digits and +=,.@_-, a path allowed)`,
+    );
+  }
+  return {
+    ...(opts.roleName ? { roleName: opts.roleName } : {}),
+    ...(opts.ou?.length ? { ous: opts.ou } : {}),
+    ...(opts.excludeAccount?.length ? { excludeAccounts: opts.excludeAccount } : {}),
+  };
+}
+
+/** A role name, with an optional path (`team/Scanner`), as IAM allows in a role ARN. */
+const ROLE_NAME = /^[\w+=,.@/-]{1,512}$/;
+
 /** Exit code 1 when a failing, unsuppressed finding is at or above the threshold. */
 export function failOnExitCode(report: ScanReport, threshold: Severity | undefined): number {
   if (!threshold) return 0;
@@ -91,6 +128,10 @@ export async function writeHtmlCopy(app: App, io: Io, report: ScanReport): Promi
 }
 
 interface ScanOptions {
+  organization?: boolean;
+  roleName?: string;
+  ou?: string[];
+  excludeAccount?: string[];
   regions?: string;
   inventory?: string;
   frameworks?: string;
@@ -131,6 +172,24 @@ export function registerScan(
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option("--external-id <id>", "external id the role's trust policy requires")
+    .option(
+      "--organization",
+      "scan every active account of the AWS Organization (run from the management or a delegated administrator account)",
+    )
+    .option(
+      "--role-name <name>",
+      `with --organization: the role to assume in each member account (default ${DEFAULT_ORGANIZATION_ROLE})`,
+    )
+    .option(
+      "--ou <id>",
+      "with --organization: only the accounts under this OU, at any depth (repeat, or comma-separated)",
+      collectList,
+    )
+    .option(
+      "--exclude-account <id>",
+      "with --organization: leave this account out (repeat, or comma-separated)",
+      collectList,
+    )
     .addOption(formatOption())
     .option("--output <file>", "write the report to a file instead of stdout")
     .option(
@@ -161,6 +220,12 @@ export function registerScan(
       if (opts.dryRun && !opts.autoRemediate && !opts.resume) {
         throw new UsageError("--dry-run applies to --auto-remediate; add --auto-remediate or drop --dry-run");
       }
+      const organization = organizationScope(opts);
+      if (organization && (opts.resume || opts.inventory || opts.roleArn || opts.autoRemediate)) {
+        throw new UsageError(
+          "--organization finds the accounts itself; drop --resume, --inventory, --role-arn and --auto-remediate",
+        );
+      }
       if (opts.inventory && (opts.regions || opts.roleArn)) {
         throw new UsageError("--inventory reads a file; --regions and --role-arn apply to live scans only");
       }
@@ -171,6 +236,7 @@ export function registerScan(
             regions: parseList(opts.regions),
             roleArns: opts.roleArn,
             externalId: opts.externalId,
+            ...(organization ? { organization } : {}),
             endpoint: io.env.AWS_ENDPOINT_URL || undefined,
           };
       await withApp(io, globals(), async (app) => {

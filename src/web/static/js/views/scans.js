@@ -190,6 +190,80 @@ function startForm(go) {
   );
 }
 
+/** A small table of plain cells: `rows` are arrays of strings or nodes, the first cell the row's header. */
+function plainTable(caption, columns, rows) {
+  return tableWrap(
+    h(
+      "table",
+      {},
+      h("caption", { class: "sr-only" }, caption),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          columns.map((c) => h("th", { scope: "col" }, c)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        rows.map(([first, ...rest]) =>
+          h("tr", {}, h("th", { scope: "row" }, first), ...rest.map((cell) => h("td", {}, cell))),
+        ),
+      ),
+    ),
+    caption,
+  );
+}
+
+const scoreText = (score) => (score === null || score === undefined ? "—" : `${score}%`);
+
+/** An organisation scan's roll-up as GET /scans/{id} returns it: accounts, the worst ones, the score per OU. */
+function organizationSection(o) {
+  const byId = new Map(o.accounts.map((a) => [a.id, a]));
+  return section(
+    `Organization ${o.id}`,
+    h(
+      "div",
+      {},
+      h(
+        "p",
+        {},
+        `Management account ${o.managementAccountId}, role ${o.roleName} in each member. Organisation-wide: ${scoreText(o.score)}.`,
+      ),
+      o.worstAccounts.length
+        ? h(
+            "p",
+            {},
+            "Worst accounts: ",
+            o.worstAccounts
+              .map((id) => `${id} (${byId.get(id)?.name ?? id}, ${scoreText(byId.get(id)?.score)})`)
+              .join(", "),
+          )
+        : null,
+      plainTable(
+        "Accounts",
+        ["Account", "Name", "OU", "State", "Score", "Failing"],
+        o.accounts.map((a) => [
+          a.id,
+          a.name,
+          a.ouPath,
+          a.reason ? `${a.state}: ${a.reason}` : a.state,
+          scoreText(a.score),
+          a.state === "scanned" ? number(a.failed) : "",
+        ]),
+      ),
+      plainTable(
+        "Score per OU",
+        ["OU", "Id", "Accounts read", "Score"],
+        o.ous.map((u) => [u.path, u.id, `${u.scanned} of ${u.accounts}`, scoreText(u.score)]),
+      ),
+    ),
+  );
+}
+
 function scanTable(page) {
   if (page.items.length === 0) return emptyState("No scans yet.");
   return h(
@@ -355,6 +429,7 @@ export function scanView(container, [id]) {
         ),
       );
     }
+    if (detail.organization) parts.push(organizationSection(detail.organization));
     if (scan.status === "awaiting_approval") {
       parts.push(
         section(
