@@ -196,7 +196,7 @@ export class ScanRepository {
     return rows[0]?.posture ?? undefined;
   }
 
-  /** Stores the organisation an organisation scan covered (discovery; see migration 008). */
+  /** Stores the organisation an organisation scan covered (discovery; see migration 009). */
   async saveOrganization(id: string, organization: OrganizationMap): Promise<void> {
     const { rowCount } = await this.db.query("UPDATE compliance_scans SET organization = $2 WHERE id = $1", [
       id,
