@@ -67,13 +67,24 @@ export function templateExplanation(f: Finding, catalog: Catalog, passages: read
   };
 }
 
-async function retrieve(search: KnowledgeSearch | undefined, f: Finding): Promise<Passage[]> {
-  if (!search || f.frameworks.length === 0) return [];
-  return search.search(f.title, {
-    k: 4,
-    frameworks: [...new Set(f.frameworks.map((r) => r.framework))],
-    controlIds: [...new Set(f.frameworks.map((r) => r.controlId))],
-  });
+/**
+ * Retrieval for a finding depends only on its check's title and framework references, so findings of one check
+ * share one search: a large scan has thousands of failing findings but a few hundred distinct checks.
+ */
+function retriever(search: KnowledgeSearch | undefined): (f: Finding) => Promise<Passage[]> {
+  const searches = new Map<string, Promise<Passage[]>>();
+  return (f) => {
+    if (!search || f.frameworks.length === 0) return Promise.resolve([]);
+    const frameworks = [...new Set(f.frameworks.map((r) => r.framework))];
+    const controlIds = [...new Set(f.frameworks.map((r) => r.controlId))];
+    const key = JSON.stringify([f.title, frameworks, controlIds]);
+    let passages = searches.get(key);
+    if (!passages) {
+      passages = search.search(f.title, { k: 4, frameworks, controlIds }).catch(() => [] as Passage[]);
+      searches.set(key, passages);
+    }
+    return passages;
+  };
 }
 
 /**
@@ -83,11 +94,12 @@ async function retrieve(search: KnowledgeSearch | undefined, f: Finding): Promis
  */
 export function analyseNode(deps: ScanDeps) {
   return async (state: ScanStateType): Promise<Partial<ScanStateType>> => {
-    const findings = await deps.store.findings.allOfScan(state.scanId);
+    // Only failing and MANUAL findings can be analysed (analysisTargets).
+    const findings = await deps.store.findings.allOfScan(state.scanId, ["FAIL", "MANUAL"]);
     const targets = analysisTargets(findings, new Set(state.flagged ?? []));
     if (targets.length === 0) return { completedSteps: ["analyse"] };
     const catalog = await deps.catalog();
-    const search = await deps.retrieval?.();
+    const retrieve = retriever(await deps.retrieval?.());
     const models = deps.models;
     const prompt = models ? await loadPrompt(ANALYSIS_PROMPT.id, ANALYSIS_PROMPT.version) : undefined;
     const meter = models ? await meterFor(deps.store, state.scanId, models.mode) : undefined;
@@ -98,7 +110,7 @@ export function analyseNode(deps: ScanDeps) {
     const dropped: { findingId: string; reason: string }[] = [];
 
     const analyseOne = async ({ f, index }: { f: Finding; index: number }) => {
-      const passages = await retrieve(search, f).catch(() => [] as Passage[]);
+      const passages = await retrieve(f);
       const template = templateExplanation(f, catalog, passages);
       if (!models || !prompt || !meter || index >= deps.analysisBudget) {
         patches.set(f.id, { explanation: template });

@@ -53,7 +53,8 @@ export function precheckNode(deps: ScanDeps) {
   return async (state: ScanStateType): Promise<Partial<ScanStateType>> => {
     const models = deps.models;
     if (!models) return { flagged: [], completedSteps: ["precheck"] };
-    const findings = await deps.store.findings.allOfScan(state.scanId);
+    // The MANUAL findings are triaged; the account digest counts the failing ones.
+    const findings = await deps.store.findings.allOfScan(state.scanId, ["FAIL", "MANUAL"]);
     const manual = findings.filter((f) => f.status === "MANUAL" && !f.suppressed);
     if (manual.length === 0) return { flagged: [], completedSteps: ["precheck"] };
     const catalog = await deps.catalog();

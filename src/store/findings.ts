@@ -254,11 +254,20 @@ export class FindingRepository {
   }
 
   /** Every finding of a scan, in report order. */
-  async allOfScan(scanId: string): Promise<Finding[]> {
-    const { rows } = await this.db.query<{ data: Finding }>(
-      "SELECT data FROM scan_findings WHERE scan_id = $1 ORDER BY finding_id",
-      [scanId],
-    );
+  /**
+   * A scan's findings in id order; `statuses` narrows them in SQL, so a step that needs only the failing ones
+   * does not read (and parse) the passed majority of a large scan.
+   */
+  async allOfScan(scanId: string, statuses?: readonly FindingStatus[]): Promise<Finding[]> {
+    const { rows } = statuses
+      ? await this.db.query<{ data: Finding }>(
+          "SELECT data FROM scan_findings WHERE scan_id = $1 AND status = ANY($2::text[]) ORDER BY finding_id",
+          [scanId, statuses],
+        )
+      : await this.db.query<{ data: Finding }>(
+          "SELECT data FROM scan_findings WHERE scan_id = $1 ORDER BY finding_id",
+          [scanId],
+        );
     return rows.map((r) => r.data);
   }
 
