@@ -21,6 +21,7 @@ import {
   NotFoundError,
   ValidationError,
 } from "../errors.ts";
+import type { Repositories } from "../store/index.ts";
 import { type PolicyRepository, policySourceName, type StoredPolicy } from "../store/policies.ts";
 import type { Runtime } from "./runtime.ts";
 
@@ -105,8 +106,11 @@ export class PolicyService {
       throw new ConflictError(`"${check.id}" is a built-in (or file-defined) check; choose another id`);
     }
     validateControls(input.controls, current.frameworks);
-    const created = await this.repo.create(withoutSource(check), input.controls, by, this.app.clock());
-    await this.audit(by, "policy.created", check.id, { controls: input.controls });
+    const created = await this.app.store.transaction(async (tx) => {
+      const stored = await tx.policies.create(withoutSource(check), input.controls, by, this.app.clock());
+      await audit(tx, by, "policy.created", check.id, { controls: input.controls });
+      return stored;
+    });
     this.app.catalogChanged();
     return created;
   }
@@ -121,19 +125,31 @@ export class PolicyService {
       ]);
     }
     validateControls(input.controls, current.frameworks);
-    const updated = await this.repo.update(id, withoutSource(check), input.controls, by, this.app.clock());
-    await this.audit(by, "policy.updated", id, { controls: input.controls });
+    const updated = await this.app.store.transaction(async (tx) => {
+      const stored = await tx.policies.update(id, withoutSource(check), input.controls, by, this.app.clock());
+      await audit(tx, by, "policy.updated", id, { controls: input.controls });
+      return stored;
+    });
     this.app.catalogChanged();
     return updated;
   }
 
   async delete(id: string, by: string): Promise<void> {
-    await this.repo.delete(id);
-    await this.audit(by, "policy.deleted", id, {});
+    await this.app.store.transaction(async (tx) => {
+      await tx.policies.delete(id);
+      await audit(tx, by, "policy.deleted", id, {});
+    });
     this.app.catalogChanged();
   }
+}
 
-  private audit(actor: string, action: string, id: string, details: Record<string, unknown>) {
-    return this.app.store.audit.append({ actor, action, subjectType: "policy", subjectId: id, details });
-  }
+/** Written in the same transaction as the policy change it records: both commit, or neither does. */
+function audit(
+  tx: Repositories,
+  actor: string,
+  action: string,
+  id: string,
+  details: Record<string, unknown>,
+) {
+  return tx.audit.append({ actor, action, subjectType: "policy", subjectId: id, details });
 }

@@ -185,20 +185,23 @@ export async function startScan(app: Runtime, options: StartScanOptions): Promis
   const frameworks = selectFrameworks(catalog.frameworks, options.frameworks).map((f) => f.id);
   const now = app.clock();
   const scanId = options.scanId ?? newScanId(now);
-  await app.store.scans.create({
-    id: scanId,
-    source: options.source.kind === "live" ? "live" : options.source.kind,
-    requestedBy: options.requestedBy,
-    startedAt: now,
-    frameworks,
-    options: { source: options.source, autoRemediate: !!options.autoRemediate, dryRun: !!options.dryRun },
-  });
-  await app.store.audit.append({
-    actor: options.requestedBy,
-    action: "scan.started",
-    subjectType: "scan",
-    subjectId: scanId,
-    details: { source: options.source.kind, frameworks },
+  // The record and its audit entry commit together: no scan exists that the audit log does not show starting.
+  await app.store.transaction(async (tx) => {
+    await tx.scans.create({
+      id: scanId,
+      source: options.source.kind === "live" ? "live" : options.source.kind,
+      requestedBy: options.requestedBy,
+      startedAt: now,
+      frameworks,
+      options: { source: options.source, autoRemediate: !!options.autoRemediate, dryRun: !!options.dryRun },
+    });
+    await tx.audit.append({
+      actor: options.requestedBy,
+      action: "scan.started",
+      subjectType: "scan",
+      subjectId: scanId,
+      details: { source: options.source.kind, frameworks },
+    });
   });
   return runToEnd(
     app,

@@ -27,13 +27,17 @@ export function keyRoutes(): AnyRoute[] {
       body: newApiKeySchema,
       responses: { 201: { description: "created", schema: createdApiKeySchema } },
       async handler({ body, principal, services }) {
-        const created = await services.app.store.apiKeys.create(body.role, principal.identity, body.name);
-        await services.app.store.audit.append({
-          actor: principal.identity,
-          action: "api_key.created",
-          subjectType: "api_key",
-          subjectId: created.id,
-          details: { role: created.role, name: created.name },
+        // The key and its audit entry commit together: no key exists that the audit log does not show.
+        const created = await services.app.store.transaction(async (tx) => {
+          const key = await tx.apiKeys.create(body.role, principal.identity, body.name);
+          await tx.audit.append({
+            actor: principal.identity,
+            action: "api_key.created",
+            subjectType: "api_key",
+            subjectId: key.id,
+            details: { role: key.role, name: key.name },
+          });
+          return key;
         });
         return {
           status: 201,
@@ -57,16 +61,19 @@ export function keyRoutes(): AnyRoute[] {
             kind: "conflict",
           });
         }
-        const revoked = await services.app.store.apiKeys.revoke(params.id);
-        if (!revoked) throw new NotFoundError(`no active API key ${params.id}`);
-        services.keyCache.forgetKeyId(params.id);
-        await services.app.store.audit.append({
-          actor: principal.identity,
-          action: "api_key.revoked",
-          subjectType: "api_key",
-          subjectId: params.id,
-          details: {},
+        await services.app.store.transaction(async (tx) => {
+          const revoked = await tx.apiKeys.revoke(params.id);
+          if (!revoked) throw new NotFoundError(`no active API key ${params.id}`);
+          await tx.audit.append({
+            actor: principal.identity,
+            action: "api_key.revoked",
+            subjectType: "api_key",
+            subjectId: params.id,
+            details: {},
+          });
         });
+        // Only once the revocation has committed: a rolled-back one leaves the key valid, and cached.
+        services.keyCache.forgetKeyId(params.id);
         return { status: 204 };
       },
     }),

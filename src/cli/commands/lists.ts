@@ -91,13 +91,17 @@ export function registerLists(program: Command, io: Io, globals: () => GlobalOpt
     .option("--json", "print JSON")
     .action(async (opts: { role: Role; name?: string; json?: boolean }) => {
       await withApp(io, globals(), async (app) => {
-        const created = await app.store.apiKeys.create(opts.role, app.config.user, opts.name);
-        await app.store.audit.append({
-          actor: app.config.user,
-          action: "api_key.created",
-          subjectType: "api_key",
-          subjectId: created.id,
-          details: { role: created.role, name: created.name },
+        // The key and its audit entry commit together: no key exists that the audit log does not show.
+        const created = await app.store.transaction(async (tx) => {
+          const key = await tx.apiKeys.create(opts.role, app.config.user, opts.name);
+          await tx.audit.append({
+            actor: app.config.user,
+            action: "api_key.created",
+            subjectType: "api_key",
+            subjectId: key.id,
+            details: { role: key.role, name: key.name },
+          });
+          return key;
         });
         if (opts.json)
           return void io.stdout.write(json({ id: created.id, key: created.key, role: created.role }));
