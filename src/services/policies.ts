@@ -1,14 +1,15 @@
 /**
  * Custom checks managed through the API. A policy is validated exactly like a built-in check file: the same
- * schema (`parseCheck`) and the same compiler with the app's settings and evaluators (`compileCheck`); its id
- * may not clash with a built-in check; the framework controls it serves must exist. Stored policies join the
- * engine's catalog for the next scan (`knowledgeWithPolicies`).
+ * depth limits and schema (`checkFromDocument`, which `parseCheck` runs for files) and the same compiler with
+ * the app's settings and evaluators (`compileCheck`); its id may not clash with a built-in check; the framework
+ * controls it serves must exist. Stored policies join the engine's catalog for the next scan
+ * (`knowledgeWithPolicies`).
  */
 
 import type { FrameworkRef } from "../domain/types.ts";
 import type { Catalog } from "../engine/catalog.ts";
 import type { Check } from "../engine/check-schema.ts";
-import { type CompiledCheck, compileCheck, parseCheck } from "../engine/checks.ts";
+import { type CompiledCheck, checkFromDocument, compileCheck } from "../engine/checks.ts";
 import { builtinEvaluators } from "../engine/evaluators/index.ts";
 import type { Framework } from "../engine/frameworks.ts";
 import { withoutSource } from "../engine/stored-policies.ts";
@@ -38,7 +39,9 @@ export function validateCheck(
 ): { check: Check; compiled: CompiledCheck } {
   let check: Check;
   try {
-    check = parseCheck(sourceName, JSON.stringify(definition ?? null), "custom");
+    // The parsed JSON itself, not a text round trip: stringifying first would overflow on a deeply nested
+    // definition before the depth limit could refuse it.
+    check = checkFromDocument(sourceName, definition ?? null, "custom");
   } catch (error) {
     if (error instanceof ValidationError) {
       const issues = error.details?.issues as Parameters<typeof issuesToErrors>[0] | undefined;
