@@ -3,6 +3,7 @@
  * become the same Inventory, so an offline audit and a live scan feed one engine.
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
+import { redactItem } from "../../src/domain/secrets.ts";
 import { canonicalJson, compareItems, lowerCamelKeys, withContentHash } from "../../src/domain/shape.ts";
 import type { ConfigurationItem, CoverageGap, Inventory } from "../../src/domain/types.ts";
 import { ValidationError } from "../../src/errors.ts";
@@ -109,8 +110,9 @@ function savedInventory(document: Record<string, unknown>, source: string): Inve
       tags: stringMap(raw.tags),
       configurationItemCaptureTime: raw.configurationItemCaptureTime as string,
     };
-    // The hash is recomputed rather than trusted: a hand-edited file must not claim unchanged content.
-    return withContentHash(item);
+    // The hash is recomputed rather than trusted: a hand-edited file must not claim unchanged content. A file
+    // may hold what a collector would never keep (a hand-made or older inventory): it passes the one redaction.
+    return withContentHash(redactItem(item));
   });
   const gaps = Array.isArray(document.coverageGaps) ? document.coverageGaps.filter(isGap) : [];
   return {
@@ -182,24 +184,26 @@ function configSnapshot(raw: unknown[], source: string): Inventory {
     );
     items.push(
       withContentHash(
-        requireStorable(
-          {
-            resourceType,
-            resourceId,
-            ...(typeof entry.resourceName === "string" ? { resourceName: entry.resourceName } : {}),
-            arn: typeof entry.ARN === "string" ? entry.ARN : typeof entry.arn === "string" ? entry.arn : "",
-            awsRegion: region,
-            accountId,
-            configuration: normaliseConfiguration(resourceType, configuration, region),
-            supplementaryConfiguration: supplementary,
-            tags: configTags(entry.tags),
-            configurationItemCaptureTime:
-              typeof entry.configurationItemCaptureTime === "string"
-                ? entry.configurationItemCaptureTime
-                : new Date(0).toISOString(),
-          },
-          source,
-          where,
+        redactItem(
+          requireStorable(
+            {
+              resourceType,
+              resourceId,
+              ...(typeof entry.resourceName === "string" ? { resourceName: entry.resourceName } : {}),
+              arn: typeof entry.ARN === "string" ? entry.ARN : typeof entry.arn === "string" ? entry.arn : "",
+              awsRegion: region,
+              accountId,
+              configuration: normaliseConfiguration(resourceType, configuration, region),
+              supplementaryConfiguration: supplementary,
+              tags: configTags(entry.tags),
+              configurationItemCaptureTime:
+                typeof entry.configurationItemCaptureTime === "string"
+                  ? entry.configurationItemCaptureTime
+                  : new Date(0).toISOString(),
+            },
+            source,
+            where,
+          ),
         ),
       ),
     );

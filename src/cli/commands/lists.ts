@@ -37,8 +37,6 @@ export function registerLists(program: Command, io: Io, globals: () => GlobalOpt
           completedAt: s.completedAt,
           resourceCount: s.resourceCount,
           findingCount: s.findingCount,
-          // Why a failed (or cancelled) scan stopped; null for the others.
-          error: s.error,
         }));
         if (opts.json) return void io.stdout.write(json(list));
         if (list.length === 0)
