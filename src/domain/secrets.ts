@@ -1,3 +1,6 @@
+import { withContentHash } from "./shape.ts";
+import type { ConfigurationItem } from "./types.ts";
+
 /**
  * Secret hygiene for inventory data. Environment variable values can hold credentials; EnforceAI keeps only
  * what a check needs to know (empty, a flag, a reference to a secret store, or "some literal value") and never
@@ -40,6 +43,46 @@ export function redactValue(raw: unknown): unknown {
 
 export function redactVariables(variables: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, redactValue(v)]));
+}
+
+/**
+ * Where, per resource type, a configuration holds a map of variables whose values may be literal secrets (the
+ * keys are names and stay; see docs/inventory.md).
+ */
+const VARIABLE_MAPS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  "AWS::Lambda::Function": [["environment", "variables"]],
+  "AWS::ApiGateway::Stage": [["variables"]],
+  "AWS::ApiGatewayV2::Stage": [["stageVariables"]],
+};
+
+/**
+ * The one redaction every ConfigurationItem passes before it is judged or stored, whatever brought it (live
+ * discovery, targeted re-discovery for the watcher, a saved inventory, an AWS Config snapshot): literal values
+ * in the variable maps above become `[redacted literal, N characters]`. Idempotent (a marker stays a marker);
+ * an item it changes gets its content hash again, so the hash always describes what is kept.
+ */
+export function redactItem(item: ConfigurationItem): ConfigurationItem {
+  const paths = VARIABLE_MAPS[item.resourceType];
+  if (!paths) return item;
+  let configuration = item.configuration;
+  for (const path of paths) configuration = redactAt(configuration, path);
+  return configuration === item.configuration ? item : withContentHash({ ...item, configuration });
+}
+
+/** `record` with the variable map at `path` redacted; the same object when nothing changes. */
+function redactAt(record: Record<string, unknown>, path: readonly string[]): Record<string, unknown> {
+  const [head, ...rest] = path;
+  if (head === undefined) return record;
+  const child = record[head];
+  if (!child || typeof child !== "object" || Array.isArray(child)) return record;
+  const value = child as Record<string, unknown>;
+  const next = rest.length > 0 ? redactAt(value, rest) : redactMap(value);
+  return next === value ? record : { ...record, [head]: next };
+}
+
+function redactMap(variables: Record<string, unknown>): Record<string, unknown> {
+  const redacted = redactVariables(variables);
+  return Object.entries(redacted).every(([k, v]) => v === variables[k]) ? variables : redacted;
 }
 
 /** A URL safe to log or show: its password replaced by `***`. */

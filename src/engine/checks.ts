@@ -3,7 +3,7 @@ import path from "node:path";
 import { parse, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { ValidationError } from "../errors.ts";
-import { type Check, checkSchema } from "./check-schema.ts";
+import { type Check, checkSchema, MAX_CONDITION_DEPTH } from "./check-schema.ts";
 import {
   type CompiledCondition,
   type CompileOptions,
@@ -53,9 +53,20 @@ export function parseCheck(file: string, text: string, kind: Check["source"]["ki
   try {
     raw = parse(text);
   } catch (error) {
+    // The YAML parser recurses too: a document nested thousands deep overflows it before we can measure it.
+    if (error instanceof YAMLParseError && /Maximum call stack size exceeded/.test(error.message)) {
+      throw new ValidationError(
+        `${file}: nests too deeply to read; conditions may nest at most ${MAX_CONDITION_DEPTH} levels`,
+      );
+    }
     const detail = error instanceof YAMLParseError ? error.message.split("\n")[0] : String(error);
     throw new ValidationError(`${file}: not valid YAML: ${detail}`);
   }
+  return checkFromDocument(file, raw, kind);
+}
+
+/** Validates a check document already parsed (a file's YAML, an API request's JSON). */
+export function checkFromDocument(file: string, raw: unknown, kind: Check["source"]["kind"]): Check {
   const result = checkSchema.safeParse(raw);
   if (!result.success) {
     const messages = result.error.issues.slice(0, 5).map((i) => formatZodIssue(file, i));

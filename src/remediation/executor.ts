@@ -325,15 +325,22 @@ export class Executor {
 
   private async forwardStarted(rec: ApprovalRecord, recovered: boolean, executionId: string): Promise<void> {
     const now = this.deps.clock();
-    await this.deps.store.audit.append({
-      at: now,
-      actor: "enforceai",
-      action: recovered ? "remediation.execution_recovered" : "remediation.execution_started",
-      subjectType: "approval",
-      subjectId: rec.id,
-      details: { executionId, idempotencyKey: idempotencyKey(rec.id, rec.document), actionId: rec.actionId },
+    // The status and the entry that records it commit together, as every other audited change here does.
+    await this.deps.store.transaction(async (tx) => {
+      await tx.audit.append({
+        at: now,
+        actor: "enforceai",
+        action: recovered ? "remediation.execution_recovered" : "remediation.execution_started",
+        subjectType: "approval",
+        subjectId: rec.id,
+        details: {
+          executionId,
+          idempotencyKey: idempotencyKey(rec.id, rec.document),
+          actionId: rec.actionId,
+        },
+      });
+      await tx.remediations.setRemediationStatus(rec.remediationId, "executing", now);
     });
-    await this.deps.store.remediations.setRemediationStatus(rec.remediationId, "executing", now);
   }
 
   /** Step 1: the claim, or the outcome that says why this caller does nothing. */

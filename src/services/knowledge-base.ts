@@ -117,7 +117,8 @@ export interface Knowledge extends KnowledgeSearch {
   search(query: string, options?: SearchOptions): Promise<Passage[]>;
   ingestFile(file: string, input: IngestInput): Promise<IngestResult>;
   ingestText(source: string, content: string | Uint8Array, input: IngestInput): Promise<IngestResult>;
-  deleteDocument(id: string): Promise<void>;
+  /** Removes a document and its passages; `by` is who asked (the audit entry commits with the removal). */
+  deleteDocument(id: string, by: string): Promise<void>;
   listDocuments(filter?: { framework?: string; status?: DocumentStatus }): Promise<KnowledgeDocument[]>;
   getDocument(id: string): Promise<KnowledgeDocument>;
   ensureBundledCorpus(): Promise<BundledCorpusResult>;
@@ -489,11 +490,23 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
       return ingest(source, bytes, input, "user");
     },
 
-    async deleteDocument(id) {
+    async deleteDocument(id, by) {
       const doc = await documents.require(id);
       await prepare();
+      // The passages first: the index may live outside the database (OpenSearch), so it cannot share the
+      // transaction. A failure after it leaves the document listed and a retry finishes the job; the row and
+      // its audit entry then go together.
       await index.deleteDocument(doc.id);
-      await documents.delete(doc.id);
+      await store.transaction(async (tx) => {
+        await tx.documents.delete(doc.id);
+        await tx.audit.append({
+          actor: by,
+          action: "document.deleted",
+          subjectType: "document",
+          subjectId: doc.id,
+          details: { framework: doc.framework, source: doc.source },
+        });
+      });
     },
 
     listDocuments: (filter) => documents.list(filter),
@@ -511,20 +524,24 @@ export async function createKnowledge(options: CreateKnowledgeOptions): Promise<
 
     async decideMapping(input) {
       if (input.decision === "confirmed") requireKnownCheck(input.checkId, (await catalog()).checks);
-      const row = await mappings.decide(input);
-      options.onMappingDecided?.();
-      await store.audit.append({
-        actor: input.user,
-        action: `mapping.${input.decision}`,
-        subjectType: "control_check",
-        subjectId: `${input.framework}/${input.controlId}/${input.checkId}`,
-        details: {
-          framework: input.framework,
-          control: input.controlId,
-          check: input.checkId,
-          origin: row.origin,
-        },
+      const row = await store.transaction(async (tx) => {
+        const decided = await tx.mappings.decide(input);
+        await tx.audit.append({
+          actor: input.user,
+          action: `mapping.${input.decision}`,
+          subjectType: "control_check",
+          subjectId: `${input.framework}/${input.controlId}/${input.checkId}`,
+          details: {
+            framework: input.framework,
+            control: input.controlId,
+            check: input.checkId,
+            origin: decided.origin,
+          },
+        });
+        return decided;
       });
+      // Only a committed decision changes the catalog.
+      options.onMappingDecided?.();
       return row;
     },
 

@@ -1,14 +1,15 @@
 /**
  * Custom checks managed through the API. A policy is validated exactly like a built-in check file: the same
- * schema (`parseCheck`) and the same compiler with the app's settings and evaluators (`compileCheck`); its id
- * may not clash with a built-in check; the framework controls it serves must exist. Stored policies join the
- * engine's catalog for the next scan (`knowledgeWithPolicies`).
+ * depth limits and schema (`checkFromDocument`, which `parseCheck` runs for files) and the same compiler with
+ * the app's settings and evaluators (`compileCheck`); its id may not clash with a built-in check; the framework
+ * controls it serves must exist. Stored policies join the engine's catalog for the next scan
+ * (`knowledgeWithPolicies`).
  */
 
 import type { FrameworkRef } from "../domain/types.ts";
 import type { Catalog } from "../engine/catalog.ts";
 import type { Check } from "../engine/check-schema.ts";
-import { type CompiledCheck, compileCheck, parseCheck } from "../engine/checks.ts";
+import { type CompiledCheck, checkFromDocument, compileCheck } from "../engine/checks.ts";
 import { builtinEvaluators } from "../engine/evaluators/index.ts";
 import type { Framework } from "../engine/frameworks.ts";
 import { withoutSource } from "../engine/stored-policies.ts";
@@ -21,6 +22,7 @@ import {
   NotFoundError,
   ValidationError,
 } from "../errors.ts";
+import type { Repositories } from "../store/index.ts";
 import { type PolicyRepository, policySourceName, type StoredPolicy } from "../store/policies.ts";
 import type { Runtime } from "./runtime.ts";
 
@@ -37,7 +39,9 @@ export function validateCheck(
 ): { check: Check; compiled: CompiledCheck } {
   let check: Check;
   try {
-    check = parseCheck(sourceName, JSON.stringify(definition ?? null), "custom");
+    // The parsed JSON itself, not a text round trip: stringifying first would overflow on a deeply nested
+    // definition before the depth limit could refuse it.
+    check = checkFromDocument(sourceName, definition ?? null, "custom");
   } catch (error) {
     if (error instanceof ValidationError) {
       const issues = error.details?.issues as Parameters<typeof issuesToErrors>[0] | undefined;
@@ -105,8 +109,11 @@ export class PolicyService {
       throw new ConflictError(`"${check.id}" is a built-in (or file-defined) check; choose another id`);
     }
     validateControls(input.controls, current.frameworks);
-    const created = await this.repo.create(withoutSource(check), input.controls, by, this.app.clock());
-    await this.audit(by, "policy.created", check.id, { controls: input.controls });
+    const created = await this.app.store.transaction(async (tx) => {
+      const stored = await tx.policies.create(withoutSource(check), input.controls, by, this.app.clock());
+      await audit(tx, by, "policy.created", check.id, { controls: input.controls });
+      return stored;
+    });
     this.app.catalogChanged();
     return created;
   }
@@ -121,19 +128,31 @@ export class PolicyService {
       ]);
     }
     validateControls(input.controls, current.frameworks);
-    const updated = await this.repo.update(id, withoutSource(check), input.controls, by, this.app.clock());
-    await this.audit(by, "policy.updated", id, { controls: input.controls });
+    const updated = await this.app.store.transaction(async (tx) => {
+      const stored = await tx.policies.update(id, withoutSource(check), input.controls, by, this.app.clock());
+      await audit(tx, by, "policy.updated", id, { controls: input.controls });
+      return stored;
+    });
     this.app.catalogChanged();
     return updated;
   }
 
   async delete(id: string, by: string): Promise<void> {
-    await this.repo.delete(id);
-    await this.audit(by, "policy.deleted", id, {});
+    await this.app.store.transaction(async (tx) => {
+      await tx.policies.delete(id);
+      await audit(tx, by, "policy.deleted", id, {});
+    });
     this.app.catalogChanged();
   }
+}
 
-  private audit(actor: string, action: string, id: string, details: Record<string, unknown>) {
-    return this.app.store.audit.append({ actor, action, subjectType: "policy", subjectId: id, details });
-  }
+/** Written in the same transaction as the policy change it records: both commit, or neither does. */
+function audit(
+  tx: Repositories,
+  actor: string,
+  action: string,
+  id: string,
+  details: Record<string, unknown>,
+) {
+  return tx.audit.append({ actor, action, subjectType: "policy", subjectId: id, details });
 }

@@ -393,18 +393,17 @@ export class ScanJobs {
     if (!cancellable) {
       throw new ConflictError(`scan ${scanId} is ${scan.status}; only a running scan can be cancelled`);
     }
-    const updated = await this.app.store.scans.update(scanId, {
-      status: "cancelled",
-      error: `cancelled by ${by}`,
+    return this.app.store.transaction(async (tx) => {
+      const updated = await tx.scans.update(scanId, { status: "cancelled", error: `cancelled by ${by}` });
+      await tx.audit.append({
+        actor: by,
+        action: "scan.cancelled",
+        subjectType: "scan",
+        subjectId: scanId,
+        details: { runningHere },
+      });
+      return updated;
     });
-    await this.app.store.audit.append({
-      actor: by,
-      action: "scan.cancelled",
-      subjectType: "scan",
-      subjectId: scanId,
-      details: { runningHere },
-    });
-    return updated;
   }
 
   /**

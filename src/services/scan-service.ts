@@ -104,10 +104,18 @@ export async function loadInventory(
   }
 }
 
-async function scanGraph(app: Runtime, saveInventory?: string, source?: InventorySource) {
+async function scanGraph(
+  app: Runtime,
+  saveInventory?: string,
+  source?: InventorySource,
+  preloaded?: Inventory,
+) {
   const checkpointer = await app.store.checkpointer();
+  let firstLoad = preloaded;
   const load: ScanDeps["loadInventory"] = async (source, progress, scanId, signal) => {
-    const inventory = await loadInventory(source, progress, scanId, app.config.aws, signal);
+    // A file read (and validated) before the scan was recorded is not read twice.
+    const inventory = firstLoad ?? (await loadInventory(source, progress, scanId, app.config.aws, signal));
+    firstLoad = undefined;
     if (saveInventory) await writeInventoryFile(saveInventory, inventory);
     return inventory;
   };
@@ -156,10 +164,11 @@ async function runToEnd(
   control: RunControl,
   saveInventory?: string,
   source?: InventorySource,
+  preloaded?: Inventory,
 ) {
   const { onProgress, signal } = control;
   try {
-    const graph = await scanGraph(app, saveInventory, source);
+    const graph = await scanGraph(app, saveInventory, source, preloaded);
     // "sync": each step's checkpoint is written before the next step starts, so a crash loses at most one step.
     const stream = await graph.stream(input as Parameters<typeof graph.stream>[0], {
       configurable: { thread_id: scanId },
@@ -187,22 +196,29 @@ async function runToEnd(
 export async function startScan(app: Runtime, options: StartScanOptions): Promise<ScanRecord> {
   const catalog = await app.catalog();
   const frameworks = selectFrameworks(catalog.frameworks, options.frameworks).map((f) => f.id);
+  // A file is read and validated before the scan is recorded: a file that cannot be scanned is the caller's
+  // mistake to fix (exit 2, a 400), not a failed scan in the history, the API and the failed-scans metric.
+  const preloaded =
+    options.source.kind === "inventory" ? await readInventoryFile(options.source.file) : undefined;
   const now = app.clock();
   const scanId = options.scanId ?? newScanId(now);
-  await app.store.scans.create({
-    id: scanId,
-    source: options.source.kind === "live" ? "live" : options.source.kind,
-    requestedBy: options.requestedBy,
-    startedAt: now,
-    frameworks,
-    options: { source: options.source, autoRemediate: !!options.autoRemediate, dryRun: !!options.dryRun },
-  });
-  await app.store.audit.append({
-    actor: options.requestedBy,
-    action: "scan.started",
-    subjectType: "scan",
-    subjectId: scanId,
-    details: { source: options.source.kind, frameworks },
+  // The record and its audit entry commit together: no scan exists that the audit log does not show starting.
+  await app.store.transaction(async (tx) => {
+    await tx.scans.create({
+      id: scanId,
+      source: options.source.kind === "live" ? "live" : options.source.kind,
+      requestedBy: options.requestedBy,
+      startedAt: now,
+      frameworks,
+      options: { source: options.source, autoRemediate: !!options.autoRemediate, dryRun: !!options.dryRun },
+    });
+    await tx.audit.append({
+      actor: options.requestedBy,
+      action: "scan.started",
+      subjectType: "scan",
+      subjectId: scanId,
+      details: { source: options.source.kind, frameworks },
+    });
   });
   return runToEnd(
     app,
@@ -218,6 +234,7 @@ export async function startScan(app: Runtime, options: StartScanOptions): Promis
     { onProgress: options.onProgress, signal: options.signal },
     options.saveInventory,
     options.source,
+    preloaded,
   );
 }
 

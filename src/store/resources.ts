@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { redactItem } from "../domain/secrets.ts";
 import { contentHashOf } from "../domain/shape.ts";
 import type { ConfigurationItem } from "../domain/types.ts";
 import { Conditions, containsPattern } from "./sql.ts";
@@ -28,7 +29,9 @@ export class ResourceRepository {
    */
   async saveScanInventory(scanId: string, items: readonly ConfigurationItem[]): Promise<void> {
     for (const batch of batches(items)) {
-      const rows = batch.map((item) => {
+      const rows = batch.map((given) => {
+        // The store's own guard: whatever path an item came by, it passes the one redaction before it is kept.
+        const item = redactItem(given);
         const hash = item.contentHash ?? contentHashOf(item);
         return {
           h: hash,
@@ -79,7 +82,9 @@ export class ResourceRepository {
     deleted: readonly { accountId: string; region: string; resourceType: string; resourceId: string }[],
   ): Promise<void> {
     for (const batch of batches(fresh)) {
-      const rows = batch.map((item) => {
+      const rows = batch.map((given) => {
+        // The store's own guard: whatever path an item came by, it passes the one redaction before it is kept.
+        const item = redactItem(given);
         const hash = item.contentHash ?? contentHashOf(item);
         return {
           h: hash,

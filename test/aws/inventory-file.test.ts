@@ -9,6 +9,7 @@ import type { Inventory } from "../../src/domain/types.ts";
 import { ValidationError } from "../../src/errors.ts";
 import {
   INVENTORY_FORMAT,
+  MAX_INVENTORY_DEPTH,
   parseInventory,
   readInventoryFile,
   writeInventoryFile,
@@ -368,6 +369,87 @@ describe("anything else", () => {
       expect(message).toContain("upload.json");
     });
   }
+
+  /** Text with `levels` nested lists around a number, built without recursion (JSON.stringify would overflow). */
+  const nestedText = (levels: number) => `${"[".repeat(levels)}1${"]".repeat(levels)}`;
+  const savedItem = (configuration: string) =>
+    `{"format":"${INVENTORY_FORMAT}","items":[{"resourceType":"AWS::S3::Bucket","resourceId":"b",` +
+    `"arn":"arn:aws:s3:::b","awsRegion":"us-east-1","accountId":"123456789012",` +
+    `"configurationItemCaptureTime":"2026-01-01T00:00:00Z","configuration":${configuration}}]}`;
+  const snapshotItem = (configurationText: string) =>
+    JSON.stringify({
+      configurationItems: [
+        {
+          resourceType: "AWS::S3::Bucket",
+          resourceId: "b",
+          awsRegion: "us-east-1",
+          configuration: configurationText,
+        },
+      ],
+    });
+  const unstorable: Array<[string, string, RegExp]> = [
+    [
+      "a saved inventory nested 5,000 levels",
+      savedItem(`{"x":${nestedText(5000)}}`),
+      new RegExp(`items\\[0\\]\\.configuration\\.x.* nests deeper than ${MAX_INVENTORY_DEPTH} levels`),
+    ],
+    [
+      "a NUL inside a string value",
+      savedItem('{"name":"a\\u0000b"}'),
+      /items\[0\]\.configuration\.name contains a NUL/,
+    ],
+    [
+      "a NUL inside a key",
+      savedItem('{"na\\u0000me":"b"}'),
+      /a key under items\[0\]\.configuration contains a NUL/,
+    ],
+    [
+      "an unpaired surrogate",
+      savedItem('{"name":"a\\ud800b"}'),
+      /configuration\.name contains an unpaired UTF-16 surrogate/,
+    ],
+    [
+      "Config configuration text nested 5,000 levels",
+      snapshotItem(`{"x":${nestedText(5000)}}`),
+      /configurationItems\[0\]\.configuration\.x.* nests deeper than 64 levels/,
+    ],
+    [
+      "a NUL inside Config configuration text",
+      snapshotItem('{"name":"a\\u0000b"}'),
+      /configurationItems\[0\]\.configuration\.name contains a NUL/,
+    ],
+  ];
+  for (const [what, text, pattern] of unstorable) {
+    it(`refuses ${what} with one line naming the place and what to do (issue 17, item 11)`, () => {
+      let caught: unknown;
+      try {
+        parseInventory(text, "upload.json");
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ValidationError);
+      const message = (caught as Error).message;
+      expect(message).not.toContain("\n");
+      expect(message.length).toBeLessThan(600);
+      expect(message).toMatch(pattern);
+      expect(message).toMatch(/run the scan again$/);
+    });
+  }
+
+  it(`accepts ${MAX_INVENTORY_DEPTH} levels`, () => {
+    // The document, items, the item and configuration are four levels; the rest is the nested value.
+    const inventory = parseInventory(savedItem(`{"x":${nestedText(MAX_INVENTORY_DEPTH - 5)}}`), "ok.json");
+    expect(inventory.items).toHaveLength(1);
+  });
+
+  it("keeps a not-JSON message on one line when the text has line breaks", () => {
+    expect(() => parseInventory("not json\nat all\n", "x.json")).toThrow(/^x\.json is not JSON \([^\n]*\)/);
+    try {
+      parseInventory("not json\nat all\n", "x.json");
+    } catch (error) {
+      expect((error as Error).message).not.toContain("\n");
+    }
+  });
 
   it("says what it expected when the shape is unknown", () => {
     expect(() => parseInventory("[]", "x.json")).toThrow(

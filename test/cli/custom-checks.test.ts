@@ -105,3 +105,42 @@ describe("custom checks and frameworks added as files", () => {
     expect(r.stderr).toMatch(/id: "s3_bucket_versioning_enabled" is already defined in/);
   });
 });
+
+describe("custom check files nested too deeply (issue 17, item 4)", () => {
+  const header =
+    "id: acme_deep_check\ntitle: A deeply nested check\nservice: s3\nresourceType: AWS::S3::Bucket\n" +
+    "severity: low\ndescription: Nested conditions for the depth limit.\nrisk: None; this exists for the test.\n" +
+    "remediation:\n  steps: [none]\n";
+
+  it("exits 2 naming the limit, for a file the YAML parser cannot nest and one just past the limit", async () => {
+    const deep = path.join(home, "deep-checks");
+    await mkdir(deep);
+    let flow = "{key: tags.Owner, op: present}";
+    for (let i = 0; i < 5000; i++) flow = `{not: ${flow}}`;
+    await writeFile(path.join(deep, "deep.yaml"), `${header}pass: ${flow}\n`);
+    const r = await runCli(["frameworks", "list"], { ENFORCEAI_HOME: home, ENFORCEAI_CHECKS_DIR: deep });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^enforceai: invalid check file: .*deep\.yaml: nests too deeply to read; .*32 levels/,
+    );
+
+    const justPast = path.join(home, "just-past-checks");
+    await mkdir(justPast);
+    let block = "pass:\n";
+    let indent = "  ";
+    for (let i = 0; i < 32; i++) {
+      block += `${indent}not:\n`;
+      indent += "  ";
+    }
+    await writeFile(
+      path.join(justPast, "past.yaml"),
+      `${header}${block}${indent}key: tags.Owner\n${indent}op: present\n`,
+    );
+    const past = await runCli(["frameworks", "list"], {
+      ENFORCEAI_HOME: home,
+      ENFORCEAI_CHECKS_DIR: justPast,
+    });
+    expect(past.code).toBe(2);
+    expect(past.stderr).toMatch(/past\.yaml: pass: conditions nest more than 32 levels deep/);
+  });
+});

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { ConfigurationItem } from "../../src/domain/types.ts";
-import { type Condition, checkSchema } from "../../src/engine/check-schema.ts";
+import {
+  type Condition,
+  checkSchema,
+  MAX_CHECK_DOCUMENT_DEPTH,
+  MAX_CONDITION_DEPTH,
+} from "../../src/engine/check-schema.ts";
 import { compileCheck, parseCheck } from "../../src/engine/checks.ts";
 import { compileCondition } from "../../src/engine/condition.ts";
 import { createContext, evaluateOne } from "../../src/engine/evaluate.ts";
@@ -282,5 +287,71 @@ describe("load-time errors in quantifiers", () => {
         { settings, evaluators },
       ),
     ).toThrow(/pass\.every: not a valid JMESPath expression "configuration\.\[\["/);
+  });
+});
+
+describe("nesting limits (issue 17, item 4)", () => {
+  const check = (pass: unknown) => ({
+    id: "acme_deep_check",
+    title: "A deeply nested check",
+    service: "test",
+    resourceType: "AWS::Test::Thing",
+    severity: "low",
+    description: "Nested conditions, for the depth limit.",
+    risk: "None; this exists for the test.",
+    pass,
+    remediation: { steps: ["none"] },
+  });
+  /** `levels` conditions, each the only child of the one above (built without recursion). */
+  function nested(levels: number, wrap: (inner: unknown, i: number) => unknown): unknown {
+    let c: unknown = { key: "configuration.kind", op: "present" };
+    for (let i = 1; i < levels; i++) c = wrap(c, i);
+    return c;
+  }
+  const mixed = (inner: unknown, i: number) =>
+    i % 3 === 0
+      ? { not: inner }
+      : i % 3 === 1
+        ? { all: [inner] }
+        : { every: "configuration.list", match: inner };
+
+  it(`accepts ${MAX_CONDITION_DEPTH} levels and compiles them`, () => {
+    const parsed = checkSchema.parse(check(nested(MAX_CONDITION_DEPTH, mixed)));
+    expect(() =>
+      compileCheck({ ...parsed, source: { kind: "custom", file: "deep.yaml" } }, { settings, evaluators }),
+    ).not.toThrow();
+  });
+
+  it(`refuses one level more, naming the limit and the field`, () => {
+    const result = checkSchema.safeParse(check(nested(MAX_CONDITION_DEPTH + 1, mixed)));
+    expect(result.success).toBe(false);
+    expect(result.error!.issues).toHaveLength(1);
+    expect(result.error!.issues[0]!.path).toEqual(["pass"]);
+    expect(result.error!.issues[0]!.message).toMatch(/conditions nest more than 32 levels deep/);
+  });
+
+  it("refuses 5,000 levels with a validation error instead of overflowing the stack", () => {
+    for (const wrap of [mixed, (inner: unknown) => ({ any: [inner] })]) {
+      const result = checkSchema.safeParse(check(nested(5000, wrap)));
+      expect(result.success).toBe(false);
+      expect(result.error!.issues[0]!.message).toMatch(/more than 32 levels/);
+    }
+    let deepValue: unknown = 1;
+    for (let i = 0; i < 5000; i++) deepValue = [deepValue];
+    const value = checkSchema.safeParse(check({ key: "configuration.kind", op: "eq", value: deepValue }));
+    expect(value.success).toBe(false);
+    expect(value.error!.issues[0]!.message).toMatch(
+      new RegExp(`nests more than ${MAX_CHECK_DOCUMENT_DEPTH} levels of objects and lists`),
+    );
+  });
+
+  it("a check file nested too deeply for the YAML parser is a validation error naming the limit", () => {
+    let flow = "{key: configuration.kind, op: present}";
+    for (let i = 0; i < 5000; i++) flow = `{not: ${flow}}`;
+    const text = `id: acme_deep_check\ntitle: A deeply nested check\npass: ${flow}\n`;
+    expect(() => parseCheck("custom/deep.yaml", text, "custom")).toThrow(ValidationError);
+    expect(() => parseCheck("custom/deep.yaml", text, "custom")).toThrow(
+      /custom\/deep\.yaml: nests too deeply to read; conditions may nest at most 32 levels/,
+    );
   });
 });

@@ -252,12 +252,12 @@ describe.each(indexBackends().map((b) => [b.name, b] as const))("ingestion on %s
   it("deletes a document and only that document", async () => {
     const other = await otherSnapshot();
     const web = (await kb.listDocuments({ framework: "acme-web" }))[0]!;
-    await kb.deleteDocument(web.id);
+    await kb.deleteDocument(web.id, "tester");
     expect(await index.count(web.id)).toBe(0);
     expect(await kb.listDocuments({ framework: "acme-web" })).toEqual([]);
     expect(await kb.search("TLS", { frameworks: ["acme-web"] })).toEqual([]);
     expect(await otherSnapshot()).toEqual(other);
-    await expect(kb.deleteDocument(web.id)).rejects.toThrow(NotFoundError);
+    await expect(kb.deleteDocument(web.id, "tester")).rejects.toThrow(NotFoundError);
   });
 
   it("refuses a bad framework id and an empty question", async () => {

@@ -3,6 +3,7 @@
  * concurrency, records what could not be read as coverage gaps, and returns the items hashed and sorted.
  */
 import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
+import { redactItem } from "../../src/domain/secrets.ts";
 import { compareItems, withContentHash } from "../../src/domain/shape.ts";
 import type { ConfigurationItem, CoverageGap, Inventory } from "../../src/domain/types.ts";
 import { ServiceError, UsageError } from "../../src/errors.ts";
@@ -369,7 +370,8 @@ export async function runCollectors(
     },
   );
   signal?.throwIfAborted();
-  return { items: results.flat().map(withContentHash).sort(compareItems), gaps };
+  // Every collector's items pass the one redaction (src/domain/secrets.ts) before anything judges or keeps them.
+  return { items: results.flat().map(redactItem).map(withContentHash).sort(compareItems), gaps };
 }
 
 /** A resource to read again: which account and region it lives in, and its type. */

@@ -3,6 +3,7 @@
  * become the same Inventory, so an offline audit and a live scan feed one engine.
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
+import { redactItem } from "../../src/domain/secrets.ts";
 import { canonicalJson, compareItems, lowerCamelKeys, withContentHash } from "../../src/domain/shape.ts";
 import { unstorableTextIn } from "../../src/domain/text.ts";
 import type { ConfigurationItem, CoverageGap, Inventory } from "../../src/domain/types.ts";
@@ -34,8 +35,11 @@ export function parseInventory(text: string, source = "inventory"): Inventory {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new ValidationError(`${source} is not JSON (${(error as Error).message}); ${EXPECTED}`, { source });
+    // JSON.parse quotes the text around the fault, newlines included: the message must stay one line.
+    const detail = (error as Error).message.replace(/\s+/g, " ").trim();
+    throw new ValidationError(`${source} is not JSON (${detail}); ${EXPECTED}`, { source });
   }
+  requireStorable(document, source, "");
   if (!isObject(document))
     throw new ValidationError(`${source} holds no JSON object; ${EXPECTED}`, { source });
   // Its items are stored as they are: a string the store cannot keep is refused here, by where it is.
@@ -71,15 +75,24 @@ const REQUIRED_ITEM_STRINGS = [
   "configurationItemCaptureTime",
 ] as const;
 
+/** What to do about a malformed item: say what a good one holds (docs/inventory.md has the full format). */
+const ITEM_SHAPE =
+  `each item needs ${REQUIRED_ITEM_STRINGS.join(", ")} as strings and configuration, ` +
+  "supplementaryConfiguration and tags as objects (docs/inventory.md); fix the file or save it again with " +
+  "`enforceai scan --save-inventory`";
+
 function savedInventory(document: Record<string, unknown>, source: string): Inventory {
   if (!Array.isArray(document.items))
     throw new ValidationError(`${source}: "items" must be an array; ${EXPECTED}`, { source });
   const items = document.items.map((raw, index) => {
     if (!isObject(raw))
-      throw new ValidationError(`${source}: items[${index}] is not an object`, { source, index });
+      throw new ValidationError(`${source}: items[${index}] is not an object; ${ITEM_SHAPE}`, {
+        source,
+        index,
+      });
     for (const key of REQUIRED_ITEM_STRINGS) {
       if (typeof raw[key] !== "string") {
-        throw new ValidationError(`${source}: items[${index}].${key} must be a string`, {
+        throw new ValidationError(`${source}: items[${index}].${key} must be a string; ${ITEM_SHAPE}`, {
           source,
           index,
           key,
@@ -88,7 +101,7 @@ function savedInventory(document: Record<string, unknown>, source: string): Inve
     }
     for (const key of ["configuration", "supplementaryConfiguration", "tags"] as const) {
       if (raw[key] !== undefined && !isObject(raw[key])) {
-        throw new ValidationError(`${source}: items[${index}].${key} must be an object`, {
+        throw new ValidationError(`${source}: items[${index}].${key} must be an object; ${ITEM_SHAPE}`, {
           source,
           index,
           key,
@@ -107,8 +120,9 @@ function savedInventory(document: Record<string, unknown>, source: string): Inve
       tags: stringMap(raw.tags),
       configurationItemCaptureTime: raw.configurationItemCaptureTime as string,
     };
-    // The hash is recomputed rather than trusted: a hand-edited file must not claim unchanged content.
-    return withContentHash(item);
+    // The hash is recomputed rather than trusted: a hand-edited file must not claim unchanged content. A file
+    // may hold what a collector would never keep (a hand-made or older inventory): it passes the one redaction.
+    return withContentHash(redactItem(item));
   });
   const gaps = Array.isArray(document.coverageGaps) ? document.coverageGaps.filter(isGap) : [];
   return {
@@ -135,14 +149,21 @@ function isGap(value: unknown): value is CoverageGap {
 /** Config records these statuses for resources that are gone or were never recorded: nothing to judge. */
 const SKIPPED_STATUSES = new Set(["ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded"]);
 
+const CONFIG_ITEM_SHAPE =
+  "each configuration item needs resourceType and resourceId as strings, as AWS Config exports them " +
+  "(docs/inventory.md); export the snapshot again";
+
 function configSnapshot(raw: unknown[], source: string): Inventory {
   const items: ConfigurationItem[] = [];
   raw.forEach((entry, index) => {
     if (!isObject(entry))
-      throw new ValidationError(`${source}: configurationItems[${index}] is not an object`, {
-        source,
-        index,
-      });
+      throw new ValidationError(
+        `${source}: configurationItems[${index}] is not an object; ${CONFIG_ITEM_SHAPE}`,
+        {
+          source,
+          index,
+        },
+      );
     if (
       typeof entry.configurationItemStatus === "string" &&
       SKIPPED_STATUSES.has(entry.configurationItemStatus)
@@ -151,31 +172,50 @@ function configSnapshot(raw: unknown[], source: string): Inventory {
     const resourceType = entry.resourceType;
     const resourceId = entry.resourceId;
     if (typeof resourceType !== "string" || typeof resourceId !== "string") {
-      throw new ValidationError(`${source}: configurationItems[${index}] lacks resourceType or resourceId`, {
-        source,
-        index,
-      });
+      throw new ValidationError(
+        `${source}: configurationItems[${index}] lacks resourceType or resourceId; ${CONFIG_ITEM_SHAPE}`,
+        {
+          source,
+          index,
+        },
+      );
     }
     const accountId = String(entry.awsAccountId ?? entry.accountId ?? "");
     const region = String(entry.awsRegion ?? "global");
-    const configuration = lowerCamelKeys<Record<string, unknown>>(parseJsonText(entry.configuration) ?? {});
-    const supplementary = supplementaryOf(resourceType, entry.supplementaryConfiguration, configuration);
+    const where = `configurationItems[${index}]`;
+    const configuration = lowerCamelKeys<Record<string, unknown>>(
+      parseJsonText(entry.configuration, source, `${where}.configuration`) ?? {},
+    );
+    const supplementary = supplementaryOf(
+      resourceType,
+      entry.supplementaryConfiguration,
+      configuration,
+      (value, key) => parseJsonText(value, source, `${where}.supplementaryConfiguration.${key}`),
+    );
     items.push(
-      withContentHash({
-        resourceType,
-        resourceId,
-        ...(typeof entry.resourceName === "string" ? { resourceName: entry.resourceName } : {}),
-        arn: typeof entry.ARN === "string" ? entry.ARN : typeof entry.arn === "string" ? entry.arn : "",
-        awsRegion: region,
-        accountId,
-        configuration: normaliseConfiguration(resourceType, configuration, region),
-        supplementaryConfiguration: supplementary,
-        tags: configTags(entry.tags),
-        configurationItemCaptureTime:
-          typeof entry.configurationItemCaptureTime === "string"
-            ? entry.configurationItemCaptureTime
-            : new Date(0).toISOString(),
-      }),
+      withContentHash(
+        redactItem(
+          requireStorable(
+            {
+              resourceType,
+              resourceId,
+              ...(typeof entry.resourceName === "string" ? { resourceName: entry.resourceName } : {}),
+              arn: typeof entry.ARN === "string" ? entry.ARN : typeof entry.arn === "string" ? entry.arn : "",
+              awsRegion: region,
+              accountId,
+              configuration: normaliseConfiguration(resourceType, configuration, region),
+              supplementaryConfiguration: supplementary,
+              tags: configTags(entry.tags),
+              configurationItemCaptureTime:
+                typeof entry.configurationItemCaptureTime === "string"
+                  ? entry.configurationItemCaptureTime
+                  : new Date(0).toISOString(),
+            },
+            source,
+            where,
+          ),
+        ),
+      ),
     );
   });
   const regions = unique(items.map((i) => i.awsRegion).filter((r) => r !== "global"));
@@ -208,15 +248,19 @@ const SELECTIONS_NOT_IN_SNAPSHOT = {
     "AWS Config snapshots do not carry what AWS Backup selections cover; scan the account live to judge it",
 } as const;
 
-/** Config stores nested documents as JSON text in places (configuration in history, supplementary values). */
-function parseJsonText(value: unknown): Record<string, unknown> | null {
+/**
+ * Config stores nested documents as JSON text in places (configuration in history, supplementary values). The
+ * text is measured like the file itself before anything recursive converts it.
+ */
+function parseJsonText(value: unknown, source: string, where: string): Record<string, unknown> | null {
   if (typeof value === "string") {
+    let parsed: unknown;
     try {
-      const parsed: unknown = JSON.parse(value);
-      return isObject(parsed) ? parsed : null;
+      parsed = JSON.parse(value);
     } catch {
       return null;
     }
+    return isObject(parsed) ? requireStorable(parsed, source, where) : null;
   }
   return isObject(value) ? value : null;
 }
@@ -262,10 +306,11 @@ function supplementaryOf(
   resourceType: string,
   raw: unknown,
   configuration: Record<string, unknown>,
+  parseText: (value: unknown, key: string) => Record<string, unknown> | null,
 ): Record<string, unknown> {
   const given: Record<string, unknown> = {};
   if (isObject(raw)) {
-    for (const [key, value] of Object.entries(raw)) given[key] = parseJsonText(value) ?? value;
+    for (const [key, value] of Object.entries(raw)) given[key] = parseText(value, key) ?? value;
   }
   const out: Record<string, unknown> = {};
   if (resourceType === "AWS::S3::Bucket") Object.assign(out, s3Supplementary(given));
@@ -443,6 +488,81 @@ export async function writeInventoryFile(path: string, inventory: Inventory): Pr
 
 function sortedKeys(value: unknown): unknown {
   return JSON.parse(canonicalJson(value));
+}
+
+// ------------------------------------------------------------------------------------------ what can be kept
+
+/**
+ * How deeply an inventory may nest objects and lists (the file itself is level 1). Real AWS configurations
+ * reach about a dozen levels (the bundled sample: 11); 64 leaves room for any of them and stays far below where
+ * the recursive steps after reading (key conversion, content hashes, the store's JSON) overflow the stack.
+ * Documented in docs/inventory.md.
+ */
+export const MAX_INVENTORY_DEPTH = 64;
+
+const WHAT_TO_DO =
+  "fix or re-export the file (from AWS Config, or with `enforceai scan --save-inventory`) and run the scan again";
+
+/**
+ * Refuses, before a scan exists, what the rest of the scan could not handle: nesting deeper than
+ * MAX_INVENTORY_DEPTH, and text PostgreSQL cannot keep in JSON (a NUL character, an unpaired UTF-16
+ * surrogate), in values and in keys. The walk keeps its own stack, so a hostile file cannot overflow it.
+ * (A local rule for now; a shared "storable text" rule in src/domain will replace the text test.)
+ */
+function requireStorable<T>(value: T, source: string, where: string): T {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value, depth: 1, path: where }];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const here = top.path || "(top level)";
+    if (typeof top.value === "string") {
+      const problem = unstorableText(top.value);
+      if (problem) throw new ValidationError(`${source}: ${here} ${problem}; ${WHAT_TO_DO}`, { source });
+      continue;
+    }
+    if (typeof top.value !== "object" || top.value === null) continue;
+    if (top.depth > MAX_INVENTORY_DEPTH) {
+      throw new ValidationError(
+        `${source}: ${shortPath(here)} nests deeper than ${MAX_INVENTORY_DEPTH} levels of objects and lists, ` +
+          `the most an inventory may; ${WHAT_TO_DO}`,
+        { source },
+      );
+    }
+    const entries = Array.isArray(top.value)
+      ? top.value.map((v, i) => [`[${i}]`, v] as const)
+      : Object.entries(top.value).map(([k, v]) => [`.${k}`, v] as const);
+    for (const [step, child] of entries) {
+      if (!Array.isArray(top.value)) {
+        const problem = unstorableText(step);
+        if (problem)
+          throw new ValidationError(`${source}: a key under ${here} ${problem}; ${WHAT_TO_DO}`, { source });
+      }
+      const path = top.path === "" ? step.replace(/^\./, "") : `${top.path}${step}`;
+      stack.push({ value: child, depth: top.depth + 1, path });
+    }
+  }
+  return value;
+}
+
+function unstorableText(text: string): string | undefined {
+  if (text.includes("\u0000")) return "contains a NUL character (\\u0000), which the store cannot keep";
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+      return "contains an unpaired UTF-16 surrogate, which the store cannot keep";
+    }
+    if (unit >= 0xdc00 && unit <= 0xdfff)
+      return "contains an unpaired UTF-16 surrogate, which the store cannot keep";
+  }
+  return undefined;
+}
+
+/** A path 5,000 levels deep must not become a 20 KB message line. */
+function shortPath(path: string): string {
+  return path.length > 120 ? `${path.slice(0, 60)}…${path.slice(-40)}` : path;
 }
 
 // --------------------------------------------------------------------------------------------------- helpers

@@ -298,14 +298,7 @@ export function knowledgeRoutes(): AnyRoute[] {
             `${doc.source} comes with EnforceAI and is indexed again on start; it cannot be deleted`,
           );
         }
-        await kb.deleteDocument(params.id);
-        await services.app.store.audit.append({
-          actor: principal.identity,
-          action: "document.deleted",
-          subjectType: "document",
-          subjectId: params.id,
-          details: {},
-        });
+        await kb.deleteDocument(params.id, principal.identity);
         return { status: 204 };
       },
     }),

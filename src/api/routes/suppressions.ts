@@ -1,5 +1,6 @@
 import type { Suppression } from "../../domain/suppression.ts";
 import { isActive } from "../../engine/suppress.ts";
+import { createSuppression, deleteSuppression } from "../../services/suppressions.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { validationProblem } from "../problem.ts";
 import { newSuppressionSchema, suppressionListSchema, suppressionSchema } from "../schemas.ts";
@@ -52,25 +53,22 @@ export function suppressionRoutes(): AnyRoute[] {
             },
           ]);
         }
-        const created = await services.app.store.suppressions.create({
-          checkId: body.checkId ?? null,
-          resourceArn: body.resourceArn ?? null,
-          tagKey: body.tagKey ?? null,
-          tagValue: body.tagValue ?? null,
-          accountId: body.accountId ?? null,
-          region: body.region ?? null,
-          reason: body.reason,
-          owner: body.owner,
-          expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : null,
-          createdBy: principal.identity,
-        });
-        await services.app.store.audit.append({
-          actor: principal.identity,
-          action: "suppression.created",
-          subjectType: "suppression",
-          subjectId: created.id,
-          details: { ...body },
-        });
+        const created = await createSuppression(
+          services.app.store,
+          {
+            checkId: body.checkId ?? null,
+            resourceArn: body.resourceArn ?? null,
+            tagKey: body.tagKey ?? null,
+            tagValue: body.tagValue ?? null,
+            accountId: body.accountId ?? null,
+            region: body.region ?? null,
+            reason: body.reason,
+            owner: body.owner,
+            expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : null,
+            createdBy: principal.identity,
+          },
+          principal.identity,
+        );
         return {
           status: 201,
           body: view(created, now),
@@ -89,14 +87,7 @@ export function suppressionRoutes(): AnyRoute[] {
       errors: [404],
       responses: { 204: { description: "deleted" } },
       async handler({ params, principal, services }) {
-        await services.app.store.suppressions.delete(params.id, services.app.clock());
-        await services.app.store.audit.append({
-          actor: principal.identity,
-          action: "suppression.deleted",
-          subjectType: "suppression",
-          subjectId: params.id,
-          details: {},
-        });
+        await deleteSuppression(services.app.store, params.id, principal.identity, services.app.clock());
         return { status: 204 };
       },
     }),

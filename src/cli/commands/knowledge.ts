@@ -310,14 +310,7 @@ export function registerKnowledge(program: Command, io: Io, globals: () => Globa
     .action(async (id: string) => {
       await withKnowledge(io, globals(), async (kb, app) => {
         const doc = await kb.getDocument(id);
-        await kb.deleteDocument(id);
-        await app.store.audit.append({
-          actor: app.config.user,
-          action: "knowledge.document.deleted",
-          subjectType: "knowledge_document",
-          subjectId: id,
-          details: { framework: doc.framework, source: doc.source },
-        });
+        await kb.deleteDocument(id, app.config.user);
         io.stdout.write(`deleted ${doc.source} (${doc.framework})\n`);
       });
     });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { unstorableTextReason } from "../../domain/text.ts";
 import { UsageError } from "../../errors.ts";
+import { createSuppression, deleteSuppression } from "../../services/suppressions.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
 import { type Io, json } from "../output.ts";
 
@@ -71,25 +72,22 @@ export function registerSuppressions(program: Command, io: Io, globals: () => Gl
       }
       const [tagKey, ...rest] = opts.tag?.split("=") ?? [];
       await withApp(io, globals(), async (app) => {
-        const created = await app.store.suppressions.create({
-          checkId: opts.check ?? null,
-          resourceArn: opts.resourceArn ?? null,
-          tagKey: tagKey || null,
-          tagValue: rest.length > 0 ? rest.join("=") : null,
-          accountId: opts.account ?? null,
-          region: opts.region ?? null,
-          reason: opts.reason!.trim(),
-          owner: opts.owner!.trim(),
-          expiresAt: parseExpiry(opts.expires, app.clock()),
-          createdBy: app.config.user,
-        });
-        await app.store.audit.append({
-          actor: app.config.user,
-          action: "suppression.created",
-          subjectType: "suppression",
-          subjectId: created.id,
-          details: { ...created },
-        });
+        const created = await createSuppression(
+          app.store,
+          {
+            checkId: opts.check ?? null,
+            resourceArn: opts.resourceArn ?? null,
+            tagKey: tagKey || null,
+            tagValue: rest.length > 0 ? rest.join("=") : null,
+            accountId: opts.account ?? null,
+            region: opts.region ?? null,
+            reason: opts.reason!.trim(),
+            owner: opts.owner!.trim(),
+            expiresAt: parseExpiry(opts.expires, app.clock()),
+            createdBy: app.config.user,
+          },
+          app.config.user,
+        );
         if (opts.json) return void io.stdout.write(json(created));
         io.stdout.write(`suppression ${created.id} added; it applies from the next scan\n`);
       });
@@ -127,14 +125,7 @@ export function registerSuppressions(program: Command, io: Io, globals: () => Gl
     .argument("<id>", "the suppression id")
     .action(async (id: string) => {
       await withApp(io, globals(), async (app) => {
-        await app.store.suppressions.delete(id, app.clock());
-        await app.store.audit.append({
-          actor: app.config.user,
-          action: "suppression.deleted",
-          subjectType: "suppression",
-          subjectId: id,
-          details: {},
-        });
+        await deleteSuppression(app.store, id, app.config.user, app.clock());
         io.stdout.write(`suppression ${id} deleted\n`);
       });
     });
