@@ -406,7 +406,7 @@ describe("anything else", () => {
     [
       "an unpaired surrogate",
       savedItem('{"name":"a\\ud800b"}'),
-      /configuration\.name contains an unpaired UTF-16 surrogate/,
+      /configuration\.name contains a lone UTF-16 surrogate/,
     ],
     [
       "Config configuration text nested 5,000 levels",

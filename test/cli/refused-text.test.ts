@@ -34,7 +34,7 @@ describe("inventory files with text the store cannot keep", () => {
       180_000,
     );
     expect(run.stderr).not.toMatch(/unexpected failure/);
-    expect(run.stderr).toContain("items.1.configuration.note contains a NUL character");
+    expect(run.stderr).toContain("items[1].configuration.note contains a NUL character");
     expect(run.code).toBe(2);
   }, 200_000);
 
@@ -48,11 +48,14 @@ describe("inventory files with text the store cannot keep", () => {
     } catch (error) {
       caught = error;
     }
-    expect((caught as Error).message).toBe(
-      "inv.json: items.0.configuration.name contains a lone UTF-16 surrogate (not valid Unicode text)",
+    expect((caught as Error).message).toMatch(
+      /^inv\.json: items\[0\]\.configuration\.name contains a lone UTF-16 surrogate \(not valid Unicode text\); fix or re-export/,
     );
-    expect((caught as { details: { errors: { path: string }[] } }).details.errors.map((e) => e.path)).toEqual(
-      ["items.0.configuration.name", "items.2.tags"],
+    // The key alone: named by where it is, never quoted.
+    const keyOnly = structuredClone(fixture);
+    keyOnly.items[2]!.tags = { "\udc00": "x" };
+    expect(() => parseInventory(JSON.stringify(keyOnly), "inv.json")).toThrow(
+      /^inv\.json: a key under items\[2\]\.tags contains a lone UTF-16 surrogate/,
     );
     // Well-formed text, astral characters included, is read as before.
     const fine = structuredClone(fixture);

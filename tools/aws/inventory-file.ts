@@ -5,7 +5,7 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { redactItem } from "../../src/domain/secrets.ts";
 import { canonicalJson, compareItems, lowerCamelKeys, withContentHash } from "../../src/domain/shape.ts";
-import { unstorableTextIn } from "../../src/domain/text.ts";
+import { unstorableTextReason } from "../../src/domain/text.ts";
 import type { ConfigurationItem, CoverageGap, Inventory } from "../../src/domain/types.ts";
 import { ValidationError } from "../../src/errors.ts";
 import { parsePolicyDocument } from "./collector.ts";
@@ -42,15 +42,6 @@ export function parseInventory(text: string, source = "inventory"): Inventory {
   requireStorable(document, source, "");
   if (!isObject(document))
     throw new ValidationError(`${source} holds no JSON object; ${EXPECTED}`, { source });
-  // Its items are stored as they are: a string the store cannot keep is refused here, by where it is.
-  const unstorable = unstorableTextIn(document, 5).map((issue) => ({
-    path: issue.path.join("."),
-    message: issue.message,
-  }));
-  if (unstorable.length > 0) {
-    const first = unstorable[0]!;
-    throw new ValidationError(`${source}: ${first.path} ${first.message}`, { source, errors: unstorable });
-  }
   if (document.format === INVENTORY_FORMAT) return savedInventory(document, source);
   if (typeof document.format === "string") {
     throw new ValidationError(
@@ -507,14 +498,13 @@ const WHAT_TO_DO =
  * Refuses, before a scan exists, what the rest of the scan could not handle: nesting deeper than
  * MAX_INVENTORY_DEPTH, and text PostgreSQL cannot keep in JSON (a NUL character, an unpaired UTF-16
  * surrogate), in values and in keys. The walk keeps its own stack, so a hostile file cannot overflow it.
- * (A local rule for now; a shared "storable text" rule in src/domain will replace the text test.)
  */
 function requireStorable<T>(value: T, source: string, where: string): T {
   const stack: { value: unknown; depth: number; path: string }[] = [{ value, depth: 1, path: where }];
   for (let top = stack.pop(); top; top = stack.pop()) {
     const here = top.path || "(top level)";
     if (typeof top.value === "string") {
-      const problem = unstorableText(top.value);
+      const problem = unstorableTextReason(top.value);
       if (problem) throw new ValidationError(`${source}: ${here} ${problem}; ${WHAT_TO_DO}`, { source });
       continue;
     }
@@ -529,9 +519,10 @@ function requireStorable<T>(value: T, source: string, where: string): T {
     const entries = Array.isArray(top.value)
       ? top.value.map((v, i) => [`[${i}]`, v] as const)
       : Object.entries(top.value).map(([k, v]) => [`.${k}`, v] as const);
-    for (const [step, child] of entries) {
+    // Pushed last-first, so the first problem in document order is the one reported.
+    for (const [step, child] of entries.reverse()) {
       if (!Array.isArray(top.value)) {
-        const problem = unstorableText(step);
+        const problem = unstorableTextReason(step);
         if (problem)
           throw new ValidationError(`${source}: a key under ${here} ${problem}; ${WHAT_TO_DO}`, { source });
       }
@@ -540,24 +531,6 @@ function requireStorable<T>(value: T, source: string, where: string): T {
     }
   }
   return value;
-}
-
-function unstorableText(text: string): string | undefined {
-  if (text.includes("\u0000")) return "contains a NUL character (\\u0000), which the store cannot keep";
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit >= 0xd800 && unit <= 0xdbff) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        i++;
-        continue;
-      }
-      return "contains an unpaired UTF-16 surrogate, which the store cannot keep";
-    }
-    if (unit >= 0xdc00 && unit <= 0xdfff)
-      return "contains an unpaired UTF-16 surrogate, which the store cannot keep";
-  }
-  return undefined;
 }
 
 /** A path 5,000 levels deep must not become a 20 KB message line. */
