@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { driftRecordSchema, lifeStatusSchema } from "../domain/changes.ts";
 import { organizationRollupSchema } from "../domain/organization-rollup.ts";
+import { changeInProgressSchema } from "../domain/remediation.ts";
 import { ROLES } from "../domain/roles.ts";
 import {
   llmUsageSchema as domainLlmUsageSchema,
@@ -138,6 +139,13 @@ export const scanDetailSchema = z
     organization: organizationRollupSchema
       .optional()
       .describe("an organisation scan: each account's and each OU's scores, the worst accounts"),
+    changesInProgress: z
+      .array(changeInProgressSchema)
+      .optional()
+      .describe(
+        "approved changes of this scan whose execution started and has not finished (a process stopped mid-way " +
+          "leaves one until the remediation lease passes; `approvals execute` then takes it over)",
+      ),
   })
   .meta({ id: "ScanDetail" });
 

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Severity } from "./types.ts";
 
 /** One SDK call. `region` is `global` for IAM and S3 Control (sent to the home region). */
@@ -103,3 +104,19 @@ export interface ProposalDocument {
   severity: Severity;
   strategy: StrategyDecision;
 }
+
+/**
+ * An approved change whose execution was claimed and has not finished: the process running it is at work, or
+ * stopped mid-way (a crash). Until the remediation lease passes nobody else takes it over, so a scan that
+ * completes in the meantime shows it rather than looking done.
+ */
+export const changeInProgressSchema = z
+  .object({
+    approvalId: z.string(),
+    actionId: z.string(),
+    resourceArns: z.array(z.string()),
+    executionId: z.string(),
+    startedAt: z.string(),
+  })
+  .meta({ id: "ChangeInProgress" });
+export type ChangeInProgress = z.infer<typeof changeInProgressSchema>;

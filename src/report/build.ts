@@ -1,4 +1,5 @@
 import { compareByStatusThenSeverity } from "../domain/order.ts";
+import type { ChangeInProgress } from "../domain/remediation.ts";
 import type { LlmUsage } from "../domain/scan.ts";
 import type { Catalog } from "../engine/catalog.ts";
 import { selectFrameworks } from "../engine/frameworks.ts";
@@ -14,6 +15,27 @@ const OFFLINE_USAGE: LlmUsage = { mode: "offline", calls: 0, inputTokens: 0, out
  * evaluated, and the trend. The catalog is used only for a scan not evaluated yet, or stored before postures
  * were kept (that one is scored once and its posture stored, so later catalog changes leave it alone).
  */
+/** The scan's approved changes whose execution row is still `running` (being made, or left by a crash). */
+export async function changesInProgressOf(store: Store, scanId: string): Promise<ChangeInProgress[]> {
+  const executing = await store.remediations.listApprovals({ scanId, remediationStatus: ["executing"] });
+  if (executing.length === 0) return [];
+  const executions = await store.remediations.executionsOf(executing.map((a) => a.remediationId));
+  const out: ChangeInProgress[] = [];
+  for (const approval of executing) {
+    for (const execution of executions.get(approval.remediationId) ?? []) {
+      if (execution.status !== "running") continue;
+      out.push({
+        approvalId: approval.id,
+        actionId: approval.actionId,
+        resourceArns: [...new Set(approval.document.findings.map((f) => f.resourceArn))],
+        executionId: execution.id,
+        startedAt: execution.startedAt,
+      });
+    }
+  }
+  return out;
+}
+
 export async function buildReport(store: Store, catalog: Catalog, scanId: string): Promise<ScanReport> {
   const scan = await store.scans.get(scanId);
   const findings = await store.findings.allOfScan(scanId);
@@ -27,6 +49,7 @@ export async function buildReport(store: Store, catalog: Catalog, scanId: string
     };
     if (scan.status === "completed") await store.scans.savePosture(scanId, posture);
   }
+  const changesInProgress = await changesInProgressOf(store, scanId);
   const earlier = await store.scans.previousCompleted(new Date(scan.startedAt), 10);
   const trend = earlier.reverse().map((s) => ({
     scanId: s.id,
@@ -49,6 +72,7 @@ export async function buildReport(store: Store, catalog: Catalog, scanId: string
       frameworks: posture.frameworkSummaries,
       trend,
       ...(posture.organization ? { organization: posture.organization } : {}),
+      ...(changesInProgress.length > 0 ? { changesInProgress } : {}),
     },
     findings: sortFindings(findings),
     posture: {

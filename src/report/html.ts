@@ -524,7 +524,17 @@ export function renderHtml(report: ScanReport, options: HtmlOptions = {}): strin
     (s.coverageGaps ?? []).length > 0
       ? `<p class="alert" role="note">Coverage is incomplete: see <a href="#coverage-gaps">coverage gaps</a>.</p>`
       : ""
-  }</section>
+  }${(s.changesInProgress ?? [])
+    .map(
+      (c) =>
+        `<p class="alert" role="note">Change in progress: <code>${h(c.actionId)}</code> on ${c.resourceArns
+          .map((a) => `<code>${h(a)}</code>`)
+          .join(
+            ", ",
+          )} (approval <code>${h(c.approvalId)}</code>, started ${h(c.startedAt)}) has not finished. ` +
+        `If the process making it stopped, <code>enforceai approvals execute ${h(c.approvalId)}</code> takes it over once the lease has passed.</p>`,
+    )
+    .join("")}</section>
 <div class="charts">
 <section aria-labelledby="scores-h"><h2 id="scores-h">Score per framework</h2>${scoresChart(report, scores)}</section>
 <section aria-labelledby="sev-h"><h2 id="sev-h">Failing findings by severity</h2>${severityChart(counts)}</section>

@@ -183,6 +183,15 @@ export function* jsonChunks(report: ScanReport): Generator<string> {
   if (s.trend) {
     scan.trend = s.trend.map((t) => ({ scanId: t.scanId, startedAt: t.startedAt, scores: t.scores }));
   }
+  if (s.changesInProgress) {
+    scan.changesInProgress = s.changesInProgress.map((c) => ({
+      approvalId: c.approvalId,
+      actionId: c.actionId,
+      resourceArns: c.resourceArns,
+      executionId: c.executionId,
+      startedAt: c.startedAt,
+    }));
+  }
   if (s.organization) scan.organization = organizationJson(s.organization);
 
   const p = report.posture;

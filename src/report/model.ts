@@ -1,4 +1,5 @@
 import type { OrganizationRollup } from "../domain/organization-rollup.ts";
+import type { ChangeInProgress } from "../domain/remediation.ts";
 import type { FrameworkScore, LlmUsage, ScanStatus } from "../domain/scan.ts";
 import type { CoverageGap, Finding } from "../domain/types.ts";
 import type { FrameworkSummary } from "../engine/frameworks.ts";
@@ -21,6 +22,8 @@ export interface ScanReport {
     frameworks?: FrameworkSummary[];
     /** Score per framework in earlier completed scans, oldest first, for trends. */
     trend?: { scanId: string; startedAt: string; scores: Record<string, number> }[];
+    /** Approved changes of this scan whose execution started and has not finished (see ChangeInProgress). */
+    changesInProgress?: ChangeInProgress[];
     /** An organisation scan: each account's and each OU's scores, the worst accounts (`scan --organization`). */
     organization?: OrganizationRollup;
   };

@@ -156,6 +156,12 @@ function header(report: ScanReport, st: Style): string[] {
     `  ${label("accounts")}${s.accounts.length ? s.accounts.map(cleanText).join(", ") : "—"}`,
     `  ${label("regions")}${s.regions.length ? s.regions.map(cleanText).join(", ") : "—"}`,
     `  ${label("resources")}${s.resourceCount}    ${st.gray("duration")} ${formatDuration(s.startedAt, s.completedAt)}${started}`,
+    ...(s.changesInProgress ?? []).map(
+      (c) =>
+        `  ${st.bold("change in progress")} ${cleanText(c.actionId)} on ${c.resourceArns.map(cleanText).join(", ")} ` +
+        `(approval ${cleanText(c.approvalId)}, started ${c.startedAt}): not finished; if the process making it ` +
+        `stopped, \`enforceai approvals execute ${cleanText(c.approvalId)}\` takes it over once the lease has passed`,
+    ),
   ];
 }
 

@@ -10,8 +10,11 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { CreateBucketCommand, GetBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadCatalog } from "../../src/engine/catalog.ts";
 import { ConflictError } from "../../src/errors.ts";
 import { PACKAGE_ROOT } from "../../src/paths.ts";
+import { buildReport } from "../../src/report/build.ts";
+import { renderReport } from "../../src/report/index.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 import { requireService } from "../helpers/services.ts";
 import { dropSchema, uniqueSchema } from "../helpers/stores.ts";
@@ -122,7 +125,7 @@ describe.skipIf(!moto).each(backends)("exactly once on $name", (backend) => {
     const { spec, account } = await setup();
     const clock = new TestClock();
     let store = await openStore(spec);
-    const { bucket, service: s1, request } = await versioningRequest(store, clock, account);
+    const { bucket, scanId, service: s1, request } = await versioningRequest(store, clock, account);
     await s1.decide(request.id, "bob", "approve");
     await store.close();
 
@@ -157,6 +160,18 @@ describe.skipIf(!moto).each(backends)("exactly once on $name", (backend) => {
       const early = await service.executeApproved({ approvalId: request.id }, aws);
       expect(early[0]?.outcome).toBe("in-progress");
       expect(counting.count("PutBucketVersioning")).toBe(0);
+      // The scan's report shows the approved change as still in progress, and how to take it over.
+      const catalog = await loadCatalog();
+      const during = await buildReport(store, catalog, scanId);
+      expect(during.scan.changesInProgress).toEqual([
+        expect.objectContaining({
+          approvalId: request.id,
+          executionId: claimed!.id,
+          startedAt: claimed!.startedAt,
+        }),
+      ]);
+      expect(renderReport(during, "table")).toContain(`enforceai approvals execute ${request.id}`);
+      expect(JSON.parse(renderReport(during, "json")).scan.changesInProgress[0].approvalId).toBe(request.id);
 
       // After the lease: two restarts at once — one takes the execution over, the change is sent once.
       clock.advance(16 * 60_000);
@@ -173,6 +188,7 @@ describe.skipIf(!moto).each(backends)("exactly once on $name", (backend) => {
       expect(detail.executions[0]).toMatchObject({ id: claimed!.id, status: "succeeded" });
       expect(detail.audit.map((e) => e.action)).toContain("remediation.execution_recovered");
       expect(await versioningOf(account, bucket)).toBe("Enabled");
+      expect((await buildReport(store, catalog, scanId)).scan.changesInProgress).toBeUndefined();
       aws.destroy();
     } finally {
       await store.close();

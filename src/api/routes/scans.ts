@@ -1,5 +1,6 @@
 import type { InventorySource, ScanRecord } from "../../domain/scan.ts";
 import { SCAN_STATUSES } from "../../domain/scan.ts";
+import { changesInProgressOf } from "../../report/build.ts";
 import { type AnyRoute, route, z } from "../http.ts";
 import { HttpProblem, validationProblem } from "../problem.ts";
 import {
@@ -136,12 +137,15 @@ export function scanRoutes(): AnyRoute[] {
         const report = await services.reports.get(scan.id, await services.app.catalog());
         const { bySeverity, byService, totals } = report.posture;
         const organization = report.scan.organization;
+        // Read fresh: the report of a completed scan is cached, an execution in progress is not done.
+        const changesInProgress = await changesInProgressOf(services.app.store, scan.id);
         return {
           status: 200,
           body: {
             scan: scanView(scan),
             summary: { bySeverity, byService, totals },
             ...(organization ? { organization } : {}),
+            ...(changesInProgress.length > 0 ? { changesInProgress } : {}),
           },
         };
       },

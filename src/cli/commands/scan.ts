@@ -265,6 +265,16 @@ export function registerScan(
           progress.stop();
         }
         const report = await renderAndEmit(app, io, scanId, format, opts.output);
+        for (const change of report.scan.changesInProgress ?? []) {
+          const leaseEnds = new Date(
+            new Date(change.startedAt).getTime() + app.config.remediation.leaseSeconds * 1000,
+          );
+          io.stderr.write(
+            `approved change ${change.approvalId} (${change.actionId}) is still in progress since ${change.startedAt}; ` +
+              `if the process making it stopped, run \`enforceai approvals execute ${change.approvalId}\` after ` +
+              `${leaseEnds.toISOString()} (the remediation lease) to take it over\n`,
+          );
+        }
         setExit(failOnExitCode(report, threshold));
       });
     });
