@@ -62,11 +62,36 @@ const VARIABLE_MAPS: Readonly<Record<string, readonly (readonly string[])[]>> = 
  * an item it changes gets its content hash again, so the hash always describes what is kept.
  */
 export function redactItem(item: ConfigurationItem): ConfigurationItem {
-  const paths = VARIABLE_MAPS[item.resourceType];
-  if (!paths) return item;
   let configuration = item.configuration;
-  for (const path of paths) configuration = redactAt(configuration, path);
+  for (const path of VARIABLE_MAPS[item.resourceType] ?? []) configuration = redactAt(configuration, path);
+  if (item.resourceType === ECS_TASK_DEFINITION) configuration = redactContainerEnvironments(configuration);
   return configuration === item.configuration ? item : withContentHash({ ...item, configuration });
+}
+
+const ECS_TASK_DEFINITION = "AWS::ECS::TaskDefinition";
+
+/**
+ * ECS container environments are lists of `{ name, value }` pairs. The collector keeps only names and a flag;
+ * a Config snapshot or a hand-made inventory carries the values, which are redacted here like a variable map's.
+ */
+function redactContainerEnvironments(configuration: Record<string, unknown>): Record<string, unknown> {
+  const containers = configuration.containerDefinitions;
+  if (!Array.isArray(containers)) return configuration;
+  let changed = false;
+  const redacted = containers.map((container: unknown) => {
+    if (!container || typeof container !== "object") return container;
+    const environment = (container as { environment?: unknown }).environment;
+    if (!Array.isArray(environment)) return container;
+    const pairs = environment.map((pair: unknown) => {
+      if (!pair || typeof pair !== "object" || !("value" in pair)) return pair;
+      const value = redactValue((pair as { value: unknown }).value);
+      if (value === (pair as { value: unknown }).value) return pair;
+      changed = true;
+      return { ...pair, value };
+    });
+    return { ...container, environment: pairs };
+  });
+  return changed ? { ...configuration, containerDefinitions: redacted } : configuration;
 }
 
 /** `record` with the variable map at `path` redacted; the same object when nothing changes. */

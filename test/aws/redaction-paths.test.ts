@@ -83,6 +83,41 @@ describe("the one redaction", () => {
     expect(redactItem(once)).toBe(once);
   });
 
+  it("redacts ECS container environment values from files, keeping names and references", () => {
+    const taskDefinition: ConfigurationItem = {
+      ...lambdaItem("unused", {}),
+      resourceType: "AWS::ECS::TaskDefinition",
+      resourceId: "web:3",
+      arn: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
+      configuration: {
+        family: "web",
+        containerDefinitions: [
+          {
+            name: "app",
+            environment: [
+              { name: "DB_PASSWORD", value: DB_PASSWORD },
+              { name: "TOKEN_ARN", value: "arn:aws:secretsmanager:us-east-1:1:secret:x" },
+              { name: "DEBUG", value: "false" },
+            ],
+          },
+        ],
+      },
+    };
+    const file = JSON.stringify({ format: INVENTORY_FORMAT, items: [taskDefinition] });
+    const item = parseInventory(file, "saved.json").items[0]!;
+    expect(JSON.stringify(item)).not.toContain(DB_PASSWORD);
+    const [app] = item.configuration.containerDefinitions as {
+      environment: { name: string; value: string }[];
+    }[];
+    expect(app!.environment).toEqual([
+      { name: "DB_PASSWORD", value: `[redacted literal, ${DB_PASSWORD.length} characters]` },
+      { name: "TOKEN_ARN", value: "arn:aws:secretsmanager:us-east-1:1:secret:x" },
+      { name: "DEBUG", value: "false" },
+    ]);
+    expect(item.contentHash).toBe(contentHashOf(item));
+    expect(redactItem(item)).toBe(item);
+  });
+
   it("file and snapshot inventories come out redacted", () => {
     expectRedacted(parseInventory(savedFile, "saved.json").items[0]);
     expectRedacted(parseInventory(snapshotFile, "snapshot.json").items[0]);
