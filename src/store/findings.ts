@@ -253,7 +253,6 @@ export class FindingRepository {
     return rows[0]?.data;
   }
 
-  /** Every finding of a scan, in report order. */
   /**
    * A scan's findings in id order; `statuses` narrows them in SQL, so a step that needs only the failing ones
    * does not read (and parse) the passed majority of a large scan.
