@@ -42,14 +42,27 @@ describe("custom policies: condition depth limit", () => {
       expect(raw.length).toBeLessThan(100 * 1024);
       const r = await send("POST", "/api/v1/policies", raw);
       expect(r.status, r.text).toBe(400);
-      expect(r.body.errors[0].path).toBe("body.check.pass");
-      expect(r.body.errors[0].message).toMatch(/conditions nest more than 32 levels deep/);
+      // So deep a body is refused by the API's JSON depth limit before the check schema reads it.
+      expect(r.body.errors[0].path).toBe("body");
+      expect(r.body.errors[0].message).toMatch(/nests deeper than 100 levels/);
     }
+    // Within the body limit but past the condition limit: the check schema names the condition.
+    const r = await send("POST", "/api/v1/policies", bodyWithDepth(MAX_CONDITION_DEPTH + 8, "not"));
+    expect(r.status, r.text).toBe(400);
+    expect(r.body.errors[0].path).toBe("body.check.pass");
+    expect(r.body.errors[0].message).toMatch(/conditions nest more than 32 levels deep/);
     const created = await send("POST", "/api/v1/policies", bodyWithDepth(MAX_CONDITION_DEPTH, "not"));
     expect(created.status, created.text).toBe(201);
     const update = await send("PUT", "/api/v1/policies/acme_deep_policy", bodyWithDepth(5000, "not"));
     expect(update.status, update.text).toBe(400);
-    expect(update.body.errors[0].message).toMatch(/at most 32 levels/);
+    expect(update.body.errors[0].message).toMatch(/nests deeper than 100 levels/);
+    const shallower = await send(
+      "PUT",
+      "/api/v1/policies/acme_deep_policy",
+      bodyWithDepth(MAX_CONDITION_DEPTH + 8, "not"),
+    );
+    expect(shallower.status, shallower.text).toBe(400);
+    expect(shallower.body.errors[0].message).toMatch(/at most 32 levels/);
     expect((await h.call("GET", "/api/v1/policies/acme_deep_policy", { role: "viewer" })).status).toBe(200);
   });
 });

@@ -33,8 +33,10 @@ describe("enforceai keys", () => {
       env(),
     );
     expect(created.code).toBe(0);
-    const alice = JSON.parse(created.stdout) as { id: string; key: string; name: string };
-    expect(alice).toMatchObject({ name: "alice", key: expect.stringMatching(/^eai_/) });
+    // The contract's shape ({id, key, role}); the normalised name shows in `keys list` below.
+    const alice = JSON.parse(created.stdout) as { id: string; key: string; role: string };
+    expect(Object.keys(alice).sort()).toEqual(["id", "key", "role"]);
+    expect(alice).toMatchObject({ role: "approver", key: expect.stringMatching(/^eai_/) });
 
     // Full-width capitals: the same identity once normalised.
     const impostor = await runCli(["keys", "create", "--role", "admin", "--name", "ＡＬＩＣＥ"], env());
@@ -47,8 +49,7 @@ describe("enforceai keys", () => {
       env(),
     );
     expect(again.code).toBe(0);
-    const second = JSON.parse(again.stdout) as { id: string; name: string };
-    expect(second.name).toBe("alice");
+    const second = JSON.parse(again.stdout) as { id: string };
 
     const listed = await runCli(["keys", "list", "--json"], env());
     expect(listed.code).toBe(0);

@@ -45,9 +45,8 @@ export function registerKeys(program: Command, io: Io, globals: () => GlobalOpti
           app.config.user,
         );
         if (opts.json)
-          return void io.stdout.write(
-            json({ id: created.id, key: created.key, role: created.role, name: created.name }),
-          );
+          // CONTRACT.md: `{id, key, role}`.
+          return void io.stdout.write(json({ id: created.id, key: created.key, role: created.role }));
         io.stdout.write(`${created.key}\n`);
         io.stderr.write(
           `API key ${created.id} (${created.role}${created.name ? `, ${created.name}` : ""}) created. Store it now: it is not shown again.\n`,
