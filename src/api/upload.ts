@@ -90,8 +90,14 @@ export function readUpload(req: Request, maxBytes: number): Promise<Upload> {
     bb.on("field", (name, value, info) => {
       if (info.valueTruncated) fail(validationProblem([{ path: `body.${name}`, message: "is too long" }]));
       // Form fields reach the store like JSON bodies do, so they hold to the same storable-text rule.
-      const badName = unstorableTextReason(name);
-      const unstorable = badName ? `a field name ${badName}` : unstorableTextReason(value);
+      // busboy may hand over a part without a name or value: this runs in an event handler, where a throw
+      // would take the whole server down, so only strings are looked at.
+      const badName = typeof name === "string" ? unstorableTextReason(name) : undefined;
+      const unstorable = badName
+        ? `a field name ${badName}`
+        : typeof value === "string"
+          ? unstorableTextReason(value)
+          : undefined;
       if (unstorable)
         fail(validationProblem([{ path: badName ? "body" : `body.${name}`, message: unstorable }]));
       fields[name] = value;

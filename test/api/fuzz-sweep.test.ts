@@ -288,4 +288,27 @@ describe("fuzz sweep over the OpenAPI document", () => {
     const oversized = results.filter((r) => r.probe.variant.endsWith(": huge"));
     expect(oversized.every((r) => [400, 413, 431].includes(r.status as number))).toBe(true);
   }, 120_000);
+
+  it("a multipart part without a name does not take the server down (schemathesis found it)", async () => {
+    const boundary = "enforceai-fuzz-boundary";
+    const bodies = [
+      // A field whose Content-Disposition names nothing, after a file part.
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.md"\r\nContent-Type: text/markdown\r\n\r\n# A\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data\r\n\r\n0*\r\n--${boundary}--\r\n`,
+      // Only a nameless part.
+      `--${boundary}\r\nContent-Disposition: form-data\r\n\r\nx\r\n--${boundary}--\r\n`,
+    ];
+    for (const body of bodies) {
+      const status = await send({
+        operation: "POST /api/v1/documents",
+        variant: "form: nameless part",
+        method: "POST",
+        path: "/api/v1/documents",
+        contentType: `multipart/form-data; boundary=${boundary}`,
+        body,
+      });
+      expect(typeof status === "number" && status >= 400 && status < 500, String(status)).toBe(true);
+      expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+    }
+  });
 });
