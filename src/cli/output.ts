@@ -73,6 +73,19 @@ async function writeAll(sink: NodeJS.WritableStream, chunks: Iterable<string>): 
   if (!last.endsWith("\n")) sink.write("\n");
 }
 
+/** Rows as plain-text columns, two spaces apart, each as wide as its widest cell (the first row is the header). */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return `${rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
+}
+
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }

@@ -11,19 +11,7 @@ import { remediationAccess, remediationService, scanAccess } from "../../service
 import { APPROVAL_STATUSES, type ApprovalStatus } from "../../store/remediations.ts";
 import { choiceListOption } from "../choices.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
-import { type Io, json } from "../output.ts";
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
-}
+import { type Io, json, table } from "../output.ts";
 
 async function serviceFor(app: App, _io: Io): Promise<RemediationService> {
   return remediationService(app);

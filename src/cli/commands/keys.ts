@@ -7,19 +7,7 @@ import { ROLES, type Role } from "../../domain/roles.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../services/api-keys.ts";
 import { choiceOption } from "../choices.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
-import { type Io, json } from "../output.ts";
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
-}
+import { type Io, json, table } from "../output.ts";
 
 export function registerKeys(program: Command, io: Io, globals: () => GlobalOptions) {
   const keys = program.command("keys").description("API keys for `enforceai serve`");

@@ -7,19 +7,7 @@ import type { MappingRow } from "../../services/mappings.ts";
 import type { KnowledgeDocument } from "../../store/documents.ts";
 import { choiceOption } from "../choices.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
-import { type Io, json } from "../output.ts";
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
-}
+import { type Io, json, table } from "../output.ts";
 
 /** The knowledge base over the app's store, cache and logger (closed with the command). */
 export async function withKnowledge<T>(

@@ -2,19 +2,7 @@ import type { Command } from "commander";
 import { summarize } from "../../engine/frameworks.ts";
 import { UsageError } from "../../errors.ts";
 import { type GlobalOptions, withApp } from "../context.ts";
-import { type Io, json } from "../output.ts";
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
-}
+import { type Io, json, table } from "../output.ts";
 
 export function registerLists(program: Command, io: Io, globals: () => GlobalOptions) {
   const scans = program.command("scans").description("scans recorded in the store");
